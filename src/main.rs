@@ -1,0 +1,2 @@
+//! The `memento` command line.
+fn main() {}
