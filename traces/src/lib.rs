@@ -1,8 +1,25 @@
 //! Memento's trace format: the events of a traced function run, a compact
-//! chunked binary encoding, a writer, and a streaming zero-copy reader.
+//! chunked binary encoding (`FORMAT.md`), a writer, a streaming zero-copy
+//! reader, importers from other tools' traces and exporters to them.
 
+pub mod atomic;
+pub mod codec;
+pub mod convert;
 pub mod error;
 pub mod event;
+pub mod export;
+pub mod format;
+pub mod import;
+pub mod reader;
+pub mod sink;
+pub mod summary;
+pub mod varint;
+pub mod writer;
 
-pub use error::InvalidValue;
+pub use error::{ErrorKind, InvalidValue, TraceError};
 pub use event::{Alloc, AllocFn, AllocLevel, Event, EventKind, Free, Realloc};
+pub use format::{Header, Metadata, ModuleInfo, ThreadInfo};
+pub use reader::{Chunk, ChunkEvents, Chunks, Events, TraceFile};
+pub use sink::EventSink;
+pub use summary::{Summarizer, TraceSummary};
+pub use writer::{TraceFileWriter, TraceWriter, WriteSummary};

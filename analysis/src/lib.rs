@@ -1,0 +1,5 @@
+//! Memento's reports: printers for the plain-data statistics the other
+//! crates compute. Nothing here computes a result; it only presents one.
+
+pub mod table;
+pub mod trace_info;

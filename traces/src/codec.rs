@@ -1,0 +1,520 @@
+//! Event encoding and decoding inside one chunk: opcodes, delta bases,
+//! varints. The state resets at every chunk so chunks decode independently.
+
+use crate::error::ErrorKind;
+use crate::event::{Alloc, AllocFn, AllocLevel, Event, Free, Realloc};
+use crate::varint;
+
+/// Opcodes of the first byte of an event (see `FORMAT.md`).
+pub mod op {
+    /// A gap with a varint count.
+    pub const GAP: u8 = 0x01;
+    /// A block with a varint count.
+    pub const BLOCK: u8 = 0x02;
+    /// A load of any size.
+    pub const LOAD_EXT: u8 = 0x03;
+    /// A store of any size.
+    pub const STORE_EXT: u8 = 0x04;
+    /// An allocation.
+    pub const ALLOC: u8 = 0x05;
+    /// A free.
+    pub const FREE: u8 = 0x06;
+    /// A resize.
+    pub const REALLOC: u8 = 0x07;
+    /// Entry into an allocator function.
+    pub const ALLOC_ENTER: u8 = 0x08;
+    /// Exit from an allocator function.
+    pub const ALLOC_EXIT: u8 = 0x09;
+    /// `mmap`.
+    pub const MMAP: u8 = 0x0a;
+    /// `munmap`.
+    pub const MUNMAP: u8 = 0x0b;
+    /// `brk`.
+    pub const BRK: u8 = 0x0c;
+    /// `madvise`.
+    pub const MADVISE: u8 = 0x0d;
+    /// `mremap`.
+    pub const MREMAP: u8 = 0x0e;
+    /// Thread switch.
+    pub const THREAD: u8 = 0x0f;
+    /// Region of interest begins.
+    pub const ROI_BEGIN: u8 = 0x10;
+    /// Region of interest ends.
+    pub const ROI_END: u8 = 0x11;
+    /// Invocation begins.
+    pub const INVOCATION_BEGIN: u8 = 0x12;
+    /// Invocation ends.
+    pub const INVOCATION_END: u8 = 0x13;
+    /// Gaps of 1..=32 instructions: `GAP_SHORT | (count - 1)`.
+    pub const GAP_SHORT: u8 = 0x20;
+    /// Blocks of 1..=64 instructions: `BLOCK_SHORT | (count - 1)`.
+    pub const BLOCK_SHORT: u8 = 0x40;
+    /// Loads and stores of 1, 2, 4 or 8 bytes: `1 s zz bb ff`.
+    pub const MEM: u8 = 0x80;
+    /// Store bit of a short memory opcode.
+    pub const MEM_STORE: u8 = 0x40;
+}
+
+/// Number of address bases short memory opcodes choose from.
+pub const MEM_BASES: usize = 4;
+
+const FORM_VARINT: u8 = 0;
+const FORM_SAME: u8 = 1;
+const FORM_NEXT: u8 = 2;
+const FORM_PREV: u8 = 3;
+
+/// Checks the invariants the format relies on (non-zero counts and sizes).
+pub fn check(event: &Event) -> Result<(), &'static str> {
+    match *event {
+        Event::Block { count: 0, .. } => Err("block of zero instructions"),
+        Event::Block { len: 0, .. } => Err("block of zero bytes"),
+        Event::Gap { count: 0 } => Err("gap of zero instructions"),
+        Event::Load { size: 0, .. } | Event::Store { size: 0, .. } => {
+            Err("memory access of zero bytes")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The delta bases shared by encoder and decoder.
+#[derive(Clone, Debug, Default)]
+struct Bases {
+    mem: [u64; MEM_BASES],
+    block_end: u64,
+    heap: u64,
+    site: u64,
+}
+
+/// Encodes events into a chunk payload.
+#[derive(Clone, Debug, Default)]
+pub struct Encoder {
+    bases: Bases,
+    last_use: [u64; MEM_BASES],
+    clock: u64,
+}
+
+impl Encoder {
+    /// Forgets all bases: call at the start of every chunk.
+    pub fn reset(&mut self) {
+        *self = Encoder::default();
+    }
+
+    /// Appends `event` to `out`. The event must pass [`check`].
+    pub fn encode(&mut self, event: &Event, out: &mut Vec<u8>) {
+        match *event {
+            Event::Load { addr, size } => self.mem(false, addr, size, out),
+            Event::Store { addr, size } => self.mem(true, addr, size, out),
+            Event::Block { addr, len, count } => {
+                if count <= 64 {
+                    out.push(op::BLOCK_SHORT | (count - 1) as u8);
+                } else {
+                    out.push(op::BLOCK);
+                    varint::put(out, u64::from(count));
+                }
+                varint::put_signed(out, addr.wrapping_sub(self.bases.block_end) as i64);
+                varint::put(out, u64::from(len));
+                self.bases.block_end = addr.wrapping_add(u64::from(len));
+            }
+            Event::Gap { count } => {
+                if count <= 32 {
+                    out.push(op::GAP_SHORT | (count - 1) as u8);
+                } else {
+                    out.push(op::GAP);
+                    varint::put(out, count);
+                }
+            }
+            Event::Alloc(a) => {
+                out.extend_from_slice(&[op::ALLOC, a.func as u8, a.level as u8]);
+                varint::put(out, a.size);
+                varint::put(out, a.align);
+                self.heap_delta(a.addr, out);
+                self.site_delta(a.site, out);
+            }
+            Event::Free(f) => {
+                out.extend_from_slice(&[op::FREE, f.func as u8, f.level as u8]);
+                self.heap_delta(f.addr, out);
+                self.site_delta(f.site, out);
+            }
+            Event::Realloc(r) => {
+                out.extend_from_slice(&[op::REALLOC, r.func as u8, r.level as u8]);
+                varint::put_signed(out, r.old_addr.wrapping_sub(self.bases.heap) as i64);
+                varint::put_signed(out, r.new_addr.wrapping_sub(r.old_addr) as i64);
+                varint::put(out, r.size);
+                self.site_delta(r.site, out);
+                self.bases.heap = if r.new_addr != 0 {
+                    r.new_addr
+                } else {
+                    r.old_addr
+                };
+            }
+            Event::AllocEnter { func } => out.extend_from_slice(&[op::ALLOC_ENTER, func as u8]),
+            Event::AllocExit => out.push(op::ALLOC_EXIT),
+            Event::Mmap {
+                addr,
+                len,
+                prot,
+                flags,
+            } => {
+                out.push(op::MMAP);
+                for v in [addr, len, u64::from(prot), u64::from(flags)] {
+                    varint::put(out, v);
+                }
+            }
+            Event::Munmap { addr, len } => {
+                out.push(op::MUNMAP);
+                varint::put(out, addr);
+                varint::put(out, len);
+            }
+            Event::Brk { old, new } => {
+                out.push(op::BRK);
+                varint::put(out, old);
+                varint::put(out, new);
+            }
+            Event::Madvise { addr, len, advice } => {
+                out.push(op::MADVISE);
+                for v in [addr, len, u64::from(advice)] {
+                    varint::put(out, v);
+                }
+            }
+            Event::Mremap {
+                old_addr,
+                old_len,
+                new_addr,
+                new_len,
+            } => {
+                out.push(op::MREMAP);
+                for v in [old_addr, old_len, new_addr, new_len] {
+                    varint::put(out, v);
+                }
+            }
+            Event::Thread { tid } => {
+                out.push(op::THREAD);
+                varint::put(out, u64::from(tid));
+            }
+            Event::RoiBegin => out.push(op::ROI_BEGIN),
+            Event::RoiEnd => out.push(op::ROI_END),
+            Event::InvocationBegin { id } => {
+                out.push(op::INVOCATION_BEGIN);
+                varint::put(out, id);
+            }
+            Event::InvocationEnd { id } => {
+                out.push(op::INVOCATION_END);
+                varint::put(out, id);
+            }
+        }
+    }
+
+    fn heap_delta(&mut self, addr: u64, out: &mut Vec<u8>) {
+        varint::put_signed(out, addr.wrapping_sub(self.bases.heap) as i64);
+        if addr != 0 {
+            self.bases.heap = addr;
+        }
+    }
+
+    fn site_delta(&mut self, site: u64, out: &mut Vec<u8>) {
+        varint::put_signed(out, site.wrapping_sub(self.bases.site) as i64);
+        self.bases.site = site;
+    }
+
+    /// Picks the base that encodes `addr` cheapest; far from all of them,
+    /// replaces the least recently used one so near streams survive.
+    fn choose_base(&self, addr: u64, size: u32) -> (usize, u8) {
+        let size = u64::from(size);
+        let mut best = 0;
+        let mut best_cost = u64::MAX;
+        for (b, &base) in self.bases.mem.iter().enumerate() {
+            let delta = addr.wrapping_sub(base);
+            if delta == 0 {
+                return (b, FORM_SAME);
+            }
+            if delta == size {
+                return (b, FORM_NEXT);
+            }
+            if delta == size.wrapping_neg() {
+                return (b, FORM_PREV);
+            }
+            let cost = varint::zigzag(delta as i64);
+            if cost < best_cost {
+                best = b;
+                best_cost = cost;
+            }
+        }
+        if best_cost >= 1 << 13 {
+            best = (0..MEM_BASES)
+                .min_by_key(|&b| self.last_use[b])
+                .expect("MEM_BASES > 0");
+        }
+        (best, FORM_VARINT)
+    }
+
+    fn mem(&mut self, store: bool, addr: u64, size: u32, out: &mut Vec<u8>) {
+        let (base, form) = self.choose_base(addr, size);
+        let size_code = match size {
+            1 => Some(0u8),
+            2 => Some(1),
+            4 => Some(2),
+            8 => Some(3),
+            _ => None,
+        };
+        let delta = addr.wrapping_sub(self.bases.mem[base]) as i64;
+        match size_code {
+            Some(code) => {
+                let store_bit = if store { op::MEM_STORE } else { 0 };
+                out.push(op::MEM | store_bit | code << 4 | (base as u8) << 2 | form);
+                if form == FORM_VARINT {
+                    varint::put_signed(out, delta);
+                }
+            }
+            None => {
+                out.push(if store { op::STORE_EXT } else { op::LOAD_EXT });
+                out.push(base as u8);
+                varint::put(out, u64::from(size));
+                varint::put_signed(out, delta);
+            }
+        }
+        self.bases.mem[base] = addr;
+        self.clock += 1;
+        self.last_use[base] = self.clock;
+    }
+}
+
+/// Decodes the events of one chunk payload.
+#[derive(Clone, Debug)]
+pub struct Decoder<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    bases: Bases,
+}
+
+impl<'a> Decoder<'a> {
+    /// A decoder at the start of `payload`.
+    pub fn new(payload: &'a [u8]) -> Self {
+        Decoder {
+            bytes: payload,
+            pos: 0,
+            bases: Bases::default(),
+        }
+    }
+
+    /// Offset of the next event in the payload.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// True when the whole payload has been decoded.
+    pub fn is_done(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+
+    /// Decodes the next event. On error the position is left at the fault.
+    #[inline(always)]
+    pub fn decode(&mut self) -> Result<Event, ErrorKind> {
+        let bytes = self.bytes;
+        let Some(&opcode) = bytes.get(self.pos) else {
+            return Err(ErrorKind::TruncatedEvent);
+        };
+        self.pos += 1;
+        if opcode >= op::MEM {
+            let size = 1u32 << ((opcode >> 4) & 3);
+            let base = usize::from((opcode >> 2) & 3);
+            let prev = self.bases.mem[base];
+            let addr = match opcode & 3 {
+                FORM_VARINT => prev.wrapping_add(varint::get_signed(bytes, &mut self.pos)? as u64),
+                FORM_SAME => prev,
+                FORM_NEXT => prev.wrapping_add(u64::from(size)),
+                _ => prev.wrapping_sub(u64::from(size)),
+            };
+            self.bases.mem[base] = addr;
+            return Ok(if opcode & op::MEM_STORE != 0 {
+                Event::Store { addr, size }
+            } else {
+                Event::Load { addr, size }
+            });
+        }
+        if opcode >= op::BLOCK_SHORT {
+            let count = u32::from(opcode & 0x3f) + 1;
+            return self.block(count);
+        }
+        if opcode >= op::GAP_SHORT {
+            return Ok(Event::Gap {
+                count: u64::from(opcode & 0x1f) + 1,
+            });
+        }
+        self.decode_rare(opcode)
+    }
+
+    #[inline(always)]
+    fn block(&mut self, count: u32) -> Result<Event, ErrorKind> {
+        let delta = varint::get_signed(self.bytes, &mut self.pos)?;
+        let len = varint::get_u32(self.bytes, &mut self.pos, "block length")?;
+        if len == 0 {
+            return Err(ErrorKind::Inconsistent("block of zero bytes"));
+        }
+        let addr = self.bases.block_end.wrapping_add(delta as u64);
+        self.bases.block_end = addr.wrapping_add(u64::from(len));
+        Ok(Event::Block { addr, len, count })
+    }
+
+    fn byte(&mut self) -> Result<u8, ErrorKind> {
+        let byte = *self.bytes.get(self.pos).ok_or(ErrorKind::TruncatedEvent)?;
+        self.pos += 1;
+        Ok(byte)
+    }
+
+    fn varint(&mut self) -> Result<u64, ErrorKind> {
+        varint::get(self.bytes, &mut self.pos)
+    }
+
+    fn varint_u32(&mut self, what: &'static str) -> Result<u32, ErrorKind> {
+        varint::get_u32(self.bytes, &mut self.pos, what)
+    }
+
+    fn signed(&mut self) -> Result<i64, ErrorKind> {
+        varint::get_signed(self.bytes, &mut self.pos)
+    }
+
+    fn func_level(&mut self) -> Result<(AllocFn, AllocLevel), ErrorKind> {
+        let func = AllocFn::try_from(self.byte()?)?;
+        let level = AllocLevel::try_from(self.byte()?)?;
+        Ok((func, level))
+    }
+
+    fn heap_addr(&mut self) -> Result<u64, ErrorKind> {
+        let addr = self.bases.heap.wrapping_add(self.signed()? as u64);
+        if addr != 0 {
+            self.bases.heap = addr;
+        }
+        Ok(addr)
+    }
+
+    fn site(&mut self) -> Result<u64, ErrorKind> {
+        let site = self.bases.site.wrapping_add(self.signed()? as u64);
+        self.bases.site = site;
+        Ok(site)
+    }
+
+    fn mem_ext(&mut self, store: bool) -> Result<Event, ErrorKind> {
+        let base = usize::from(self.byte()?);
+        if base >= MEM_BASES {
+            return Err(ErrorKind::InvalidValue(crate::error::InvalidValue {
+                what: "address base",
+                value: base as u64,
+            }));
+        }
+        let size = self.varint_u32("access size")?;
+        if size == 0 {
+            return Err(ErrorKind::Inconsistent("memory access of zero bytes"));
+        }
+        let addr = self.bases.mem[base].wrapping_add(self.signed()? as u64);
+        self.bases.mem[base] = addr;
+        Ok(if store {
+            Event::Store { addr, size }
+        } else {
+            Event::Load { addr, size }
+        })
+    }
+
+    #[inline(never)]
+    fn decode_rare(&mut self, opcode: u8) -> Result<Event, ErrorKind> {
+        Ok(match opcode {
+            op::GAP => {
+                let count = self.varint()?;
+                if count == 0 {
+                    return Err(ErrorKind::Inconsistent("gap of zero instructions"));
+                }
+                Event::Gap { count }
+            }
+            op::BLOCK => {
+                let count = self.varint_u32("block instruction count")?;
+                if count == 0 {
+                    return Err(ErrorKind::Inconsistent("block of zero instructions"));
+                }
+                return self.block(count);
+            }
+            op::LOAD_EXT => return self.mem_ext(false),
+            op::STORE_EXT => return self.mem_ext(true),
+            op::ALLOC => {
+                let (func, level) = self.func_level()?;
+                let size = self.varint()?;
+                let align = self.varint()?;
+                let addr = self.heap_addr()?;
+                let site = self.site()?;
+                Event::Alloc(Alloc {
+                    func,
+                    level,
+                    size,
+                    align,
+                    addr,
+                    site,
+                })
+            }
+            op::FREE => {
+                let (func, level) = self.func_level()?;
+                let addr = self.heap_addr()?;
+                let site = self.site()?;
+                Event::Free(Free {
+                    func,
+                    level,
+                    addr,
+                    site,
+                })
+            }
+            op::REALLOC => {
+                let (func, level) = self.func_level()?;
+                let old_addr = self.bases.heap.wrapping_add(self.signed()? as u64);
+                let new_addr = old_addr.wrapping_add(self.signed()? as u64);
+                let size = self.varint()?;
+                let site = self.site()?;
+                self.bases.heap = if new_addr != 0 { new_addr } else { old_addr };
+                Event::Realloc(Realloc {
+                    func,
+                    level,
+                    old_addr,
+                    new_addr,
+                    size,
+                    site,
+                })
+            }
+            op::ALLOC_ENTER => Event::AllocEnter {
+                func: AllocFn::try_from(self.byte()?)?,
+            },
+            op::ALLOC_EXIT => Event::AllocExit,
+            op::MMAP => Event::Mmap {
+                addr: self.varint()?,
+                len: self.varint()?,
+                prot: self.varint_u32("mmap prot")?,
+                flags: self.varint_u32("mmap flags")?,
+            },
+            op::MUNMAP => Event::Munmap {
+                addr: self.varint()?,
+                len: self.varint()?,
+            },
+            op::BRK => Event::Brk {
+                old: self.varint()?,
+                new: self.varint()?,
+            },
+            op::MADVISE => Event::Madvise {
+                addr: self.varint()?,
+                len: self.varint()?,
+                advice: self.varint_u32("madvise advice")?,
+            },
+            op::MREMAP => Event::Mremap {
+                old_addr: self.varint()?,
+                old_len: self.varint()?,
+                new_addr: self.varint()?,
+                new_len: self.varint()?,
+            },
+            op::THREAD => Event::Thread {
+                tid: self.varint_u32("thread id")?,
+            },
+            op::ROI_BEGIN => Event::RoiBegin,
+            op::ROI_END => Event::RoiEnd,
+            op::INVOCATION_BEGIN => Event::InvocationBegin { id: self.varint()? },
+            op::INVOCATION_END => Event::InvocationEnd { id: self.varint()? },
+            other => {
+                self.pos -= 1;
+                return Err(ErrorKind::UnknownOpcode(other));
+            }
+        })
+    }
+}

@@ -1,0 +1,371 @@
+//! Reading traces: a memory-mapped file, walked chunk by chunk, decoded
+//! lazily, in O(1) memory whatever its length.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use crate::codec::Decoder;
+use crate::error::{ErrorKind, TraceError};
+use crate::event::Event;
+use crate::format::{ChunkHeader, ChunkKind, Header, Metadata, CHUNK_HEADER_LEN, CHUNK_MARKER};
+
+enum Bytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+/// An open trace: the header is parsed, the rest is read on demand.
+pub struct TraceFile {
+    path: PathBuf,
+    bytes: Bytes,
+    header: Header,
+    data_start: usize,
+    keep_going: bool,
+}
+
+impl TraceFile {
+    /// Opens and maps `path`, and checks its header.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, TraceError> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| TraceError::file(path, ErrorKind::Io(e)))?;
+        let len = file
+            .metadata()
+            .map_err(|e| TraceError::file(path, ErrorKind::Io(e)))?
+            .len();
+        let bytes = if len == 0 {
+            Bytes::Owned(Vec::new())
+        } else {
+            // SAFETY: the map is read-only; a trace changed by another
+            // process while mapped can give wrong events but not unsound
+            // memory accesses, as every read is bounds-checked.
+            let map = unsafe { memmap2::Mmap::map(&file) }
+                .map_err(|e| TraceError::file(path, ErrorKind::Io(e)))?;
+            Bytes::Mapped(map)
+        };
+        Self::with_bytes(path.to_path_buf(), bytes)
+    }
+
+    /// A trace held in memory; `name` is used in error messages.
+    pub fn from_bytes(name: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Self, TraceError> {
+        Self::with_bytes(name.into(), Bytes::Owned(bytes))
+    }
+
+    fn with_bytes(path: PathBuf, bytes: Bytes) -> Result<Self, TraceError> {
+        let all: &[u8] = match &bytes {
+            Bytes::Mapped(map) => map,
+            Bytes::Owned(vec) => vec,
+        };
+        let (header, data_start) =
+            Header::decode(all).map_err(|(offset, kind)| TraceError::at(&path, offset, kind))?;
+        Ok(TraceFile {
+            path,
+            bytes,
+            header,
+            data_start,
+            keep_going: false,
+        })
+    }
+
+    /// With `true`, a damaged chunk is reported (as one error item) and
+    /// skipped, and reading goes on with the next good chunk.
+    pub fn keep_going(mut self, keep_going: bool) -> Self {
+        self.keep_going = keep_going;
+        self
+    }
+
+    /// The file the trace was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The whole file.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.bytes {
+            Bytes::Mapped(map) => map,
+            Bytes::Owned(vec) => vec,
+        }
+    }
+
+    /// The chunks, in file order.
+    pub fn chunks(&self) -> Chunks<'_> {
+        Chunks {
+            file: self,
+            offset: self.data_start,
+            done: false,
+        }
+    }
+
+    /// Every event, in order.
+    pub fn events(&self) -> Events<'_> {
+        Events {
+            chunks: self.chunks(),
+            current: None,
+            done: false,
+        }
+    }
+
+    /// The metadata table, gathered from every metadata chunk.
+    pub fn metadata(&self) -> Result<Metadata, TraceError> {
+        let mut metadata = Metadata::default();
+        for chunk in self.chunks() {
+            let chunk = chunk?;
+            if chunk.header.kind == ChunkKind::Metadata {
+                chunk.verify()?;
+                metadata
+                    .decode_into(chunk.payload, chunk.header.count)
+                    .map_err(|(at, kind)| {
+                        TraceError::at(&self.path, chunk.payload_offset() + at, kind)
+                    })?;
+            }
+        }
+        Ok(metadata)
+    }
+
+    fn error(&self, offset: u64, kind: ErrorKind) -> TraceError {
+        TraceError::at(&self.path, offset, kind)
+    }
+
+    /// Finds the next offset after `from` where a whole, intact chunk starts.
+    fn resync(&self, from: usize) -> Option<usize> {
+        let bytes = self.as_bytes();
+        let mut at = from;
+        while let Some(found) = find(&bytes[at..], &CHUNK_MARKER) {
+            let start = at + found;
+            if let Ok(header) = ChunkHeader::decode(&bytes[start..]) {
+                let end = start + CHUNK_HEADER_LEN + header.payload_len as usize;
+                if end <= bytes.len()
+                    && crc32fast::hash(&bytes[start + CHUNK_HEADER_LEN..end]) == header.crc
+                {
+                    return Some(start);
+                }
+            }
+            at = start + 1;
+        }
+        None
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// One chunk of a trace, not yet decoded.
+#[derive(Clone, Copy)]
+pub struct Chunk<'a> {
+    file: &'a TraceFile,
+    offset: usize,
+    /// The chunk header.
+    pub header: ChunkHeader,
+    /// The payload bytes.
+    pub payload: &'a [u8],
+}
+
+impl<'a> Chunk<'a> {
+    /// Byte offset of the chunk in the file.
+    pub fn offset(&self) -> u64 {
+        self.offset as u64
+    }
+
+    /// Byte offset of the payload in the file.
+    pub fn payload_offset(&self) -> u64 {
+        (self.offset + CHUNK_HEADER_LEN) as u64
+    }
+
+    /// Checks the payload against its CRC-32.
+    pub fn verify(&self) -> Result<(), TraceError> {
+        let computed = crc32fast::hash(self.payload);
+        if computed != self.header.crc {
+            return Err(self.file.error(
+                self.offset() + 28,
+                ErrorKind::Checksum {
+                    what: "chunk payload",
+                    stored: self.header.crc,
+                    computed,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// The chunk's events (none for a metadata chunk). The checksum is
+    /// checked first; a mismatch is the first and only item.
+    pub fn events(&self) -> ChunkEvents<'a> {
+        let pending_error = self.verify().err();
+        let remaining = match self.header.kind {
+            ChunkKind::Events if pending_error.is_none() => self.header.count,
+            _ => 0,
+        };
+        ChunkEvents {
+            chunk: *self,
+            decoder: Decoder::new(self.payload),
+            remaining,
+            pending_error,
+        }
+    }
+}
+
+/// The chunks of a trace; yields an error where a chunk cannot be framed.
+pub struct Chunks<'a> {
+    file: &'a TraceFile,
+    offset: usize,
+    done: bool,
+}
+
+impl<'a> Iterator for Chunks<'a> {
+    type Item = Result<Chunk<'a>, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.file.as_bytes();
+        if self.done || self.offset >= bytes.len() {
+            return None;
+        }
+        let start = self.offset;
+        let framed = ChunkHeader::decode(&bytes[start..])
+            .map_err(|(at, kind)| self.file.error(start as u64 + at, kind))
+            .and_then(|header| {
+                let end = start + CHUNK_HEADER_LEN + header.payload_len as usize;
+                if end > bytes.len() {
+                    Err(self.file.error(
+                        start as u64,
+                        ErrorKind::TruncatedChunk {
+                            needed: (end - start) as u64,
+                            available: (bytes.len() - start) as u64,
+                        },
+                    ))
+                } else {
+                    Ok((header, end))
+                }
+            });
+        match framed {
+            Ok((header, end)) => {
+                self.offset = end;
+                Some(Ok(Chunk {
+                    file: self.file,
+                    offset: start,
+                    header,
+                    payload: &bytes[start + CHUNK_HEADER_LEN..end],
+                }))
+            }
+            Err(error) => {
+                match self.file.keep_going {
+                    true => match self.file.resync(start + 1) {
+                        Some(next) => self.offset = next,
+                        None => self.done = true,
+                    },
+                    false => self.done = true,
+                }
+                Some(Err(error))
+            }
+        }
+    }
+}
+
+/// The events of one chunk.
+pub struct ChunkEvents<'a> {
+    chunk: Chunk<'a>,
+    decoder: Decoder<'a>,
+    remaining: u32,
+    pending_error: Option<TraceError>,
+}
+
+impl ChunkEvents<'_> {
+    fn fail(&mut self, at: usize, kind: ErrorKind) -> TraceError {
+        self.remaining = 0;
+        self.chunk
+            .file
+            .error(self.chunk.payload_offset() + at as u64, kind)
+    }
+}
+
+impl Iterator for ChunkEvents<'_> {
+    type Item = Result<Event, TraceError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            if let Some(error) = self.pending_error.take() {
+                return Some(Err(error));
+            }
+            if !self.decoder.is_done() && self.chunk.header.kind == ChunkKind::Events {
+                let at = self.decoder.position();
+                let declared = u64::from(self.chunk.header.count);
+                // Leave the decoder at the end so this is reported once.
+                self.decoder = Decoder::new(&[]);
+                return Some(Err(self.fail(
+                    at,
+                    ErrorKind::EventCount {
+                        declared,
+                        decoded: declared + 1,
+                    },
+                )));
+            }
+            return None;
+        }
+        let at = self.decoder.position();
+        match self.decoder.decode() {
+            Ok(event) => {
+                self.remaining -= 1;
+                Some(Ok(event))
+            }
+            Err(kind) => {
+                let kind = match kind {
+                    ErrorKind::TruncatedEvent if at == self.chunk.payload.len() => {
+                        let declared = u64::from(self.chunk.header.count);
+                        let decoded = declared - u64::from(self.remaining);
+                        ErrorKind::EventCount { declared, decoded }
+                    }
+                    kind => kind,
+                };
+                self.decoder = Decoder::new(&[]);
+                Some(Err(self.fail(at, kind)))
+            }
+        }
+    }
+}
+
+/// Every event of a trace, chunk after chunk.
+pub struct Events<'a> {
+    chunks: Chunks<'a>,
+    current: Option<ChunkEvents<'a>>,
+    done: bool,
+}
+
+impl Iterator for Events<'_> {
+    type Item = Result<Event, TraceError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(current) = &mut self.current {
+                match current.next() {
+                    Some(Ok(event)) => return Some(Ok(event)),
+                    Some(Err(error)) => {
+                        self.current = None;
+                        if !self.chunks.file.keep_going {
+                            self.done = true;
+                        }
+                        return Some(Err(error));
+                    }
+                    None => self.current = None,
+                }
+            }
+            if self.done {
+                return None;
+            }
+            match self.chunks.next()? {
+                Ok(chunk) => self.current = Some(chunk.events()),
+                Err(error) => {
+                    if !self.chunks.file.keep_going {
+                        self.done = true;
+                    }
+                    return Some(Err(error));
+                }
+            }
+        }
+    }
+}

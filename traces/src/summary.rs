@@ -1,0 +1,310 @@
+//! What a trace holds: counts by kind, allocation sizes, footprint, and the
+//! inconsistencies it contains (as warning counts, not errors). Plain data;
+//! printers live in `memento-analysis`.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::event::{Event, EventKind};
+
+/// Allocation sizes up to this many bytes are the ones Memento's hardware
+/// object allocator serves.
+pub const SMALL_OBJECT_LIMIT: u64 = 512;
+
+/// Upper bounds (inclusive) of the allocation-size histogram buckets; the
+/// last bucket holds everything larger.
+pub const SIZE_BUCKETS: [u64; 14] = [
+    8,
+    16,
+    32,
+    64,
+    128,
+    256,
+    512,
+    1024,
+    4096,
+    16384,
+    65536,
+    262_144,
+    1_048_576,
+    u64::MAX,
+];
+
+/// Events that contradict each other; counted, never fatal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Warnings {
+    /// Frees (and reallocs) of an address no allocation returned.
+    pub free_of_unknown_address: u64,
+    /// Allocations returning an address that is already live.
+    pub alloc_of_live_address: u64,
+    /// Allocator exits with no open entry.
+    pub unmatched_alloc_exit: u64,
+    /// Allocator entries still open at the end.
+    pub unclosed_alloc_enter: u64,
+    /// ROI ends with no ROI open, or ROI begins inside one.
+    pub unbalanced_roi: u64,
+    /// Invocation ends that do not match the open invocation.
+    pub unbalanced_invocation: u64,
+}
+
+impl Warnings {
+    /// Sum of all warnings.
+    pub fn total(&self) -> u64 {
+        self.free_of_unknown_address
+            + self.alloc_of_live_address
+            + self.unmatched_alloc_exit
+            + self.unclosed_alloc_enter
+            + self.unbalanced_roi
+            + self.unbalanced_invocation
+    }
+}
+
+/// One bucket of the allocation-size histogram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SizeBucket {
+    /// Largest size in the bucket (`u64::MAX` for the last).
+    pub up_to: u64,
+    /// Allocations in the bucket.
+    pub count: u64,
+}
+
+/// The summary of a trace.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TraceSummary {
+    /// Events by kind, in [`EventKind::ALL`] order, as `(name, count)`.
+    pub events_by_kind: Vec<(&'static str, u64)>,
+    /// All events.
+    pub events: u64,
+    /// Instructions retired (blocks and gaps).
+    pub instructions: u64,
+    /// Instructions inside allocator brackets.
+    pub allocator_instructions: u64,
+    /// Loads and stores.
+    pub accesses: u64,
+    /// Loads and stores inside allocator brackets.
+    pub allocator_accesses: u64,
+    /// Allocations (alloc events and reallocs that allocate).
+    pub allocations: u64,
+    /// Allocations of at most [`SMALL_OBJECT_LIMIT`] bytes.
+    pub small_allocations: u64,
+    /// Allocation-size histogram.
+    pub size_histogram: Vec<SizeBucket>,
+    /// Bytes requested in all allocations.
+    pub allocated_bytes: u64,
+    /// Most bytes live at once (by requested size).
+    pub peak_live_bytes: u64,
+    /// Bytes still live at the end.
+    pub live_bytes_at_end: u64,
+    /// Distinct pages touched by loads and stores.
+    pub data_pages: u64,
+    /// Distinct pages holding instructions.
+    pub code_pages: u64,
+    /// Page size used for the footprint.
+    pub page_size: u64,
+    /// Threads seen in thread events (at least 1).
+    pub threads: u64,
+    /// Invocations begun.
+    pub invocations: u64,
+    /// Inconsistent events.
+    pub warnings: Warnings,
+}
+
+/// Builds a [`TraceSummary`] from events pushed one at a time. Memory grows
+/// with the footprint and the live objects, not with the trace length.
+pub struct Summarizer {
+    by_kind: [u64; EventKind::COUNT],
+    instructions: u64,
+    allocator_instructions: u64,
+    accesses: u64,
+    allocator_accesses: u64,
+    sizes: [u64; SIZE_BUCKETS.len()],
+    allocated_bytes: u64,
+    live: HashMap<u64, u64>,
+    live_bytes: u64,
+    peak_live_bytes: u64,
+    data_pages: HashSet<u64>,
+    code_pages: HashSet<u64>,
+    page_shift: u32,
+    threads: HashSet<u32>,
+    alloc_depth: u64,
+    in_roi: bool,
+    invocation: Option<u64>,
+    warnings: Warnings,
+}
+
+impl Summarizer {
+    /// A summarizer counting footprint in pages of `page_size` bytes (a
+    /// power of two; 4096 is used when it is not).
+    pub fn new(page_size: u64) -> Self {
+        let page_size = if page_size.is_power_of_two() {
+            page_size
+        } else {
+            4096
+        };
+        Summarizer {
+            by_kind: [0; EventKind::COUNT],
+            instructions: 0,
+            allocator_instructions: 0,
+            accesses: 0,
+            allocator_accesses: 0,
+            sizes: [0; SIZE_BUCKETS.len()],
+            allocated_bytes: 0,
+            live: HashMap::new(),
+            live_bytes: 0,
+            peak_live_bytes: 0,
+            data_pages: HashSet::new(),
+            code_pages: HashSet::new(),
+            page_shift: page_size.trailing_zeros(),
+            threads: HashSet::new(),
+            alloc_depth: 0,
+            in_roi: false,
+            invocation: None,
+            warnings: Warnings::default(),
+        }
+    }
+
+    fn allocate(&mut self, addr: u64, size: u64) {
+        let bucket = SIZE_BUCKETS
+            .iter()
+            .position(|&up_to| size <= up_to)
+            .expect("last bucket is unbounded");
+        self.sizes[bucket] += 1;
+        self.allocated_bytes += size;
+        if addr == 0 {
+            return;
+        }
+        if let Some(old) = self.live.insert(addr, size) {
+            self.warnings.alloc_of_live_address += 1;
+            self.live_bytes -= old;
+        }
+        self.live_bytes += size;
+        self.peak_live_bytes = self.peak_live_bytes.max(self.live_bytes);
+    }
+
+    fn release(&mut self, addr: u64) {
+        if addr == 0 {
+            return;
+        }
+        match self.live.remove(&addr) {
+            Some(size) => self.live_bytes -= size,
+            None => self.warnings.free_of_unknown_address += 1,
+        }
+    }
+
+    fn touch(pages: &mut HashSet<u64>, shift: u32, addr: u64, len: u64) {
+        let first = addr >> shift;
+        let last = addr.saturating_add(len.max(1) - 1) >> shift;
+        for page in first..=last {
+            pages.insert(page);
+        }
+    }
+
+    /// Counts one event.
+    pub fn push(&mut self, event: &Event) {
+        self.by_kind[event.kind() as usize] += 1;
+        let in_allocator = self.alloc_depth > 0;
+        match *event {
+            Event::Block { addr, len, count } => {
+                self.instructions += u64::from(count);
+                if in_allocator {
+                    self.allocator_instructions += u64::from(count);
+                }
+                Self::touch(&mut self.code_pages, self.page_shift, addr, len.into());
+            }
+            Event::Gap { count } => {
+                self.instructions += count;
+                if in_allocator {
+                    self.allocator_instructions += count;
+                }
+            }
+            Event::Load { addr, size } | Event::Store { addr, size } => {
+                self.accesses += 1;
+                if in_allocator {
+                    self.allocator_accesses += 1;
+                }
+                Self::touch(&mut self.data_pages, self.page_shift, addr, size.into());
+            }
+            Event::Alloc(a) => self.allocate(a.addr, a.size),
+            Event::Free(f) => self.release(f.addr),
+            Event::Realloc(r) => {
+                if r.old_addr != 0 {
+                    self.release(r.old_addr);
+                }
+                if r.new_addr != 0 || r.old_addr == 0 {
+                    self.allocate(r.new_addr, r.size);
+                }
+            }
+            Event::AllocEnter { .. } => self.alloc_depth += 1,
+            Event::AllocExit => match self.alloc_depth {
+                0 => self.warnings.unmatched_alloc_exit += 1,
+                _ => self.alloc_depth -= 1,
+            },
+            Event::Thread { tid } => {
+                self.threads.insert(tid);
+            }
+            Event::RoiBegin | Event::RoiEnd => {
+                let begin = matches!(event, Event::RoiBegin);
+                if self.in_roi == begin {
+                    self.warnings.unbalanced_roi += 1;
+                }
+                self.in_roi = begin;
+            }
+            Event::InvocationBegin { id } => {
+                if self.invocation.is_some() {
+                    self.warnings.unbalanced_invocation += 1;
+                }
+                self.invocation = Some(id);
+            }
+            Event::InvocationEnd { id } => {
+                if self.invocation != Some(id) {
+                    self.warnings.unbalanced_invocation += 1;
+                }
+                self.invocation = None;
+            }
+            Event::Mmap { .. }
+            | Event::Munmap { .. }
+            | Event::Brk { .. }
+            | Event::Madvise { .. }
+            | Event::Mremap { .. } => {}
+        }
+    }
+
+    /// The summary of everything pushed.
+    pub fn finish(self) -> TraceSummary {
+        let mut warnings = self.warnings;
+        warnings.unclosed_alloc_enter = self.alloc_depth;
+        let allocations: u64 = self.sizes.iter().sum();
+        let small = SIZE_BUCKETS
+            .iter()
+            .zip(self.sizes)
+            .filter(|(&up_to, _)| up_to <= SMALL_OBJECT_LIMIT)
+            .map(|(_, count)| count)
+            .sum();
+        TraceSummary {
+            events_by_kind: EventKind::ALL
+                .iter()
+                .map(|&k| (k.name(), self.by_kind[k as usize]))
+                .collect(),
+            events: self.by_kind.iter().sum(),
+            instructions: self.instructions,
+            allocator_instructions: self.allocator_instructions,
+            accesses: self.accesses,
+            allocator_accesses: self.allocator_accesses,
+            allocations,
+            small_allocations: small,
+            size_histogram: SIZE_BUCKETS
+                .iter()
+                .zip(self.sizes)
+                .map(|(&up_to, count)| SizeBucket { up_to, count })
+                .collect(),
+            allocated_bytes: self.allocated_bytes,
+            peak_live_bytes: self.peak_live_bytes,
+            live_bytes_at_end: self.live_bytes,
+            data_pages: self.data_pages.len() as u64,
+            code_pages: self.code_pages.len() as u64,
+            page_size: 1 << self.page_shift,
+            threads: self.threads.len().max(1) as u64,
+            invocations: self.by_kind[EventKind::InvocationBegin as usize],
+            warnings,
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Random event streams encode and decode to exactly themselves.
+
+mod common;
+use common as strategies;
+
+use memento_trace::{Event, Header, ModuleInfo, ThreadInfo, TraceFile, TraceWriter};
+use proptest::prelude::*;
+
+fn header() -> Header {
+    Header {
+        producer: "roundtrip-test".into(),
+        workload: "random".into(),
+        runtime: "proptest".into(),
+        command_line: "roundtrip --seed".into(),
+        page_size: 4096,
+        capture_time_ns: 1_700_000_000_000_000_000,
+        ..Header::default()
+    }
+}
+
+fn encode(events: &[Event], chunk_bytes: usize) -> Vec<u8> {
+    let mut writer = TraceWriter::new(Vec::new(), &header())
+        .unwrap()
+        .with_chunk_bytes(chunk_bytes);
+    for event in events {
+        writer.push(event).unwrap();
+    }
+    writer.finish().unwrap().0
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn random_streams_decode_to_themselves(
+        events in prop::collection::vec(strategies::event(), 0..400),
+        chunk_bytes in prop_oneof![Just(1usize), 1usize..200, Just(65536)],
+    ) {
+        let bytes = encode(&events, chunk_bytes);
+        let trace = TraceFile::from_bytes("mem", bytes).unwrap();
+        let decoded: Vec<Event> = trace.events().collect::<Result<_, _>>().unwrap();
+        prop_assert_eq!(decoded, events);
+    }
+
+    #[test]
+    fn chunks_decode_independently(
+        events in prop::collection::vec(strategies::event(), 1..400),
+    ) {
+        let bytes = encode(&events, 64);
+        let trace = TraceFile::from_bytes("mem", bytes).unwrap();
+        let chunks: Vec<_> = trace.chunks().collect::<Result<_, _>>().unwrap();
+        // Decode in reverse order: no chunk may depend on the one before.
+        let mut parts: Vec<Vec<Event>> = chunks
+            .iter()
+            .rev()
+            .map(|c| c.events().collect::<Result<_, _>>().unwrap())
+            .collect();
+        parts.reverse();
+        prop_assert_eq!(parts.concat(), events);
+    }
+}
+
+#[test]
+fn header_and_metadata_round_trip() {
+    let mut writer = TraceWriter::new(Vec::new(), &header()).unwrap();
+    writer.add_thread(ThreadInfo {
+        tid: 7,
+        name: "main".into(),
+    });
+    writer.add_module(ModuleInfo {
+        start: 0x5555_0000_0000,
+        len: 0x2000,
+        file_offset: 0x1000,
+        path: "/usr/bin/python3.11".into(),
+        build_id: vec![0xde, 0xad, 0xbe, 0xef],
+    });
+    writer.push(&Event::Gap { count: 3 }).unwrap();
+    let bytes = writer.finish().unwrap().0;
+    let trace = TraceFile::from_bytes("mem", bytes).unwrap();
+    let mut expected = header();
+    expected.version = memento_trace::format::VERSION;
+    assert_eq!(trace.header(), &expected);
+    let metadata = trace.metadata().unwrap();
+    assert_eq!(
+        metadata.threads,
+        vec![ThreadInfo {
+            tid: 7,
+            name: "main".into()
+        }]
+    );
+    assert_eq!(metadata.modules[0].path, "/usr/bin/python3.11");
+    assert_eq!(metadata.modules[0].build_id, vec![0xde, 0xad, 0xbe, 0xef]);
+    assert_eq!(trace.events().count(), 1);
+}
+
+#[test]
+fn chunk_headers_carry_thread_and_instructions_before() {
+    let events = [
+        Event::Thread { tid: 3 },
+        Event::Gap { count: 10 },
+        Event::Block {
+            addr: 0x1000,
+            len: 12,
+            count: 4,
+        },
+        Event::Load {
+            addr: 0x2000,
+            size: 8,
+        },
+    ];
+    let bytes = encode(&events, 1);
+    let trace = TraceFile::from_bytes("mem", bytes).unwrap();
+    let chunks: Vec<_> = trace.chunks().collect::<Result<_, _>>().unwrap();
+    assert_eq!(chunks.len(), 4);
+    let seen: Vec<(u32, u64)> = chunks
+        .iter()
+        .map(|c| (c.header.thread, c.header.instructions_before))
+        .collect();
+    assert_eq!(seen, vec![(0, 0), (3, 0), (3, 10), (3, 14)]);
+}
+
+#[test]
+fn writer_refuses_zero_counts() {
+    let mut writer = TraceWriter::new(Vec::new(), &header()).unwrap();
+    for event in [
+        Event::Gap { count: 0 },
+        Event::Block {
+            addr: 1,
+            len: 0,
+            count: 1,
+        },
+        Event::Block {
+            addr: 1,
+            len: 1,
+            count: 0,
+        },
+        Event::Load { addr: 1, size: 0 },
+    ] {
+        let err = writer.push(&event).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    }
+}
