@@ -45,8 +45,10 @@ pub mod op {
     pub const INVOCATION_BEGIN: u8 = 0x12;
     /// Invocation ends.
     pub const INVOCATION_END: u8 = 0x13;
-    /// Gaps of 1..=32 instructions: `GAP_SHORT | (count - 1)`.
-    pub const GAP_SHORT: u8 = 0x20;
+    /// Gaps of 1..=8 instructions: `GAP_SHORT | (count - 1)`.
+    pub const GAP_SHORT: u8 = 0x18;
+    /// A block equal to the one in slot s of the block table: `BLOCK_REPEAT | s`.
+    pub const BLOCK_REPEAT: u8 = 0x20;
     /// Blocks of 1..=64 instructions: `BLOCK_SHORT | (count - 1)`.
     pub const BLOCK_SHORT: u8 = 0x40;
     /// Loads and stores of 1, 2, 4 or 8 bytes: `1 s zz bb ff`.
@@ -57,6 +59,23 @@ pub mod op {
 
 /// Number of address bases short memory opcodes choose from.
 pub const MEM_BASES: usize = 4;
+
+/// Slots of the table of recent blocks that repeat opcodes refer to.
+pub const BLOCK_SLOTS: usize = 32;
+
+/// The block-table slot of a block starting at `addr`.
+#[inline(always)]
+pub fn block_slot(addr: u64) -> usize {
+    (addr.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 59) as usize
+}
+
+/// A block as kept in the block table: start, byte length, instructions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct BlockEntry {
+    addr: u64,
+    len: u32,
+    count: u32,
+}
 
 const FORM_VARINT: u8 = 0;
 const FORM_SAME: u8 = 1;
@@ -80,6 +99,7 @@ pub fn check(event: &Event) -> Result<(), &'static str> {
 #[derive(Clone, Debug, Default)]
 struct Bases {
     mem: [u64; MEM_BASES],
+    blocks: [BlockEntry; BLOCK_SLOTS],
     block_end: u64,
     heap: u64,
     site: u64,
@@ -105,6 +125,14 @@ impl Encoder {
             Event::Load { addr, size } => self.mem(false, addr, size, out),
             Event::Store { addr, size } => self.mem(true, addr, size, out),
             Event::Block { addr, len, count } => {
+                let slot = block_slot(addr);
+                let entry = BlockEntry { addr, len, count };
+                if self.bases.blocks[slot] == entry {
+                    out.push(op::BLOCK_REPEAT | slot as u8);
+                    self.bases.block_end = addr.wrapping_add(u64::from(len));
+                    return;
+                }
+                self.bases.blocks[slot] = entry;
                 if count <= 64 {
                     out.push(op::BLOCK_SHORT | (count - 1) as u8);
                 } else {
@@ -116,7 +144,7 @@ impl Encoder {
                 self.bases.block_end = addr.wrapping_add(u64::from(len));
             }
             Event::Gap { count } => {
-                if count <= 32 {
+                if count <= 8 {
                     out.push(op::GAP_SHORT | (count - 1) as u8);
                 } else {
                     out.push(op::GAP);
@@ -335,9 +363,21 @@ impl<'a> Decoder<'a> {
             let count = u32::from(opcode & 0x3f) + 1;
             return self.block(count);
         }
+        if opcode >= op::BLOCK_REPEAT {
+            let entry = self.bases.blocks[usize::from(opcode & 0x1f)];
+            if entry.count == 0 {
+                return Err(ErrorKind::Inconsistent("repeat of an empty block slot"));
+            }
+            self.bases.block_end = entry.addr.wrapping_add(u64::from(entry.len));
+            return Ok(Event::Block {
+                addr: entry.addr,
+                len: entry.len,
+                count: entry.count,
+            });
+        }
         if opcode >= op::GAP_SHORT {
             return Ok(Event::Gap {
-                count: u64::from(opcode & 0x1f) + 1,
+                count: u64::from(opcode & 0x07) + 1,
             });
         }
         self.decode_rare(opcode)
@@ -352,6 +392,7 @@ impl<'a> Decoder<'a> {
         }
         let addr = self.bases.block_end.wrapping_add(delta as u64);
         self.bases.block_end = addr.wrapping_add(u64::from(len));
+        self.bases.blocks[block_slot(addr)] = BlockEntry { addr, len, count };
         Ok(Event::Block { addr, len, count })
     }
 

@@ -104,7 +104,24 @@ impl TraceFile {
     pub fn events(&self) -> Events<'_> {
         Events {
             chunks: self.chunks(),
-            current: None,
+            current: ChunkEvents {
+                chunk: Chunk {
+                    file: self,
+                    offset: self.data_start,
+                    header: ChunkHeader {
+                        kind: ChunkKind::Metadata,
+                        payload_len: 0,
+                        count: 0,
+                        thread: 0,
+                        instructions_before: 0,
+                        crc: 0,
+                    },
+                    payload: &[],
+                },
+                decoder: Decoder::new(&[]),
+                remaining: 0,
+                pending_error: None,
+            },
             done: false,
         }
     }
@@ -282,29 +299,53 @@ impl ChunkEvents<'_> {
     }
 }
 
+impl ChunkEvents<'_> {
+    /// Called when the declared events are used up: reports a pending
+    /// checksum error or bytes left over, once.
+    #[inline(never)]
+    fn finish(&mut self) -> Option<Result<Event, TraceError>> {
+        if let Some(error) = self.pending_error.take() {
+            return Some(Err(error));
+        }
+        if self.decoder.is_done() || self.chunk.header.kind != ChunkKind::Events {
+            return None;
+        }
+        let at = self.decoder.position();
+        let declared = u64::from(self.chunk.header.count);
+        // Leave the decoder at the end so this is reported once.
+        self.decoder = Decoder::new(&[]);
+        Some(Err(self.fail(
+            at,
+            ErrorKind::EventCount {
+                declared,
+                decoded: declared + 1,
+            },
+        )))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn decode_failed(&mut self, at: usize, kind: ErrorKind) -> TraceError {
+        let kind = match kind {
+            ErrorKind::TruncatedEvent if at == self.chunk.payload.len() => {
+                let declared = u64::from(self.chunk.header.count);
+                let decoded = declared - u64::from(self.remaining);
+                ErrorKind::EventCount { declared, decoded }
+            }
+            kind => kind,
+        };
+        self.decoder = Decoder::new(&[]);
+        self.fail(at, kind)
+    }
+}
+
 impl Iterator for ChunkEvents<'_> {
     type Item = Result<Event, TraceError>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         if self.remaining == 0 {
-            if let Some(error) = self.pending_error.take() {
-                return Some(Err(error));
-            }
-            if !self.decoder.is_done() && self.chunk.header.kind == ChunkKind::Events {
-                let at = self.decoder.position();
-                let declared = u64::from(self.chunk.header.count);
-                // Leave the decoder at the end so this is reported once.
-                self.decoder = Decoder::new(&[]);
-                return Some(Err(self.fail(
-                    at,
-                    ErrorKind::EventCount {
-                        declared,
-                        decoded: declared + 1,
-                    },
-                )));
-            }
-            return None;
+            return self.finish();
         }
         let at = self.decoder.position();
         match self.decoder.decode() {
@@ -312,18 +353,7 @@ impl Iterator for ChunkEvents<'_> {
                 self.remaining -= 1;
                 Some(Ok(event))
             }
-            Err(kind) => {
-                let kind = match kind {
-                    ErrorKind::TruncatedEvent if at == self.chunk.payload.len() => {
-                        let declared = u64::from(self.chunk.header.count);
-                        let decoded = declared - u64::from(self.remaining);
-                        ErrorKind::EventCount { declared, decoded }
-                    }
-                    kind => kind,
-                };
-                self.decoder = Decoder::new(&[]);
-                Some(Err(self.fail(at, kind)))
-            }
+            Err(kind) => Some(Err(self.decode_failed(at, kind))),
         }
     }
 }
@@ -331,8 +361,36 @@ impl Iterator for ChunkEvents<'_> {
 /// Every event of a trace, chunk after chunk.
 pub struct Events<'a> {
     chunks: Chunks<'a>,
-    current: Option<ChunkEvents<'a>>,
+    current: ChunkEvents<'a>,
     done: bool,
+}
+
+impl<'a> Events<'a> {
+    /// Moves to the next event chunk; `None` at the end of the trace.
+    #[inline(never)]
+    fn next_chunk(&mut self) -> Option<Result<Event, TraceError>> {
+        loop {
+            if let Some(item) = self.current.next() {
+                return Some(self.track(item));
+            }
+            if self.done {
+                return None;
+            }
+            match self.chunks.next()? {
+                Ok(chunk) => self.current = chunk.events(),
+                Err(error) => return Some(self.track(Err(error))),
+            }
+        }
+    }
+
+    /// Stops after the first error unless the trace keeps going.
+    fn track(&mut self, item: Result<Event, TraceError>) -> Result<Event, TraceError> {
+        if item.is_err() && !self.chunks.file.keep_going {
+            self.done = true;
+            self.current.remaining = 0;
+        }
+        item
+    }
 }
 
 impl Iterator for Events<'_> {
@@ -340,31 +398,55 @@ impl Iterator for Events<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        if self.current.remaining > 0 {
+            let at = self.current.decoder.position();
+            return Some(match self.current.decoder.decode() {
+                Ok(event) => {
+                    self.current.remaining -= 1;
+                    Ok(event)
+                }
+                Err(kind) => {
+                    let error = self.current.decode_failed(at, kind);
+                    self.track(Err(error))
+                }
+            });
+        }
+        self.next_chunk()
+    }
+
+    /// Internal iteration (`for_each`, `fold`, `count`, ...) decodes each
+    /// chunk with a decoder local to this loop, which the compiler keeps in
+    /// registers: the fast way to read a whole trace.
+    fn fold<B, F>(mut self, init: B, mut f: F) -> B
+    where
+        F: FnMut(B, Self::Item) -> B,
+    {
+        let mut acc = init;
         loop {
-            if let Some(current) = &mut self.current {
-                match current.next() {
-                    Some(Ok(event)) => return Some(Ok(event)),
-                    Some(Err(error)) => {
-                        self.current = None;
-                        if !self.chunks.file.keep_going {
-                            self.done = true;
-                        }
-                        return Some(Err(error));
+            let mut decoder = std::mem::replace(&mut self.current.decoder, Decoder::new(&[]));
+            let mut remaining = self.current.remaining;
+            while remaining > 0 {
+                let at = decoder.position();
+                match decoder.decode() {
+                    Ok(event) => {
+                        remaining -= 1;
+                        acc = f(acc, Ok(event));
                     }
-                    None => self.current = None,
+                    Err(kind) => {
+                        self.current.decoder = decoder;
+                        self.current.remaining = remaining;
+                        let error = self.current.decode_failed(at, kind);
+                        acc = f(acc, self.track(Err(error)));
+                        decoder = std::mem::replace(&mut self.current.decoder, Decoder::new(&[]));
+                        remaining = self.current.remaining;
+                    }
                 }
             }
-            if self.done {
-                return None;
-            }
-            match self.chunks.next()? {
-                Ok(chunk) => self.current = Some(chunk.events()),
-                Err(error) => {
-                    if !self.chunks.file.keep_going {
-                        self.done = true;
-                    }
-                    return Some(Err(error));
-                }
+            self.current.decoder = decoder;
+            self.current.remaining = 0;
+            match self.next_chunk() {
+                Some(item) => acc = f(acc, item),
+                None => return acc,
             }
         }
     }

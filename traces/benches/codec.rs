@@ -1,0 +1,102 @@
+//! Encode and decode throughput, and bytes per event, on the real sample
+//! trace (a Lackey capture of a C program) and on a synthetic stream.
+//!
+//! Run: `cargo bench -p memento-trace --bench codec`. Targets (issue 2):
+//! decode >= 300 M events/s, encode >= 100 M events/s, <= 3 bytes/event.
+
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use memento_trace::{Event, EventKind, Header, TraceFile, TraceWriter};
+
+fn sample_events() -> Vec<Event> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/wordfreq-lackey.mtrace");
+    let trace = TraceFile::open(&path).expect("sample trace present");
+    trace.events().collect::<Result<_, _>>().expect("sample decodes")
+}
+
+/// A loop over arrays with a pointer-chasing side: blocks repeat, accesses
+/// are sequential or near a few bases.
+fn synthetic_events(n: usize) -> Vec<Event> {
+    let mut events = Vec::with_capacity(n);
+    let mut i = 0u64;
+    while events.len() < n {
+        let block = 0x40_1000 + (i % 4) * 0x30;
+        events.push(Event::Block { addr: block, len: 0x30, count: 9 });
+        events.push(Event::Load { addr: 0x7f00_0000_0000 + i * 8, size: 8 });
+        events.push(Event::Store { addr: 0x5555_0000_0000 + i * 4, size: 4 });
+        events.push(Event::Load { addr: 0x7ffe_0000_1000 - (i % 16) * 8, size: 8 });
+        i += 1;
+    }
+    events.truncate(n);
+    events
+}
+
+fn encode(events: &[Event]) -> Vec<u8> {
+    let mut writer = TraceWriter::new(Vec::with_capacity(events.len() * 3), &Header::default())
+        .expect("in-memory write");
+    for event in events {
+        writer.push(event).expect("valid event");
+    }
+    writer.finish().expect("in-memory write").0
+}
+
+fn count_kinds(trace: &TraceFile) -> [u64; EventKind::COUNT] {
+    let mut counts = [0u64; EventKind::COUNT];
+    for event in trace.events() {
+        counts[event.expect("decodes").kind() as usize] += 1;
+    }
+    counts
+}
+
+fn count_kinds_for_each(trace: &TraceFile) -> [u64; EventKind::COUNT] {
+    let mut counts = [0u64; EventKind::COUNT];
+    trace
+        .events()
+        .for_each(|event| counts[event.expect("decodes").kind() as usize] += 1);
+    counts
+}
+
+fn count_kinds_raw(trace: &TraceFile) -> [u64; EventKind::COUNT] {
+    let mut counts = [0u64; EventKind::COUNT];
+    for chunk in trace.chunks() {
+        let chunk = chunk.expect("frames");
+        let mut decoder = memento_trace::codec::Decoder::new(chunk.payload);
+        for _ in 0..chunk.header.count {
+            counts[decoder.decode().expect("decodes").kind() as usize] += 1;
+        }
+    }
+    counts
+}
+
+fn bench(c: &mut Criterion) {
+    let inputs = [("sample", sample_events()), ("synthetic", synthetic_events(1 << 21))];
+    for (name, events) in &inputs {
+        let bytes = encode(events);
+        eprintln!(
+            "{name}: {} events, {} bytes, {:.3} bytes/event",
+            events.len(),
+            bytes.len(),
+            bytes.len() as f64 / events.len() as f64
+        );
+        let mut group = c.benchmark_group("codec");
+        group.throughput(Throughput::Elements(events.len() as u64));
+        group.bench_with_input(BenchmarkId::new("encode", name), events, |b, events| {
+            b.iter(|| encode(events))
+        });
+        let trace = TraceFile::from_bytes(*name, bytes).expect("valid trace");
+        group.bench_with_input(BenchmarkId::new("decode", name), &trace, |b, trace| {
+            b.iter(|| count_kinds(trace))
+        });
+        group.bench_with_input(BenchmarkId::new("decode-for-each", name), &trace, |b, trace| {
+            b.iter(|| count_kinds_for_each(trace))
+        });
+        group.bench_with_input(BenchmarkId::new("decode-raw", name), &trace, |b, trace| {
+            b.iter(|| count_kinds_raw(trace))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
