@@ -12,7 +12,10 @@ use memento_trace::{Event, EventKind, Header, TraceFile, TraceWriter};
 fn sample_events() -> Vec<Event> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/wordfreq-lackey.mtrace");
     let trace = TraceFile::open(&path).expect("sample trace present");
-    trace.events().collect::<Result<_, _>>().expect("sample decodes")
+    trace
+        .events()
+        .collect::<Result<_, _>>()
+        .expect("sample decodes")
 }
 
 /// A loop over arrays with a pointer-chasing side: blocks repeat, accesses
@@ -22,10 +25,23 @@ fn synthetic_events(n: usize) -> Vec<Event> {
     let mut i = 0u64;
     while events.len() < n {
         let block = 0x40_1000 + (i % 4) * 0x30;
-        events.push(Event::Block { addr: block, len: 0x30, count: 9 });
-        events.push(Event::Load { addr: 0x7f00_0000_0000 + i * 8, size: 8 });
-        events.push(Event::Store { addr: 0x5555_0000_0000 + i * 4, size: 4 });
-        events.push(Event::Load { addr: 0x7ffe_0000_1000 - (i % 16) * 8, size: 8 });
+        events.push(Event::Block {
+            addr: block,
+            len: 0x30,
+            count: 9,
+        });
+        events.push(Event::Load {
+            addr: 0x7f00_0000_0000 + i * 8,
+            size: 8,
+        });
+        events.push(Event::Store {
+            addr: 0x5555_0000_0000 + i * 4,
+            size: 4,
+        });
+        events.push(Event::Load {
+            addr: 0x7ffe_0000_1000 - (i % 16) * 8,
+            size: 8,
+        });
         i += 1;
     }
     events.truncate(n);
@@ -70,7 +86,10 @@ fn count_kinds_raw(trace: &TraceFile) -> [u64; EventKind::COUNT] {
 }
 
 fn bench(c: &mut Criterion) {
-    let inputs = [("sample", sample_events()), ("synthetic", synthetic_events(1 << 21))];
+    let inputs = [
+        ("sample", sample_events()),
+        ("synthetic", synthetic_events(1 << 21)),
+    ];
     for (name, events) in &inputs {
         let bytes = encode(events);
         eprintln!(
@@ -88,9 +107,11 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("decode", name), &trace, |b, trace| {
             b.iter(|| count_kinds(trace))
         });
-        group.bench_with_input(BenchmarkId::new("decode-for-each", name), &trace, |b, trace| {
-            b.iter(|| count_kinds_for_each(trace))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("decode-for-each", name),
+            &trace,
+            |b, trace| b.iter(|| count_kinds_for_each(trace)),
+        );
         group.bench_with_input(BenchmarkId::new("decode-raw", name), &trace, |b, trace| {
             b.iter(|| count_kinds_raw(trace))
         });

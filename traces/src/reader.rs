@@ -217,9 +217,14 @@ impl<'a> Chunk<'a> {
             ChunkKind::Events if pending_error.is_none() => self.header.count,
             _ => 0,
         };
+        // A damaged payload is not decoded at all.
+        let payload = match pending_error {
+            None => self.payload,
+            Some(_) => &[],
+        };
         ChunkEvents {
             chunk: *self,
-            decoder: Decoder::new(self.payload),
+            decoder: Decoder::new(payload),
             remaining,
             pending_error,
         }

@@ -121,6 +121,12 @@ impl<W: Write> TraceWriter<W> {
         Ok(())
     }
 
+    /// Closes the current chunk now (e.g. at an invocation boundary, so
+    /// that each invocation decodes on its own). Does nothing when empty.
+    pub fn end_chunk(&mut self) -> io::Result<()> {
+        self.flush_chunk()
+    }
+
     fn flush_chunk(&mut self) -> io::Result<()> {
         if self.chunk_events == 0 {
             return Ok(());

@@ -39,7 +39,11 @@ proptest! {
         let bytes = encode(&events, chunk_bytes);
         let trace = TraceFile::from_bytes("mem", bytes).unwrap();
         let decoded: Vec<Event> = trace.events().collect::<Result<_, _>>().unwrap();
-        prop_assert_eq!(decoded, events);
+        prop_assert_eq!(&decoded, &events);
+        // Internal iteration (the fast path) yields the same.
+        let mut folded = Vec::new();
+        trace.events().for_each(|e| folded.push(e.unwrap()));
+        prop_assert_eq!(folded, events);
     }
 
     #[test]

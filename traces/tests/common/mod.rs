@@ -29,6 +29,9 @@ pub fn event() -> impl Strategy<Value = Event> {
         6 => (addr(), prop_oneof![Just(1u32), Just(2), Just(4), Just(8), 1u32..300])
             .prop_map(|(addr, size)| Event::Store { addr, size }),
         4 => (addr(), 1u32..100, 1u32..200).prop_map(|(addr, len, count)| Event::Block { addr, len, count }),
+        // A few blocks that repeat, as loops do, so repeat opcodes are used.
+        4 => (0u64..6, 0u32..2).prop_map(|(i, n)| Event::Block { addr: 0x40_1000 + i * 0x20, len: 0x20, count: 5 + n }),
+        3 => (0u64..64, prop::sample::select(vec![1u32, 2, 4, 8])).prop_map(|(i, size)| Event::Load { addr: 0x7ffe_0000 + i * 4, size }),
         2 => (1u64..100_000).prop_map(|count| Event::Gap { count }),
         1 => (func(), level(), any::<u64>(), any::<u64>(), addr(), addr())
             .prop_map(|(func, level, size, align, addr, site)| Event::Alloc(Alloc { func, level, size, align, addr, site })),

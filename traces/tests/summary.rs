@@ -1,0 +1,164 @@
+//! The trace summary: counts, sizes, live bytes, footprint, warnings.
+
+use memento_trace::summary::SMALL_OBJECT_LIMIT;
+use memento_trace::{Alloc, AllocFn, AllocLevel, Event, Free, Realloc, Summarizer};
+
+fn malloc(addr: u64, size: u64) -> Event {
+    Event::Alloc(Alloc {
+        func: AllocFn::Malloc,
+        level: AllocLevel::Libc,
+        size,
+        align: 0,
+        addr,
+        site: 0,
+    })
+}
+
+fn free(addr: u64) -> Event {
+    Event::Free(Free {
+        func: AllocFn::Free,
+        level: AllocLevel::Libc,
+        addr,
+        site: 0,
+    })
+}
+
+fn summarize(events: &[Event]) -> memento_trace::TraceSummary {
+    let mut s = Summarizer::new(4096);
+    events.iter().for_each(|e| s.push(e));
+    s.finish()
+}
+
+#[test]
+fn peak_live_bytes_follow_allocs_frees_and_reallocs() {
+    let s = summarize(&[
+        malloc(0x1000, 100),
+        malloc(0x2000, 600),
+        free(0x1000),
+        Event::Realloc(Realloc {
+            func: AllocFn::Realloc,
+            level: AllocLevel::Libc,
+            old_addr: 0x2000,
+            new_addr: 0x3000,
+            size: 1000,
+            site: 0,
+        }),
+        malloc(0x4000, 8),
+    ]);
+    assert_eq!(s.allocations, 4);
+    assert_eq!(s.small_allocations, 2);
+    assert_eq!(s.peak_live_bytes, 1008);
+    assert_eq!(s.live_bytes_at_end, 1008);
+    assert_eq!(s.allocated_bytes, 1708);
+    assert_eq!(s.warnings.total(), 0);
+}
+
+#[test]
+fn size_histogram_puts_512_bytes_in_the_small_class() {
+    let s = summarize(&[
+        malloc(0x10, SMALL_OBJECT_LIMIT),
+        malloc(0x20, SMALL_OBJECT_LIMIT + 1),
+        malloc(0x30, 0),
+    ]);
+    assert_eq!(s.small_allocations, 2);
+    let bucket = |up_to| {
+        s.size_histogram
+            .iter()
+            .find(|b| b.up_to == up_to)
+            .unwrap()
+            .count
+    };
+    assert_eq!((bucket(8), bucket(512), bucket(1024)), (1, 1, 1));
+}
+
+#[test]
+fn free_of_unknown_address_is_a_warning_not_an_error() {
+    let s = summarize(&[free(0xdead), malloc(0x10, 8), malloc(0x10, 8), free(0)]);
+    assert_eq!(s.warnings.free_of_unknown_address, 1);
+    assert_eq!(s.warnings.alloc_of_live_address, 1);
+    assert_eq!(s.live_bytes_at_end, 8);
+}
+
+#[test]
+fn allocator_brackets_attribute_instructions_and_accesses() {
+    let s = summarize(&[
+        Event::Block {
+            addr: 0x1000,
+            len: 8,
+            count: 3,
+        },
+        Event::AllocEnter {
+            func: AllocFn::PyObjectMalloc,
+        },
+        Event::AllocEnter {
+            func: AllocFn::Malloc,
+        },
+        Event::Block {
+            addr: 0x2000,
+            len: 8,
+            count: 5,
+        },
+        Event::Load {
+            addr: 0x9000,
+            size: 8,
+        },
+        Event::AllocExit,
+        Event::Store {
+            addr: 0x9008,
+            size: 8,
+        },
+        Event::AllocExit,
+        Event::Load {
+            addr: 0xa000,
+            size: 8,
+        },
+        Event::AllocExit,
+        Event::AllocEnter {
+            func: AllocFn::Free,
+        },
+    ]);
+    assert_eq!((s.instructions, s.allocator_instructions), (8, 5));
+    assert_eq!((s.accesses, s.allocator_accesses), (3, 2));
+    assert_eq!(s.warnings.unmatched_alloc_exit, 1);
+    assert_eq!(s.warnings.unclosed_alloc_enter, 1);
+}
+
+#[test]
+fn footprint_counts_each_page_once_including_straddling_accesses() {
+    let s = summarize(&[
+        Event::Load {
+            addr: 0x1000,
+            size: 8,
+        },
+        Event::Load {
+            addr: 0x1ff8,
+            size: 8,
+        },
+        Event::Store {
+            addr: 0x2ffc,
+            size: 8,
+        },
+        Event::Block {
+            addr: 0x40_0000,
+            len: 16,
+            count: 4,
+        },
+    ]);
+    assert_eq!(s.data_pages, 3);
+    assert_eq!(s.code_pages, 1);
+}
+
+#[test]
+fn unbalanced_markers_are_counted() {
+    let s = summarize(&[
+        Event::RoiEnd,
+        Event::RoiBegin,
+        Event::InvocationBegin { id: 1 },
+        Event::InvocationEnd { id: 2 },
+        Event::InvocationBegin { id: 3 },
+        Event::InvocationEnd { id: 3 },
+    ]);
+    assert_eq!(s.warnings.unbalanced_roi, 1);
+    assert_eq!(s.warnings.unbalanced_invocation, 1);
+    assert_eq!(s.invocations, 2);
+}
