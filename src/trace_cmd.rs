@@ -92,12 +92,16 @@ fn info_of(path: &Path, keep_going: bool) -> Result<TraceInfo, UserError> {
     let trace = TraceFile::open(path)?.keep_going(keep_going);
     let mut summarizer = Summarizer::new(trace.header().page_size);
     let mut skipped_errors = Vec::new();
-    for event in trace.events() {
-        match event {
-            Ok(event) => summarizer.push(&event),
-            Err(error) if keep_going => skipped_errors.push(error.to_string()),
-            Err(error) => return Err(error.into()),
-        }
+    let mut failure = None;
+    // Internal iteration: the reader's fast path. Without --keep-going the
+    // events end at the first error.
+    trace.events().for_each(|event| match event {
+        Ok(event) => summarizer.push(&event),
+        Err(error) if keep_going => skipped_errors.push(error.to_string()),
+        Err(error) => failure = Some(error),
+    });
+    if let Some(error) = failure {
+        return Err(error.into());
     }
     let chunks = trace
         .chunks()

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use memento_trace::{Event, EventKind, Header, TraceFile, TraceWriter};
+use memento_trace::{Event, Header, TraceFile, TraceWriter};
 
 fn sample_events() -> Vec<Event> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/wordfreq-lackey.mtrace");
@@ -57,32 +57,47 @@ fn encode(events: &[Event]) -> Vec<u8> {
     writer.finish().expect("in-memory write").0
 }
 
-fn count_kinds(trace: &TraceFile) -> [u64; EventKind::COUNT] {
-    let mut counts = [0u64; EventKind::COUNT];
-    for event in trace.events() {
-        counts[event.expect("decodes").kind() as usize] += 1;
-    }
-    counts
+/// Folds every field a consumer would read, so no decoding work can be
+/// optimised away.
+#[inline(always)]
+fn fingerprint(acc: u64, event: &Event) -> u64 {
+    let (a, b) = match *event {
+        Event::Block { addr, len, count } => (addr, u64::from(len) << 32 | u64::from(count)),
+        Event::Load { addr, size } | Event::Store { addr, size } => (addr, u64::from(size)),
+        Event::Gap { count } => (count, 0),
+        Event::Alloc(x) => (x.addr, x.size),
+        Event::Free(x) => (x.addr, x.site),
+        _ => (0, 0),
+    };
+    (acc.rotate_left(5) ^ a).wrapping_add(b ^ event.kind() as u64)
 }
 
-fn count_kinds_for_each(trace: &TraceFile) -> [u64; EventKind::COUNT] {
-    let mut counts = [0u64; EventKind::COUNT];
+fn consume_next(trace: &TraceFile) -> u64 {
+    let mut acc = 0;
+    for event in trace.events() {
+        acc = fingerprint(acc, &event.expect("decodes"));
+    }
+    acc
+}
+
+fn consume_for_each(trace: &TraceFile) -> u64 {
+    let mut acc = 0;
     trace
         .events()
-        .for_each(|event| counts[event.expect("decodes").kind() as usize] += 1);
-    counts
+        .for_each(|event| acc = fingerprint(acc, &event.expect("decodes")));
+    acc
 }
 
-fn count_kinds_raw(trace: &TraceFile) -> [u64; EventKind::COUNT] {
-    let mut counts = [0u64; EventKind::COUNT];
+fn consume_raw(trace: &TraceFile) -> u64 {
+    let mut acc = 0;
     for chunk in trace.chunks() {
         let chunk = chunk.expect("frames");
         let mut decoder = memento_trace::codec::Decoder::new(chunk.payload);
         for _ in 0..chunk.header.count {
-            counts[decoder.decode().expect("decodes").kind() as usize] += 1;
+            acc = fingerprint(acc, &decoder.decode().expect("decodes"));
         }
     }
-    counts
+    acc
 }
 
 fn bench(c: &mut Criterion) {
@@ -105,15 +120,15 @@ fn bench(c: &mut Criterion) {
         });
         let trace = TraceFile::from_bytes(*name, bytes).expect("valid trace");
         group.bench_with_input(BenchmarkId::new("decode", name), &trace, |b, trace| {
-            b.iter(|| count_kinds(trace))
+            b.iter(|| consume_next(trace))
         });
         group.bench_with_input(
             BenchmarkId::new("decode-for-each", name),
             &trace,
-            |b, trace| b.iter(|| count_kinds_for_each(trace)),
+            |b, trace| b.iter(|| consume_for_each(trace)),
         );
         group.bench_with_input(BenchmarkId::new("decode-raw", name), &trace, |b, trace| {
-            b.iter(|| count_kinds_raw(trace))
+            b.iter(|| consume_raw(trace))
         });
         group.finish();
     }

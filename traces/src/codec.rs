@@ -60,6 +60,9 @@ pub mod op {
 /// Number of address bases short memory opcodes choose from.
 pub const MEM_BASES: usize = 4;
 
+/// Longest encoding of one event (an alloc: 3 bytes and four varints).
+pub const MAX_EVENT_BYTES: usize = 3 + 4 * varint::MAX_VARINT_LEN;
+
 /// Slots of the table of recent blocks that repeat opcodes refer to.
 pub const BLOCK_SLOTS: usize = 32;
 
@@ -120,7 +123,10 @@ impl Encoder {
     }
 
     /// Appends `event` to `out`. The event must pass [`check`].
+    #[inline]
     pub fn encode(&mut self, event: &Event, out: &mut Vec<u8>) {
+        // One capacity check per event instead of one per byte pushed.
+        out.reserve(MAX_EVENT_BYTES);
         match *event {
             Event::Load { addr, size } => self.mem(false, addr, size, out),
             Event::Store { addr, size } => self.mem(true, addr, size, out),
@@ -246,6 +252,7 @@ impl Encoder {
 
     /// Picks the base that encodes `addr` cheapest; far from all of them,
     /// replaces the least recently used one so near streams survive.
+    #[inline]
     fn choose_base(&self, addr: u64, size: u32) -> (usize, u8) {
         let size = u64::from(size);
         let mut best = 0;
@@ -275,6 +282,7 @@ impl Encoder {
         (best, FORM_VARINT)
     }
 
+    #[inline]
     fn mem(&mut self, store: bool, addr: u64, size: u32, out: &mut Vec<u8>) {
         let (base, form) = self.choose_base(addr, size);
         let size_code = match size {

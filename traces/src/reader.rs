@@ -102,28 +102,7 @@ impl TraceFile {
 
     /// Every event, in order.
     pub fn events(&self) -> Events<'_> {
-        Events {
-            chunks: self.chunks(),
-            current: ChunkEvents {
-                chunk: Chunk {
-                    file: self,
-                    offset: self.data_start,
-                    header: ChunkHeader {
-                        kind: ChunkKind::Metadata,
-                        payload_len: 0,
-                        count: 0,
-                        thread: 0,
-                        instructions_before: 0,
-                        crc: 0,
-                    },
-                    payload: &[],
-                },
-                decoder: Decoder::new(&[]),
-                remaining: 0,
-                pending_error: None,
-            },
-            done: false,
-        }
+        Events::new(self)
     }
 
     /// The metadata table, gathered from every metadata chunk.
@@ -363,19 +342,93 @@ impl Iterator for ChunkEvents<'_> {
     }
 }
 
+/// Events decoded ahead by [`Events`], so that `next` is a copy from a
+/// buffer rather than a trip through the decoder's state.
+const BATCH: usize = 256;
+
 /// Every event of a trace, chunk after chunk.
 pub struct Events<'a> {
     chunks: Chunks<'a>,
     current: ChunkEvents<'a>,
+    buffer: Vec<Event>,
+    next: usize,
+    pending: Option<TraceError>,
     done: bool,
 }
 
 impl<'a> Events<'a> {
-    /// Moves to the next event chunk; `None` at the end of the trace.
+    fn new(file: &'a TraceFile) -> Self {
+        Events {
+            chunks: file.chunks(),
+            current: ChunkEvents {
+                chunk: Chunk {
+                    file,
+                    offset: file.data_start,
+                    header: ChunkHeader {
+                        kind: ChunkKind::Metadata,
+                        payload_len: 0,
+                        count: 0,
+                        thread: 0,
+                        instructions_before: 0,
+                        crc: 0,
+                    },
+                    payload: &[],
+                },
+                decoder: Decoder::new(&[]),
+                remaining: 0,
+                pending_error: None,
+            },
+            buffer: Vec::with_capacity(BATCH),
+            next: 0,
+            pending: None,
+            done: false,
+        }
+    }
+
+    /// Decodes up to [`BATCH`] events of the current chunk into the buffer
+    /// with a decoder local to the loop; an error is kept for after them.
+    fn fill(&mut self) {
+        self.buffer.clear();
+        self.next = 0;
+        let mut decoder = std::mem::replace(&mut self.current.decoder, Decoder::new(&[]));
+        let take = (self.current.remaining as usize).min(BATCH);
+        let mut decoded = 0;
+        while decoded < take {
+            let at = decoder.position();
+            match decoder.decode() {
+                Ok(event) => {
+                    self.buffer.push(event);
+                    decoded += 1;
+                }
+                Err(kind) => {
+                    self.current.decoder = decoder;
+                    self.current.remaining -= decoded as u32;
+                    self.pending = Some(self.current.decode_failed(at, kind));
+                    return;
+                }
+            }
+        }
+        self.current.decoder = decoder;
+        self.current.remaining -= decoded as u32;
+    }
+
+    /// Refills the buffer, moving to the next chunk when this one is done;
+    /// returns the next item, `None` at the end of the trace.
     #[inline(never)]
-    fn next_chunk(&mut self) -> Option<Result<Event, TraceError>> {
+    fn refill(&mut self) -> Option<Result<Event, TraceError>> {
         loop {
-            if let Some(item) = self.current.next() {
+            if let Some(error) = self.pending.take() {
+                return Some(self.track(Err(error)));
+            }
+            if self.current.remaining > 0 {
+                self.fill();
+                if let Some(&event) = self.buffer.first() {
+                    self.next = 1;
+                    return Some(Ok(event));
+                }
+                continue;
+            }
+            if let Some(item) = self.current.finish() {
                 return Some(self.track(item));
             }
             if self.done {
@@ -393,6 +446,8 @@ impl<'a> Events<'a> {
         if item.is_err() && !self.chunks.file.keep_going {
             self.done = true;
             self.current.remaining = 0;
+            self.current.decoder = Decoder::new(&[]);
+            self.current.pending_error = None;
         }
         item
     }
@@ -403,33 +458,29 @@ impl Iterator for Events<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.current.remaining > 0 {
-            let at = self.current.decoder.position();
-            return Some(match self.current.decoder.decode() {
-                Ok(event) => {
-                    self.current.remaining -= 1;
-                    Ok(event)
-                }
-                Err(kind) => {
-                    let error = self.current.decode_failed(at, kind);
-                    self.track(Err(error))
-                }
-            });
+        if let Some(&event) = self.buffer.get(self.next) {
+            self.next += 1;
+            return Some(Ok(event));
         }
-        self.next_chunk()
+        self.refill()
     }
 
-    /// Internal iteration (`for_each`, `fold`, `count`, ...) decodes each
-    /// chunk with a decoder local to this loop, which the compiler keeps in
-    /// registers: the fast way to read a whole trace.
+    /// Internal iteration (`for_each`, `fold`, `count`, ...) hands each
+    /// event straight from a decoder local to this loop to `f`: the fastest
+    /// way to read a whole trace.
     fn fold<B, F>(mut self, init: B, mut f: F) -> B
     where
         F: FnMut(B, Self::Item) -> B,
     {
         let mut acc = init;
+        while let Some(&event) = self.buffer.get(self.next) {
+            self.next += 1;
+            acc = f(acc, Ok(event));
+        }
         loop {
             let mut decoder = std::mem::replace(&mut self.current.decoder, Decoder::new(&[]));
             let mut remaining = self.current.remaining;
+            let mut failed = None;
             while remaining > 0 {
                 let at = decoder.position();
                 match decoder.decode() {
@@ -438,20 +489,24 @@ impl Iterator for Events<'_> {
                         acc = f(acc, Ok(event));
                     }
                     Err(kind) => {
-                        self.current.decoder = decoder;
-                        self.current.remaining = remaining;
-                        let error = self.current.decode_failed(at, kind);
-                        acc = f(acc, self.track(Err(error)));
-                        decoder = std::mem::replace(&mut self.current.decoder, Decoder::new(&[]));
-                        remaining = self.current.remaining;
+                        failed = Some((at, kind));
+                        break;
                     }
                 }
             }
             self.current.decoder = decoder;
-            self.current.remaining = 0;
-            match self.next_chunk() {
+            self.current.remaining = remaining;
+            if let Some((at, kind)) = failed {
+                self.pending = Some(self.current.decode_failed(at, kind));
+            }
+            // Errors, chunk ends and the next chunk go through `refill`.
+            match self.refill() {
                 Some(item) => acc = f(acc, item),
                 None => return acc,
+            }
+            while let Some(&event) = self.buffer.get(self.next) {
+                self.next += 1;
+                acc = f(acc, Ok(event));
             }
         }
     }

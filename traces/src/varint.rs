@@ -43,6 +43,13 @@ pub fn get(bytes: &[u8], pos: &mut usize) -> Result<u64, ErrorKind> {
     if first < 0x80 {
         return Ok(u64::from(first));
     }
+    // Two-byte values (deltas up to +-8 KiB) are common enough to inline.
+    if let Some(&second) = bytes.get(*pos) {
+        if second < 0x80 {
+            *pos += 1;
+            return Ok(u64::from(first & 0x7f) | u64::from(second) << 7);
+        }
+    }
     get_slow(bytes, pos, u64::from(first & 0x7f))
 }
 

@@ -343,3 +343,38 @@ fn every_error_names_the_file_and_byte() {
     let message = first_error(bytes).to_string();
     assert!(message.starts_with("corpus/bad.mtrace: byte "), "{message}");
 }
+
+/// Items as strings, read through `next` and through `fold`.
+fn both_paths(bytes: &[u8], keep_going: bool) -> (Vec<String>, Vec<String>) {
+    let show = |item: Result<Event, TraceError>| match item {
+        Ok(e) => format!("{e:?}"),
+        Err(e) => format!("error: {e}"),
+    };
+    let trace = open(bytes.to_vec()).unwrap().keep_going(keep_going);
+    let by_next: Vec<String> = trace.events().map(show).collect();
+    let by_fold = trace.events().fold(Vec::new(), |mut v, item| {
+        v.push(show(item));
+        v
+    });
+    (by_next, by_fold)
+}
+
+#[test]
+fn next_and_fold_agree_on_damaged_traces() {
+    let bytes = good();
+    let trace = open(bytes.clone()).unwrap();
+    let second = trace.chunks().nth(1).unwrap().unwrap();
+    let mut crc_damage = bytes.clone();
+    crc_damage[second.payload_offset() as usize + 3] ^= 0x10;
+    let mut frame_damage = bytes;
+    let at = second.offset() as usize + 8;
+    frame_damage[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    let bad_event = with_payload(&[op::ROI_BEGIN, op::ROI_END, 0x14, op::ROI_END], 4);
+    for damaged in [crc_damage, frame_damage, bad_event] {
+        for keep_going in [false, true] {
+            let (by_next, by_fold) = both_paths(&damaged, keep_going);
+            assert_eq!(by_next, by_fold, "keep_going={keep_going}");
+            assert!(by_next.iter().any(|s| s.starts_with("error: ")));
+        }
+    }
+}
