@@ -144,3 +144,29 @@ fn writer_refuses_zero_counts() {
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     }
 }
+
+#[test]
+fn chunks_decoded_on_several_threads_equal_the_sequential_read() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/wordfreq-lackey.mtrace");
+    let trace = TraceFile::open(&path).unwrap();
+    let sequential: Vec<Event> = trace.events().collect::<Result<_, _>>().unwrap();
+    let chunks: Vec<_> = trace.chunks().collect::<Result<_, _>>().unwrap();
+    let parts: Vec<Vec<Event>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .chunks(chunks.len().div_ceil(4))
+            .map(|group| {
+                scope.spawn(move || {
+                    group
+                        .iter()
+                        .flat_map(|c| c.events())
+                        .collect::<Result<Vec<_>, _>>()
+                        .unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(parts.concat(), sequential);
+    assert!(sequential.len() > 1_000_000);
+}
