@@ -1,6 +1,7 @@
 //! The `memento` command line: parses arguments and calls the crates.
 
 mod trace_cmd;
+mod workloads_cmd;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,9 @@ enum Command {
     /// Inspect and convert traces.
     #[command(subcommand)]
     Trace(trace_cmd::TraceCommand),
+    /// Generate and run workloads.
+    #[command(subcommand)]
+    Workloads(workloads_cmd::WorkloadsCommand),
 }
 
 /// A failure the user can act on: printed as one line, exit status 2.
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Trace(command) => trace_cmd::run(command),
+        Command::Workloads(command) => workloads_cmd::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -128,6 +128,37 @@ pub fn render_text(info: &TraceInfo) -> String {
             previous = bucket.up_to;
         }
         out.push_str(&sizes.render());
+        let _ = writeln!(out);
+        let freed: u64 = s.lifetime_histogram.iter().map(|b| b.count).sum();
+        let _ = writeln!(
+            out,
+            "lifetimes (same-class allocations while alive): {} of allocations die within 16, {} live until exit",
+            percent(s.short_lived, s.allocations),
+            percent(s.live_objects_at_end, s.allocations)
+        );
+        let mut lifetimes = Table::new(&[
+            ("lifetime", Align::Left),
+            ("objects", Align::Right),
+            ("share of freed", Align::Right),
+        ]);
+        let mut previous: Option<u64> = None;
+        for bucket in &s.lifetime_histogram {
+            let label = match (previous, bucket.up_to) {
+                (Some(p), u64::MAX) => format!("> {p}"),
+                (None, up_to) => format!("{up_to}"),
+                (Some(p), up_to) if up_to == p + 1 => format!("{up_to}"),
+                (Some(p), up_to) => format!("{}..{up_to}", p + 1),
+            };
+            if bucket.count > 0 {
+                lifetimes.row(vec![
+                    label,
+                    thousands(bucket.count),
+                    percent(bucket.count, freed),
+                ]);
+            }
+            previous = Some(bucket.up_to);
+        }
+        out.push_str(&lifetimes.render());
     }
     let w = &s.warnings;
     if w.total() > 0 {

@@ -29,6 +29,24 @@ pub const SIZE_BUCKETS: [u64; 14] = [
     u64::MAX,
 ];
 
+/// Upper bounds (inclusive) of the lifetime histogram, in allocations of
+/// the same size class made while the object lived; the last is unbounded.
+pub const LIFETIME_BUCKETS: [u64; 11] = [0, 1, 2, 4, 8, 16, 64, 256, 1024, 16384, u64::MAX];
+
+/// Lifetimes up to this many same-class allocations count as short (the
+/// characterisation behind Memento: 71% of objects die within 16).
+pub const SHORT_LIFETIME: u64 = 16;
+
+/// The size class used for lifetimes: 16-byte steps up to 512 B (the
+/// hardware object allocator's range), powers of two above.
+pub fn lifetime_class(size: u64) -> u32 {
+    if size <= SMALL_OBJECT_LIMIT {
+        (size.max(1).div_ceil(16)) as u32
+    } else {
+        32 + (64 - (size - 1).leading_zeros())
+    }
+}
+
 /// Events that contradict each other; counted, never fatal.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Warnings {
@@ -56,6 +74,16 @@ impl Warnings {
             + self.unbalanced_roi
             + self.unbalanced_invocation
     }
+}
+
+/// One bucket of the lifetime histogram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LifetimeBucket {
+    /// Longest lifetime in the bucket, in same-class allocations
+    /// (`u64::MAX` for the last).
+    pub up_to: u64,
+    /// Objects freed with a lifetime in the bucket.
+    pub count: u64,
 }
 
 /// One bucket of the allocation-size histogram.
@@ -94,6 +122,13 @@ pub struct TraceSummary {
     pub peak_live_bytes: u64,
     /// Bytes still live at the end.
     pub live_bytes_at_end: u64,
+    /// Objects still live at the end (they live until the function exits).
+    pub live_objects_at_end: u64,
+    /// Freed objects by lifetime: how many allocations of the same size
+    /// class ([`lifetime_class`]) were made while the object lived.
+    pub lifetime_histogram: Vec<LifetimeBucket>,
+    /// Objects freed within [`SHORT_LIFETIME`] same-class allocations.
+    pub short_lived: u64,
     /// Distinct pages touched by loads and stores.
     pub data_pages: u64,
     /// Distinct pages holding instructions.
@@ -108,6 +143,14 @@ pub struct TraceSummary {
     pub warnings: Warnings,
 }
 
+#[derive(Clone, Copy)]
+struct LiveObject {
+    size: u64,
+    class: u32,
+    /// Allocations of the class made before this one.
+    birth: u64,
+}
+
 /// Builds a [`TraceSummary`] from events pushed one at a time. Memory grows
 /// with the footprint and the live objects, not with the trace length.
 pub struct Summarizer {
@@ -118,7 +161,9 @@ pub struct Summarizer {
     allocator_accesses: u64,
     sizes: [u64; SIZE_BUCKETS.len()],
     allocated_bytes: u64,
-    live: HashMap<u64, u64>,
+    live: HashMap<u64, LiveObject>,
+    class_allocations: HashMap<u32, u64>,
+    lifetimes: [u64; LIFETIME_BUCKETS.len()],
     live_bytes: u64,
     peak_live_bytes: u64,
     data_pages: HashSet<u64>,
@@ -149,6 +194,8 @@ impl Summarizer {
             sizes: [0; SIZE_BUCKETS.len()],
             allocated_bytes: 0,
             live: HashMap::new(),
+            class_allocations: HashMap::new(),
+            lifetimes: [0; LIFETIME_BUCKETS.len()],
             live_bytes: 0,
             peak_live_bytes: 0,
             data_pages: HashSet::new(),
@@ -172,9 +219,13 @@ impl Summarizer {
         if addr == 0 {
             return;
         }
-        if let Some(old) = self.live.insert(addr, size) {
+        let class = lifetime_class(size);
+        let made = self.class_allocations.entry(class).or_insert(0);
+        let birth = *made;
+        *made += 1;
+        if let Some(old) = self.live.insert(addr, LiveObject { size, class, birth }) {
             self.warnings.alloc_of_live_address += 1;
-            self.live_bytes -= old;
+            self.live_bytes -= old.size;
         }
         self.live_bytes += size;
         self.peak_live_bytes = self.peak_live_bytes.max(self.live_bytes);
@@ -185,7 +236,16 @@ impl Summarizer {
             return;
         }
         match self.live.remove(&addr) {
-            Some(size) => self.live_bytes -= size,
+            Some(object) => {
+                self.live_bytes -= object.size;
+                // Allocations of the class made after this one, while it lived.
+                let lifetime = self.class_allocations[&object.class] - object.birth - 1;
+                let bucket = LIFETIME_BUCKETS
+                    .iter()
+                    .position(|&up_to| lifetime <= up_to)
+                    .expect("last bucket is unbounded");
+                self.lifetimes[bucket] += 1;
+            }
             None => self.warnings.free_of_unknown_address += 1,
         }
     }
@@ -299,6 +359,18 @@ impl Summarizer {
             allocated_bytes: self.allocated_bytes,
             peak_live_bytes: self.peak_live_bytes,
             live_bytes_at_end: self.live_bytes,
+            live_objects_at_end: self.live.len() as u64,
+            lifetime_histogram: LIFETIME_BUCKETS
+                .iter()
+                .zip(self.lifetimes)
+                .map(|(&up_to, count)| LifetimeBucket { up_to, count })
+                .collect(),
+            short_lived: LIFETIME_BUCKETS
+                .iter()
+                .zip(self.lifetimes)
+                .filter(|(&up_to, _)| up_to <= SHORT_LIFETIME)
+                .map(|(_, count)| count)
+                .sum(),
             data_pages: self.data_pages.len() as u64,
             code_pages: self.code_pages.len() as u64,
             page_size: 1 << self.page_shift,

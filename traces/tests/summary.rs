@@ -162,3 +162,44 @@ fn unbalanced_markers_are_counted() {
     assert_eq!(s.warnings.unbalanced_invocation, 1);
     assert_eq!(s.invocations, 2);
 }
+
+#[test]
+fn lifetimes_count_same_class_allocations_made_while_alive() {
+    // Class of 24 B objects: A, then B, C, D; A dies after 3 more of its class.
+    // A 600 B object in between belongs to another class and does not count.
+    let s = summarize(&[
+        malloc(0xa0, 24),
+        malloc(0xb0, 24),
+        malloc(0x1000, 600),
+        malloc(0xc0, 20),
+        malloc(0xd0, 17),
+        free(0xa0),
+        free(0xd0),
+        free(0x1000),
+    ]);
+    let bucket = |up_to| {
+        s.lifetime_histogram
+            .iter()
+            .find(|b| b.up_to == up_to)
+            .unwrap()
+            .count
+    };
+    assert_eq!(bucket(4), 1, "A lived through 3 allocations of its class");
+    assert_eq!(
+        bucket(0),
+        2,
+        "D and the 600 B object died before any other of their class"
+    );
+    assert_eq!(s.short_lived, 3);
+    assert_eq!(s.live_objects_at_end, 2);
+}
+
+#[test]
+fn lifetime_classes_are_sixteen_bytes_wide_up_to_512() {
+    use memento_trace::summary::lifetime_class;
+    assert_eq!(lifetime_class(1), lifetime_class(16));
+    assert_ne!(lifetime_class(16), lifetime_class(17));
+    assert_eq!(lifetime_class(512), 32);
+    assert_eq!(lifetime_class(513), lifetime_class(1024));
+    assert_ne!(lifetime_class(1024), lifetime_class(1025));
+}

@@ -1,0 +1,6 @@
+//! Memento's workloads. Today: a seeded, deterministic generator of
+//! synthetic traces whose allocation sizes, lifetimes and access patterns
+//! follow the characterisation behind Memento, tunable through profiles.
+
+pub mod rng;
+pub mod synth;
