@@ -1,0 +1,105 @@
+//! Data TLBs: a first-level DTLB backed by a second-level STLB, both LRU.
+//! A miss in both is a page walk, done by the machine through the caches.
+
+use crate::cache::tags::TagStore;
+use crate::config::{Replacement, TlbConfig};
+use crate::stats::TlbStats;
+
+/// Where a translation was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// In the DTLB.
+    Dtlb,
+    /// In the STLB (now also in the DTLB).
+    Stlb,
+    /// Nowhere: walk the page table, then call [`Tlb::fill`].
+    Miss,
+}
+
+/// The two TLB levels of one core.
+#[derive(Clone, Debug)]
+pub struct Tlb {
+    dtlb: TagStore,
+    stlb: TagStore,
+    /// Cycles a DTLB lookup takes.
+    pub dtlb_latency: u64,
+    /// Cycles an STLB lookup adds.
+    pub stlb_latency: u64,
+    /// The page translated last; repeating it cannot change LRU order.
+    last: Option<u64>,
+    /// Counters.
+    pub stats: TlbStats,
+}
+
+impl Tlb {
+    /// Empty TLBs as `config` describes.
+    pub fn new(config: &TlbConfig) -> Tlb {
+        let store = |c: &crate::config::TlbLevelConfig| {
+            TagStore::new(c.sets as usize, c.ways as usize, Replacement::Lru, 0)
+        };
+        Tlb {
+            dtlb: store(&config.dtlb),
+            stlb: store(&config.stlb),
+            dtlb_latency: u64::from(config.dtlb.latency),
+            stlb_latency: u64::from(config.stlb.latency),
+            last: None,
+            stats: TlbStats::default(),
+        }
+    }
+
+    /// Looks up virtual page `vpn`.
+    #[inline]
+    pub fn lookup(&mut self, vpn: u64) -> Lookup {
+        self.stats.dtlb_accesses += 1;
+        if self.last == Some(vpn) {
+            return Lookup::Dtlb;
+        }
+        if let Some(slot) = self.dtlb.find(vpn) {
+            self.dtlb.touch(slot);
+            self.last = Some(vpn);
+            return Lookup::Dtlb;
+        }
+        self.stats.dtlb_misses += 1;
+        if let Some(slot) = self.stlb.find(vpn) {
+            self.stlb.touch(slot);
+            self.stats.stlb_hits += 1;
+            self.fill_dtlb(vpn);
+            return Lookup::Stlb;
+        }
+        self.stats.walks += 1;
+        Lookup::Miss
+    }
+
+    fn fill_dtlb(&mut self, vpn: u64) {
+        let (slot, _) = self.dtlb.choose(vpn);
+        self.dtlb.install(slot, vpn);
+        self.last = Some(vpn);
+    }
+
+    /// Installs the translation of `vpn` after a walk.
+    pub fn fill(&mut self, vpn: u64) {
+        let (slot, _) = self.stlb.choose(vpn);
+        self.stlb.install(slot, vpn);
+        self.fill_dtlb(vpn);
+    }
+
+    /// Drops the translation of `vpn` (a shootdown after unmapping).
+    pub fn invalidate(&mut self, vpn: u64) {
+        if let Some(s) = self.dtlb.find(vpn) {
+            self.dtlb.clear(s);
+        }
+        if let Some(s) = self.stlb.find(vpn) {
+            self.stlb.clear(s);
+        }
+        if self.last == Some(vpn) {
+            self.last = None;
+        }
+    }
+
+    /// Drops every translation.
+    pub fn flush(&mut self) {
+        self.dtlb.clear_all();
+        self.stlb.clear_all();
+        self.last = None;
+    }
+}
