@@ -25,8 +25,6 @@ pub struct Tlb {
     pub dtlb_latency: u64,
     /// Cycles an STLB lookup adds.
     pub stlb_latency: u64,
-    /// The page translated last; repeating it cannot change LRU order.
-    last: Option<u64>,
     /// Counters.
     pub stats: TlbStats,
 }
@@ -42,21 +40,16 @@ impl Tlb {
             stlb: store(&config.stlb),
             dtlb_latency: u64::from(config.dtlb.latency),
             stlb_latency: u64::from(config.stlb.latency),
-            last: None,
             stats: TlbStats::default(),
         }
     }
 
     /// Looks up virtual page `vpn`.
-    #[inline]
+    #[inline(always)]
     pub fn lookup(&mut self, vpn: u64) -> Lookup {
         self.stats.dtlb_accesses += 1;
-        if self.last == Some(vpn) {
-            return Lookup::Dtlb;
-        }
         if let Some(slot) = self.dtlb.find(vpn) {
             self.dtlb.touch(slot);
-            self.last = Some(vpn);
             return Lookup::Dtlb;
         }
         self.stats.dtlb_misses += 1;
@@ -73,7 +66,6 @@ impl Tlb {
     fn fill_dtlb(&mut self, vpn: u64) {
         let (slot, _) = self.dtlb.choose(vpn);
         self.dtlb.install(slot, vpn);
-        self.last = Some(vpn);
     }
 
     /// Installs the translation of `vpn` after a walk.
@@ -91,15 +83,11 @@ impl Tlb {
         if let Some(s) = self.stlb.find(vpn) {
             self.stlb.clear(s);
         }
-        if self.last == Some(vpn) {
-            self.last = None;
-        }
     }
 
     /// Drops every translation.
     pub fn flush(&mut self) {
         self.dtlb.clear_all();
         self.stlb.clear_all();
-        self.last = None;
     }
 }

@@ -68,13 +68,13 @@ impl Cache {
     }
 
     /// Cycles an access spends at this level.
-    #[inline]
+    #[inline(always)]
     pub fn latency(&self) -> u64 {
         self.latency
     }
 
     /// The slot holding `line`, without any side effect.
-    #[inline]
+    #[inline(always)]
     pub fn probe(&self, line: u64) -> Option<Slot> {
         self.tags.find(line)
     }
@@ -96,7 +96,7 @@ impl Cache {
     /// data is ready (later than the hit latency when the line is still in
     /// flight: an MSHR merge), and whether it was an unused prefetch (now useful). A write
     /// marks the line dirty under `dirty_cause`.
-    #[inline]
+    #[inline(always)]
     pub fn hit(&mut self, slot: Slot, write: bool, now: u64, dirty_cause: Cause) -> (u64, bool) {
         self.tags.touch(slot);
         let mut prefetch_hit = false;
@@ -106,9 +106,8 @@ impl Cache {
             self.stats.prefetch_useful += 1;
             prefetch_hit = true;
         }
-        if write {
-            *m = DIRTY | ((dirty_cause as u8) << CAUSE_SHIFT);
-        }
+        let dirty = DIRTY | ((dirty_cause as u8) << CAUSE_SHIFT);
+        *m = if write { dirty } else { *m };
         let ready = self.ready[slot];
         let done = now + self.latency;
         if ready > now {

@@ -40,24 +40,27 @@ impl TagStore {
     }
 
     /// The slot holding `key`, if any (no replacement update).
-    #[inline]
+    #[inline(always)]
     pub fn find(&self, key: u64) -> Option<Slot> {
-        let base = self.set_of(key) * self.ways;
         let want = key + 1;
-        self.tags[base..base + self.ways]
-            .iter()
-            .position(|&t| t == want)
-            .map(|w| base + w)
+        let base = self.set_of(key) * self.ways;
+        // A scan without early exit compiles to conditional moves: random
+        // streams would mispredict the exit branch of a search.
+        let mut found = usize::MAX;
+        for (w, &t) in self.tags[base..base + self.ways].iter().enumerate() {
+            found = if t == want { w } else { found };
+        }
+        (found != usize::MAX).then_some(base + found)
     }
 
     /// Tells the policy that `slot` was hit.
-    #[inline]
+    #[inline(always)]
     pub fn touch(&mut self, slot: Slot) {
-        self.policy.on_hit(slot / self.ways, slot % self.ways);
+        self.policy.on_hit(slot);
     }
 
     /// The key in `slot`, if valid.
-    #[inline]
+    #[inline(always)]
     pub fn key(&self, slot: Slot) -> Option<u64> {
         self.tags[slot].checked_sub(1)
     }
@@ -79,10 +82,10 @@ impl TagStore {
     }
 
     /// Puts `key` in `slot` (from [`Self::choose`]).
-    #[inline]
+    #[inline(always)]
     pub fn install(&mut self, slot: Slot, key: u64) {
         self.tags[slot] = key + 1;
-        self.policy.on_fill(slot / self.ways, slot % self.ways);
+        self.policy.on_fill(slot);
     }
 
     /// Marks `slot` invalid.

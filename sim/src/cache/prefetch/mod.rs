@@ -21,7 +21,7 @@ pub enum Prefetcher {
     /// Next-line.
     NextLine(NextLine),
     /// Region-based stride.
-    Stride(Stride),
+    Stride(Box<Stride>),
 }
 
 impl Prefetcher {
@@ -31,7 +31,7 @@ impl Prefetcher {
         match kind {
             PrefetcherKind::None => Prefetcher::None,
             PrefetcherKind::NextLine => Prefetcher::NextLine(NextLine::new(degree)),
-            PrefetcherKind::Stride => Prefetcher::Stride(Stride::new(degree)),
+            PrefetcherKind::Stride => Prefetcher::Stride(Box::new(Stride::new(degree))),
         }
     }
 

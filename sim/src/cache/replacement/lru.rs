@@ -18,11 +18,11 @@ impl Lru {
         }
     }
 
-    /// Makes the line the most recently used of its set.
-    #[inline]
-    pub fn touch(&mut self, set: usize, way: usize) {
+    /// Makes the line in `slot` the most recently used of its set.
+    #[inline(always)]
+    pub fn touch(&mut self, slot: usize) {
         self.clock += 1;
-        self.stamps[set * self.ways + way] = self.clock;
+        self.stamps[slot] = self.clock;
     }
 
     /// The least recently used way (the lowest way on ties).

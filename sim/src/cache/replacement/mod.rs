@@ -39,24 +39,24 @@ impl Policy {
         }
     }
 
-    /// The line at `way` of `set` was hit.
-    #[inline]
-    pub fn on_hit(&mut self, set: usize, way: usize) {
+    /// The line in `slot` (`set * ways + way`) was hit.
+    #[inline(always)]
+    pub fn on_hit(&mut self, slot: usize) {
         match self {
-            Policy::Lru(p) => p.touch(set, way),
-            Policy::TreePlru(p) => p.touch(set, way),
-            Policy::Srrip(p) => p.on_hit(set, way),
+            Policy::Lru(p) => p.touch(slot),
+            Policy::TreePlru(p) => p.touch(slot),
+            Policy::Srrip(p) => p.on_hit(slot),
             Policy::Random(_) => {}
         }
     }
 
-    /// A line was installed at `way` of `set`.
-    #[inline]
-    pub fn on_fill(&mut self, set: usize, way: usize) {
+    /// A line was installed in `slot`.
+    #[inline(always)]
+    pub fn on_fill(&mut self, slot: usize) {
         match self {
-            Policy::Lru(p) => p.touch(set, way),
-            Policy::TreePlru(p) => p.touch(set, way),
-            Policy::Srrip(p) => p.on_fill(set, way),
+            Policy::Lru(p) => p.touch(slot),
+            Policy::TreePlru(p) => p.touch(slot),
+            Policy::Srrip(p) => p.on_fill(slot),
             Policy::Random(_) => {}
         }
     }

@@ -23,15 +23,15 @@ impl Srrip {
     }
 
     /// A hit predicts a near re-reference.
-    #[inline]
-    pub fn on_hit(&mut self, set: usize, way: usize) {
-        self.rrpv[set * self.ways + way] = 0;
+    #[inline(always)]
+    pub fn on_hit(&mut self, slot: usize) {
+        self.rrpv[slot] = 0;
     }
 
     /// A fill predicts a long re-reference interval.
-    #[inline]
-    pub fn on_fill(&mut self, set: usize, way: usize) {
-        self.rrpv[set * self.ways + way] = LONG;
+    #[inline(always)]
+    pub fn on_fill(&mut self, slot: usize) {
+        self.rrpv[slot] = LONG;
     }
 
     /// The first distant way, after ageing the set as often as needed.

@@ -17,9 +17,11 @@ impl TreePlru {
         }
     }
 
-    /// Points every node on the way's path away from it.
-    #[inline]
-    pub fn touch(&mut self, set: usize, way: usize) {
+    /// Points every node on the path of the line in `slot` away from it.
+    #[inline(always)]
+    pub fn touch(&mut self, slot: usize) {
+        let set = slot >> self.levels;
+        let way = slot & ((1usize << self.levels) - 1);
         let tree = &mut self.trees[set];
         let mut node = 1usize;
         for level in (0..self.levels).rev() {
