@@ -50,7 +50,7 @@ impl TagStore {
         for (w, &t) in self.tags[base..base + self.ways].iter().enumerate() {
             found = if t == want { w } else { found };
         }
-        (found != usize::MAX).then_some(base + found)
+        (found != usize::MAX).then(|| base + found)
     }
 
     /// Tells the policy that `slot` was hit.
