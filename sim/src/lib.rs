@@ -32,5 +32,5 @@ pub mod tlb;
 
 pub use cause::{Cause, CauseCounts};
 pub use config::{Config, ConfigError};
-pub use machine::{Machine, RunError};
+pub use machine::{FallibleRunError, Machine, RunError, StreamError};
 pub use stats::{CacheStats, CoreStats, DramStats, Stats};

@@ -19,6 +19,55 @@ const VA_BITS: u32 = 47;
 /// Requests of at most this many bytes go to Memento's object allocator.
 const SMALL_OBJECT: u64 = 512;
 
+/// A stream of a run yielded an error (a damaged trace); the run stopped
+/// there.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("event stream {stream}: {error}")]
+pub struct StreamError<E: std::error::Error> {
+    /// Index of the stream (and core) that failed.
+    pub stream: usize,
+    /// The stream's error.
+    pub error: E,
+}
+
+/// Why a run of fallible streams failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FallibleRunError<E: std::error::Error> {
+    /// The run could not start.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// A stream failed part way.
+    #[error(transparent)]
+    Stream(StreamError<E>),
+}
+
+/// Passes events on until the first error, which it keeps.
+struct UntilError<'a, I, E: std::error::Error> {
+    inner: I,
+    stream: usize,
+    error: &'a std::cell::RefCell<Option<StreamError<E>>>,
+}
+
+impl<I: Iterator<Item = Result<Event, E>>, E: std::error::Error> Iterator for UntilError<'_, I, E> {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        match self.inner.next()? {
+            Ok(event) => Some(event),
+            Err(error) => {
+                let mut slot = self.error.borrow_mut();
+                if slot.is_none() {
+                    *slot = Some(StreamError {
+                        stream: self.stream,
+                        error,
+                    });
+                }
+                None
+            }
+        }
+    }
+}
+
 /// Why a run could not start.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RunError {
@@ -126,6 +175,40 @@ impl Machine {
     pub fn run_shared<I: Iterator<Item = Event>>(self, streams: Vec<I>) -> Result<Stats, RunError> {
         let spaces = vec![0; streams.len()];
         self.run_in(streams, spaces)
+    }
+
+    /// Like [`Self::run`] (or [`Self::run_shared`] when `shared`) for
+    /// streams that may fail, as a trace reader's do: a stream that yields
+    /// an error ends there, and the first such error is returned instead of
+    /// the stats.
+    pub fn run_fallible<I, E>(
+        self,
+        streams: Vec<I>,
+        shared: bool,
+    ) -> Result<Stats, FallibleRunError<E>>
+    where
+        I: Iterator<Item = Result<Event, E>>,
+        E: std::error::Error,
+    {
+        let error = std::cell::RefCell::new(None);
+        let wrapped: Vec<_> = streams
+            .into_iter()
+            .enumerate()
+            .map(|(stream, inner)| UntilError {
+                inner,
+                stream,
+                error: &error,
+            })
+            .collect();
+        let stats = if shared {
+            self.run_shared(wrapped)?
+        } else {
+            self.run(wrapped)?
+        };
+        match error.into_inner() {
+            Some(e) => Err(FallibleRunError::Stream(e)),
+            None => Ok(stats),
+        }
     }
 
     fn run_in<I: Iterator<Item = Event>>(

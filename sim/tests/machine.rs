@@ -503,3 +503,27 @@ fn dram_stats_report_latency_and_bandwidth() {
         d.reads.transfers() + d.writes.transfers() - d.forwarded_reads
     );
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad chunk at byte {0}")]
+struct Damaged(u64);
+
+#[test]
+fn a_failing_stream_stops_the_run_with_its_error() {
+    let good: Vec<Result<Event, Damaged>> = vec![Ok(Event::Gap { count: 10 }); 3];
+    let bad = vec![
+        Ok(Event::Gap { count: 10 }),
+        Err(Damaged(4096)),
+        Ok(Event::Gap { count: 10 }),
+    ];
+    let m = Machine::new(&small()).unwrap();
+    let e = m
+        .run_fallible(vec![good.clone().into_iter(), bad.into_iter()], false)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "event stream 1: bad chunk at byte 4096");
+    let s = Machine::new(&small())
+        .unwrap()
+        .run_fallible(vec![good.into_iter()], true)
+        .unwrap();
+    assert_eq!(s.instructions, 30);
+}
