@@ -297,14 +297,20 @@ impl Machine {
         }
     }
 
-    /// Reads one entry per level, each depending on the one before.
+    /// Reads one entry per level, each depending on the one before,
+    /// starting below the deepest upper-level entry the walk cache holds.
     fn walk(&mut self, core: usize, vpn: u64, start: u64) -> u64 {
         let levels = self.config.tlb.walk_levels;
+        let prefix = |level: u32| vpn >> (9 * (levels - 1 - level));
+        let wc = &mut self.cores[core].tlb.walk_cache;
+        let first = (0..levels - 1)
+            .rev()
+            .find(|&l| wc.lookup(l, prefix(l)))
+            .map_or(0, |l| l + 1);
         let base = self.page_table_base(core);
         let mut t = start;
-        for level in 0..levels {
-            let index = vpn >> (9 * (levels - 1 - level));
-            let entry = base + (u64::from(level) << (VA_BITS - 8)) + index * 8;
+        for level in first..levels {
+            let entry = base + (u64::from(level) << (VA_BITS - 8)) + prefix(level) * 8;
             t = self.mem.access(
                 core,
                 L1::Data,
@@ -314,7 +320,12 @@ impl Machine {
                 Cause::PageWalk,
             );
         }
-        self.cores[core].tlb.stats.walk_accesses += u64::from(levels);
+        let tlb = &mut self.cores[core].tlb;
+        for level in first..levels - 1 {
+            tlb.walk_cache.insert(level, prefix(level));
+        }
+        tlb.stats.walk_accesses += u64::from(levels - first);
+        tlb.stats.walk_cache_hits += u64::from(first > 0);
         t
     }
 

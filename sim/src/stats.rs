@@ -143,6 +143,8 @@ pub struct TlbStats {
     pub stlb_hits: u64,
     /// STLB misses, each a page walk.
     pub walks: u64,
+    /// Walks that skipped levels thanks to the walk cache.
+    pub walk_cache_hits: u64,
     /// Page-table entries read by walks (through the caches).
     pub walk_accesses: u64,
     /// Cycles spent walking.

@@ -16,6 +16,63 @@ pub enum Lookup {
     Miss,
 }
 
+/// Page-structure cache: upper-level page-table entries read by recent
+/// walks, so that a walk can skip the levels it already knows (as x86 cores
+/// do with their PML4/PDPT/PDE caches). Fully associative, LRU.
+#[derive(Clone, Debug)]
+pub struct WalkCache {
+    keys: Vec<u64>,
+    used: Vec<u64>,
+    clock: u64,
+}
+
+impl WalkCache {
+    /// A cache of `entries` entries (0 disables it).
+    pub fn new(entries: u32) -> WalkCache {
+        WalkCache {
+            keys: vec![u64::MAX; entries as usize],
+            used: vec![0; entries as usize],
+            clock: 0,
+        }
+    }
+
+    fn key(level: u32, prefix: u64) -> u64 {
+        (u64::from(level) << 58) | prefix
+    }
+
+    /// Whether the entry of `level` for `prefix` is cached (marks it used).
+    pub fn lookup(&mut self, level: u32, prefix: u64) -> bool {
+        let key = Self::key(level, prefix);
+        match self.keys.iter().position(|&k| k == key) {
+            Some(i) => {
+                self.clock += 1;
+                self.used[i] = self.clock;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Caches the entry of `level` for `prefix`, replacing the least
+    /// recently used one.
+    pub fn insert(&mut self, level: u32, prefix: u64) {
+        if self.keys.is_empty() || self.lookup(level, prefix) {
+            return;
+        }
+        let i = (0..self.keys.len())
+            .min_by_key(|&i| self.used[i])
+            .expect("not empty");
+        self.clock += 1;
+        self.keys[i] = Self::key(level, prefix);
+        self.used[i] = self.clock;
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.keys.iter_mut().for_each(|k| *k = u64::MAX);
+    }
+}
+
 /// The two TLB levels of one core.
 #[derive(Clone, Debug)]
 pub struct Tlb {
@@ -25,6 +82,8 @@ pub struct Tlb {
     pub dtlb_latency: u64,
     /// Cycles an STLB lookup adds.
     pub stlb_latency: u64,
+    /// Upper-level entries of recent walks.
+    pub walk_cache: WalkCache,
     /// Counters.
     pub stats: TlbStats,
 }
@@ -40,6 +99,7 @@ impl Tlb {
             stlb: store(&config.stlb),
             dtlb_latency: u64::from(config.dtlb.latency),
             stlb_latency: u64::from(config.stlb.latency),
+            walk_cache: WalkCache::new(config.walk_cache),
             stats: TlbStats::default(),
         }
     }
@@ -89,5 +149,6 @@ impl Tlb {
     pub fn flush(&mut self) {
         self.dtlb.clear_all();
         self.stlb.clear_all();
+        self.walk_cache.clear();
     }
 }

@@ -68,7 +68,14 @@ fn madvise_other_than_dontneed_keeps_pages() {
 }
 
 fn mapping() -> AddressMapping {
-    let order = [MapField::Row, MapField::Rank, MapField::Bank, MapField::Column, MapField::BankGroup, MapField::Channel];
+    let order = [
+        MapField::Row,
+        MapField::Rank,
+        MapField::Bank,
+        MapField::Column,
+        MapField::BankGroup,
+        MapField::Channel,
+    ];
     AddressMapping::new(&order, 64, |f| match f {
         MapField::Channel => 2,
         MapField::Rank => 4,

@@ -137,6 +137,8 @@ pub struct TlbConfig {
     pub stlb: TlbLevelConfig,
     /// Levels of the radix page table walked on an STLB miss.
     pub walk_levels: u32,
+    /// Entries of the page-structure cache of upper-level entries (0: none).
+    pub walk_cache: u32,
 }
 
 /// One TLB level.

@@ -80,6 +80,9 @@ pub(super) fn check(c: &Config) -> Check {
     if !(1..=5).contains(&c.tlb.walk_levels) {
         fail("tlb.walk_levels", "must be between 1 and 5")?;
     }
+    if c.tlb.walk_cache > 1024 {
+        fail("tlb.walk_cache", "at most 1024 entries are supported")?;
+    }
 
     let d = &c.dram;
     let standard = DramStandard::by_name(&d.standard).map_err(|m| ("dram.standard".into(), m))?;
