@@ -138,6 +138,7 @@ impl MemorySystem {
         }
     }
 
+    #[inline(never)]
     fn access_l2(&mut self, core: usize, line: u64, now: u64, cause: Cause) -> u64 {
         let c = &mut self.private[core].l2;
         c.stats.accesses += 1;

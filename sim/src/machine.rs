@@ -278,7 +278,7 @@ impl Machine {
 
     /// Translates the page of `vaddr` at cycle `now`; returns the cycle the
     /// translation is known (after a walk and a fault if needed).
-    #[inline]
+    #[inline(always)]
     fn translate(&mut self, core: usize, vaddr: u64, now: u64, l1_latency: u64) -> u64 {
         let vpn = (vaddr & ((1u64 << VA_BITS) - 1)) >> self.page_shift;
         let c = &mut self.cores[core];
@@ -297,6 +297,7 @@ impl Machine {
         }
     }
 
+    #[inline(never)]
     /// Reads one entry per level, each depending on the one before,
     /// starting below the deepest upper-level entry the walk cache holds.
     fn walk(&mut self, core: usize, vpn: u64, start: u64) -> u64 {
@@ -329,6 +330,7 @@ impl Machine {
         t
     }
 
+    #[inline(never)]
     fn fault_if_first_touch(&mut self, core: usize, vpn: u64, t: u64) -> u64 {
         let space = self.cores[core].space;
         let Some(fault) = self.spaces[space].touch(vpn) else {
@@ -360,7 +362,7 @@ impl Machine {
 
     /// A data access of `size` bytes at `vaddr`, issued at `now`; returns
     /// when the last line's data is ready.
-    #[inline]
+    #[inline(always)]
     fn data_access(&mut self, core: usize, vaddr: u64, size: u32, write: bool, now: u64) -> u64 {
         let cause = if self.cores[core].alloc_depth > 0 {
             Cause::AllocMetadata
