@@ -33,4 +33,4 @@ pub mod tlb;
 pub use cause::{Cause, CauseCounts};
 pub use config::{Config, ConfigError};
 pub use machine::{FallibleRunError, Machine, RunError, StreamError};
-pub use stats::{CacheStats, CoreStats, DramStats, Stats};
+pub use stats::{CacheStats, CoreStats, DramStats, InvocationStats, Stats};

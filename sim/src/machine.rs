@@ -10,7 +10,7 @@ use crate::core::CoreTiming;
 use crate::dram::Dram;
 use crate::hierarchy::{MemorySystem, L1};
 use crate::kernel::{Fault, Kernel};
-use crate::stats::{AllocStats, CoreStats, Stats};
+use crate::stats::{AllocStats, CoreStats, InvocationStats, Stats};
 use crate::tlb::{Lookup, Tlb};
 
 /// Virtual addresses keep this many bits; above them sits the address
@@ -90,6 +90,8 @@ struct Core {
     space: usize,
     alloc_depth: u32,
     alloc_entered_at: u64,
+    /// The invocation in progress and the counters at its begin.
+    invocation: Option<InvocationStats>,
     stats: CoreStats,
 }
 
@@ -104,6 +106,7 @@ pub struct Machine {
     page_shift: u32,
     line_shift: u32,
     dropped: Vec<u64>,
+    invocations: Vec<InvocationStats>,
 }
 
 impl Machine {
@@ -128,6 +131,7 @@ impl Machine {
                 space: i as usize,
                 alloc_depth: 0,
                 alloc_entered_at: 0,
+                invocation: None,
                 stats: CoreStats {
                     core: i,
                     ..CoreStats::default()
@@ -144,6 +148,7 @@ impl Machine {
             page_shift: config.page_size.trailing_zeros(),
             line_shift: config.line_size.trailing_zeros(),
             dropped: Vec::new(),
+            invocations: Vec::new(),
         })
     }
 
@@ -527,8 +532,55 @@ impl Machine {
             }
             Event::Thread { .. } => self.cores[core].stats.thread_switches += 1,
             Event::RoiBegin | Event::RoiEnd => self.cores[core].stats.roi_markers += 1,
-            Event::InvocationBegin { .. } => self.cores[core].stats.invocations += 1,
-            Event::InvocationEnd { .. } => {}
+            Event::InvocationBegin { id } => {
+                self.cores[core].stats.invocations += 1;
+                let at = self.snapshot(core, id);
+                self.cores[core].invocation = Some(at);
+            }
+            Event::InvocationEnd { id } => {
+                if let Some(begin) = self.cores[core].invocation.take_if(|b| b.id == id) {
+                    let end = self.snapshot(core, id);
+                    self.invocations.push(InvocationStats {
+                        core: end.core,
+                        id,
+                        cycles: end.cycles - begin.cycles,
+                        instructions: end.instructions - begin.instructions,
+                        loads: end.loads - begin.loads,
+                        stores: end.stores - begin.stores,
+                        l1d_misses: end.l1d_misses - begin.l1d_misses,
+                        l2_misses: end.l2_misses - begin.l2_misses,
+                        page_faults: end.page_faults - begin.page_faults,
+                        kernel_cycles: end.kernel_cycles - begin.kernel_cycles,
+                        allocs: end.allocs - begin.allocs,
+                        alloc_instructions: end.alloc_instructions - begin.alloc_instructions,
+                        dram_reads: end.dram_reads - begin.dram_reads,
+                        dram_writes: end.dram_writes - begin.dram_writes,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The counters of `core` now, as an invocation's begin or end.
+    fn snapshot(&self, core: usize, id: u64) -> InvocationStats {
+        let c = &self.cores[core];
+        let p = &self.mem.private[core];
+        let d = self.mem.dram.counters();
+        InvocationStats {
+            core: core as u32,
+            id,
+            cycles: c.timing.now(),
+            instructions: c.timing.instructions(),
+            loads: c.stats.loads,
+            stores: c.stats.stores,
+            l1d_misses: p.l1d.stats.misses,
+            l2_misses: p.l2.stats.misses,
+            page_faults: c.stats.kernel.page_faults,
+            kernel_cycles: c.stats.kernel.cycles,
+            allocs: c.stats.alloc.allocs,
+            alloc_instructions: c.stats.alloc.instructions,
+            dram_reads: d.reads.transfers(),
+            dram_writes: d.writes.transfers(),
         }
     }
 
@@ -551,6 +603,7 @@ impl Machine {
         let at = self.mem.dram.to_dram_cycle(end);
         self.mem.dram.flush(at);
         let mut stats = Stats {
+            invocations: std::mem::take(&mut self.invocations),
             config: self.config.name.clone(),
             frequency_mhz: self.config.frequency_mhz,
             cycles: end,

@@ -20,6 +20,8 @@ pub struct Stats {
     pub events: u64,
     /// Per core, in core order (cores without a stream included).
     pub cores: Vec<CoreStats>,
+    /// Each invocation that ended, in the order they ended.
+    pub invocations: Vec<InvocationStats>,
     /// The shared last-level cache, all slices together.
     pub llc: CacheStats,
     /// Main memory.
@@ -243,4 +245,37 @@ pub struct DramStats {
     pub bytes: u64,
     /// Bytes moved per second of simulated time, in GB/s.
     pub bandwidth_gb_s: f64,
+}
+
+/// One function invocation: what changed between its begin and end markers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvocationStats {
+    /// Core that replayed it.
+    pub core: u32,
+    /// Invocation number from the trace.
+    pub id: u64,
+    /// Cycles from begin to end.
+    pub cycles: u64,
+    /// Instructions retired.
+    pub instructions: u64,
+    /// Loads.
+    pub loads: u64,
+    /// Stores.
+    pub stores: u64,
+    /// L1D misses.
+    pub l1d_misses: u64,
+    /// L2 misses.
+    pub l2_misses: u64,
+    /// Page faults.
+    pub page_faults: u64,
+    /// Kernel cycles.
+    pub kernel_cycles: u64,
+    /// Allocation events.
+    pub allocs: u64,
+    /// Instructions inside allocator brackets.
+    pub alloc_instructions: u64,
+    /// DRAM line reads of the whole machine meanwhile (all cores).
+    pub dram_reads: u64,
+    /// DRAM line writes of the whole machine meanwhile (all cores).
+    pub dram_writes: u64,
 }

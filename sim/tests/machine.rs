@@ -584,3 +584,31 @@ fn the_walk_cache_skips_known_upper_levels() {
         (8, 0)
     );
 }
+
+#[test]
+fn each_invocation_gets_its_own_counters() {
+    let mut events = vec![
+        Event::Gap { count: 400 },
+        Event::InvocationBegin { id: 7 },
+        Event::Gap { count: 800 },
+    ];
+    events.extend((0..10).map(|i| Event::Load {
+        addr: 0x8000_0000 + i * 4096,
+        size: 8,
+    }));
+    events.push(Event::InvocationEnd { id: 7 });
+    events.push(Event::InvocationBegin { id: 8 });
+    events.push(Event::Gap { count: 40 });
+    events.push(Event::InvocationEnd { id: 8 });
+    let s = run(&small(), events);
+    assert_eq!(s.invocations.len(), 2);
+    let (a, b) = (&s.invocations[0], &s.invocations[1]);
+    // Every miss of the run (data and page walks) fell inside invocation 7.
+    assert_eq!(
+        (a.id, a.instructions, a.loads, a.l1d_misses),
+        (7, 800, 10, s.cores[0].l1d.misses)
+    );
+    assert!(a.dram_reads >= 10);
+    assert_eq!((b.id, b.instructions, b.loads, b.cycles), (8, 40, 0, 10));
+    assert_eq!(s.cores[0].invocations, 2);
+}
