@@ -1,0 +1,42 @@
+//! Replay speed outside criterion: `cargo run --release -p memento-sim
+//! --example replay_speed -- [events]` prints events per second of CPU
+//! time (wall time is misleading on a shared machine).
+
+use memento_sim::{Config, Machine};
+#[path = "../benches/support/synthetic.rs"]
+mod synthetic;
+
+use synthetic::Synthetic;
+
+fn cpu_seconds() -> f64 {
+    // /proc/self/stat fields 14 and 15: user and system time in clock ticks.
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+fn main() {
+    let events: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20_000_000);
+    let config = Config::preset("micro23").unwrap();
+    let wall = std::time::Instant::now();
+    let cpu = cpu_seconds();
+    let stats = Machine::new(&config)
+        .unwrap()
+        .run(vec![Synthetic::new(events)])
+        .unwrap();
+    let cpu = cpu_seconds() - cpu;
+    let wall = wall.elapsed().as_secs_f64();
+    println!(
+        "{events} events: {:.1} M events/s of CPU time ({cpu:.2} s), {:.1} M/s wall ({wall:.2} s); IPC {:.3}, DRAM reads {}",
+        events as f64 / cpu / 1e6,
+        events as f64 / wall / 1e6,
+        stats.instructions as f64 / stats.cycles as f64,
+        stats.dram.reads.transfers()
+    );
+}

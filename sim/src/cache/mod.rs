@@ -1,0 +1,194 @@
+//! A cache level: tags in flat arrays, per-line state (dirty, prefetched,
+//! the cause of the dirty data, the cycle the data arrives), MSHRs and an
+//! optional prefetcher. How levels connect is in `hierarchy.rs`.
+
+pub mod mshr;
+pub mod prefetch;
+pub mod replacement;
+pub mod tags;
+
+use crate::cause::Cause;
+use crate::config::CacheConfig;
+use crate::stats::CacheStats;
+use mshr::Mshrs;
+use prefetch::Prefetcher;
+use tags::{Slot, TagStore};
+
+const DIRTY: u8 = 1;
+const PREFETCHED: u8 = 2;
+const CAUSE_SHIFT: u32 = 4;
+
+/// A line leaving a cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Evicted {
+    /// Line number (byte address / line size).
+    pub line: u64,
+    /// Whether its data must be written back.
+    pub dirty: bool,
+    /// Who made the data dirty (the DRAM write is counted under it).
+    pub cause: Cause,
+    /// Brought by a prefetcher and never used.
+    pub unused_prefetch: bool,
+}
+
+/// One cache level.
+#[derive(Clone, Debug)]
+pub struct Cache {
+    tags: TagStore,
+    meta: Vec<u8>,
+    ready: Vec<u64>,
+    latency: u64,
+    /// Outstanding-miss registers.
+    pub mshrs: Mshrs,
+    /// The prefetcher trained by this level's demand misses.
+    pub prefetcher: Prefetcher,
+    /// Counters.
+    pub stats: CacheStats,
+}
+
+impl Cache {
+    /// An empty cache as `config` describes; `seed` drives random
+    /// replacement.
+    pub fn new(config: &CacheConfig, seed: u64) -> Cache {
+        let n = (config.sets * config.ways) as usize;
+        Cache {
+            tags: TagStore::new(
+                config.sets as usize,
+                config.ways as usize,
+                config.replacement,
+                seed,
+            ),
+            meta: vec![0; n],
+            ready: vec![0; n],
+            latency: u64::from(config.latency),
+            mshrs: Mshrs::new(config.mshrs as usize),
+            prefetcher: Prefetcher::new(config.prefetcher, config.prefetch_degree),
+            stats: CacheStats::default(),
+        }
+    }
+
+    /// Cycles an access spends at this level.
+    #[inline(always)]
+    pub fn latency(&self) -> u64 {
+        self.latency
+    }
+
+    /// The slot holding `line`, without any side effect.
+    #[inline(always)]
+    pub fn probe(&self, line: u64) -> Option<Slot> {
+        self.tags.find(line)
+    }
+
+    /// Whether `line` is present.
+    pub fn contains(&self, line: u64) -> bool {
+        self.tags.find(line).is_some()
+    }
+
+    /// Whether `line` is present and dirty.
+    pub fn is_dirty(&self, line: u64) -> bool {
+        self.tags
+            .find(line)
+            .is_some_and(|s| self.meta[s] & DIRTY != 0)
+    }
+
+    /// A demand access that found its line in `slot` at cycle `now`:
+    /// updates replacement, dirtiness and counters; returns the cycle the
+    /// data is ready (later than the hit latency when the line is still in
+    /// flight: an MSHR merge), and whether it was an unused prefetch (now useful). A write
+    /// marks the line dirty under `dirty_cause`.
+    #[inline(always)]
+    pub fn hit(&mut self, slot: Slot, write: bool, now: u64, dirty_cause: Cause) -> (u64, bool) {
+        self.tags.touch(slot);
+        let mut prefetch_hit = false;
+        let m = &mut self.meta[slot];
+        if *m & PREFETCHED != 0 {
+            *m &= !PREFETCHED;
+            self.stats.prefetch_useful += 1;
+            prefetch_hit = true;
+        }
+        let dirty = DIRTY | ((dirty_cause as u8) << CAUSE_SHIFT);
+        *m = if write { dirty } else { *m };
+        let ready = self.ready[slot];
+        let done = now + self.latency;
+        if ready > now {
+            self.stats.mshr_merges += 1;
+            (ready.max(done), prefetch_hit)
+        } else {
+            self.stats.hits += 1;
+            (done, prefetch_hit)
+        }
+    }
+
+    /// Installs `line`, ready at cycle `ready`; `dirty` gives the cause of
+    /// dirty data. Returns the line it displaced.
+    #[inline]
+    pub fn fill(
+        &mut self,
+        line: u64,
+        dirty: Option<Cause>,
+        prefetched: bool,
+        ready: u64,
+    ) -> Option<Evicted> {
+        let (slot, old) = self.tags.choose(line);
+        let evicted = old.map(|old_line| self.evict_slot(slot, old_line));
+        self.tags.install(slot, line);
+        let mut m = if prefetched { PREFETCHED } else { 0 };
+        if let Some(cause) = dirty {
+            m |= DIRTY | ((cause as u8) << CAUSE_SHIFT);
+        }
+        self.meta[slot] = m;
+        self.ready[slot] = ready;
+        self.stats.fills += 1;
+        evicted
+    }
+
+    /// Marks a present line dirty because of `cause` (a writeback from the
+    /// level above); returns false when the line is absent.
+    #[inline]
+    pub fn absorb_writeback(&mut self, line: u64, cause: Cause) -> bool {
+        match self.tags.find(line) {
+            Some(slot) => {
+                self.meta[slot] =
+                    (self.meta[slot] & PREFETCHED) | DIRTY | ((cause as u8) << CAUSE_SHIFT);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes `line` if present and says what left (the caller decides
+    /// whether dirty data is written back or dropped).
+    pub fn invalidate(&mut self, line: u64) -> Option<Evicted> {
+        let slot = self.tags.find(line)?;
+        let e = self.describe(slot, line);
+        if e.unused_prefetch {
+            self.stats.prefetch_useless += 1;
+        }
+        self.tags.clear(slot);
+        self.meta[slot] = 0;
+        self.ready[slot] = 0;
+        Some(e)
+    }
+
+    fn describe(&self, slot: Slot, line: u64) -> Evicted {
+        let m = self.meta[slot];
+        Evicted {
+            line,
+            dirty: m & DIRTY != 0,
+            cause: Cause::from_bits(m >> CAUSE_SHIFT),
+            unused_prefetch: m & PREFETCHED != 0,
+        }
+    }
+
+    fn evict_slot(&mut self, slot: Slot, line: u64) -> Evicted {
+        let e = self.describe(slot, line);
+        self.stats.evictions += 1;
+        if e.dirty {
+            self.stats.writebacks += 1;
+        }
+        if e.unused_prefetch {
+            self.stats.prefetch_useless += 1;
+        }
+        e
+    }
+}

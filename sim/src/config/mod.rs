@@ -1,0 +1,319 @@
+//! The machine's configuration: TOML through serde, validated so that every
+//! error names the field at fault, with presets kept as data files.
+
+mod validate;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dram::DramStandard;
+
+/// A whole machine: cores, caches, TLBs, kernel costs and DRAM.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Name shown in reports.
+    pub name: String,
+    /// Number of cores; each replays one event stream.
+    pub cores: u32,
+    /// Core clock in MHz; every latency below is in core cycles.
+    pub frequency_mhz: u32,
+    /// Cache line size in bytes, the same at every level.
+    pub line_size: u32,
+    /// Page size in bytes.
+    pub page_size: u32,
+    /// Seed of the random replacement policy.
+    pub seed: u64,
+    /// The out-of-order core.
+    pub core: CoreConfig,
+    /// Private first-level instruction cache.
+    pub l1i: CacheConfig,
+    /// Private first-level data cache.
+    pub l1d: CacheConfig,
+    /// Private second-level cache.
+    pub l2: CacheConfig,
+    /// Shared last-level cache; `sets` is per slice, one slice per core.
+    pub llc: CacheConfig,
+    /// Data TLBs and the page walker.
+    pub tlb: TlbConfig,
+    /// Kernel cost model of the baseline.
+    pub kernel: KernelConfig,
+    /// Main memory.
+    pub dram: DramConfig,
+}
+
+/// The interval / ROB-window core.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoreConfig {
+    /// Instructions dispatched and retired per cycle.
+    pub width: u32,
+    /// Cycles per instruction when nothing stalls (at least `1 / width`).
+    pub base_cpi: f64,
+    /// Reorder-buffer entries: misses closer than this overlap.
+    pub rob: u32,
+    /// Load-queue entries (loads from dispatch to retire).
+    pub load_queue: u32,
+    /// Store-queue entries (stores from dispatch to retire).
+    pub store_queue: u32,
+    /// Store-buffer entries (retired stores not yet written to L1D).
+    pub store_buffer: u32,
+    /// How loads are judged dependent, as the trace has no registers.
+    pub load_dependence: LoadDependence,
+}
+
+/// How the core decides that a load waits for the load before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoadDependence {
+    /// Every load is independent: only the ROB, queues and MSHRs limit
+    /// memory-level parallelism.
+    Independent,
+    /// A load depends on the previous load when that one read an aligned
+    /// pointer (8 bytes) and the address does not continue the stride
+    /// between the two loads before: the signature of a pointer chase.
+    PointerChase,
+}
+
+/// One cache level.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Number of sets (a power of two).
+    pub sets: u32,
+    /// Associativity.
+    pub ways: u32,
+    /// Cycles this level adds to an access that reaches it.
+    pub latency: u32,
+    /// Replacement policy.
+    pub replacement: Replacement,
+    /// Miss-status holding registers: outstanding misses before a stall.
+    pub mshrs: u32,
+    /// Prefetcher trained on this level's demand misses.
+    pub prefetcher: PrefetcherKind,
+    /// Lines a prefetcher fetches per trigger.
+    pub prefetch_degree: u32,
+    /// LLC only: evicting a line removes it from every private cache.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub inclusive: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// A cache replacement policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Replacement {
+    /// Least recently used.
+    Lru,
+    /// Tree pseudo-LRU (ways must be a power of two).
+    TreePlru,
+    /// Static re-reference interval prediction, 2-bit.
+    Srrip,
+    /// Uniformly random victim from a seeded generator.
+    Random,
+}
+
+/// A hardware prefetcher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrefetcherKind {
+    /// No prefetching.
+    None,
+    /// On a miss to line L, fetch L+1 .. L+degree.
+    NextLine,
+    /// Per 4 KiB region, detect a constant stride and run ahead of it.
+    Stride,
+}
+
+/// The data TLBs and the page walker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlbConfig {
+    /// First-level data TLB.
+    pub dtlb: TlbLevelConfig,
+    /// Second-level (shared instruction and data) TLB.
+    pub stlb: TlbLevelConfig,
+    /// Levels of the radix page table walked on an STLB miss.
+    pub walk_levels: u32,
+    /// Entries of the page-structure cache of upper-level entries (0: none).
+    pub walk_cache: u32,
+}
+
+/// One TLB level.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlbLevelConfig {
+    /// Number of sets (a power of two).
+    pub sets: u32,
+    /// Associativity.
+    pub ways: u32,
+    /// Cycles a lookup at this level adds.
+    pub latency: u32,
+}
+
+/// Costs of the kernel's memory management, in core cycles.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KernelConfig {
+    /// First touch of an anonymous page: the fault itself, without zeroing.
+    pub page_fault_cycles: u32,
+    /// Whether a faulted anonymous page is zeroed through the caches.
+    pub zero_pages: bool,
+    /// Cycles to zero one line (full-line stores, no read for ownership).
+    pub zero_line_cycles: u32,
+    /// One `mmap` call.
+    pub mmap_cycles: u32,
+    /// One `munmap` call.
+    pub munmap_cycles: u32,
+    /// Each mapped page that `munmap` or `madvise` drops.
+    pub unmap_page_cycles: u32,
+    /// One `brk` call.
+    pub brk_cycles: u32,
+    /// One `madvise` call.
+    pub madvise_cycles: u32,
+    /// One `mremap` call.
+    pub mremap_cycles: u32,
+}
+
+/// Main memory: which standard, how many of it, and the controller.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DramConfig {
+    /// Name of a standard table: `ddr4-3200` or `ddr5-4800`.
+    pub standard: String,
+    /// Independent channels (a power of two).
+    pub channels: u32,
+    /// Ranks per channel (a power of two).
+    pub ranks: u32,
+    /// Address fields from most to least significant, above the line
+    /// offset: each of `row`, `rank`, `bank_group`, `bank`, `column`,
+    /// `channel` exactly once.
+    pub mapping: Vec<MapField>,
+    /// What happens to a row after a column access.
+    pub row_policy: RowPolicy,
+    /// Reads the controller holds before new reads wait.
+    pub read_queue: u32,
+    /// Writes the controller holds.
+    pub write_queue: u32,
+    /// Write-queue occupancy that starts a drain.
+    pub write_high: u32,
+    /// Write-queue occupancy at which a drain stops.
+    pub write_low: u32,
+    /// Times a queued request may be passed over by row hits before it is
+    /// served first.
+    pub starvation_cap: u32,
+}
+
+/// One field of a DRAM address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MapField {
+    /// Row within a bank.
+    Row,
+    /// Rank within a channel.
+    Rank,
+    /// Bank group within a rank.
+    BankGroup,
+    /// Bank within a bank group.
+    Bank,
+    /// Line-sized column block within a row.
+    Column,
+    /// Channel.
+    Channel,
+}
+
+/// Row-buffer management.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RowPolicy {
+    /// Leave the row open after an access (row hits possible).
+    Open,
+    /// Precharge as soon as the access allows (every access is a row miss).
+    Closed,
+}
+
+/// A configuration that could not be read or is not valid.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}: {field}: {message}")]
+pub struct ConfigError {
+    /// Where the text came from (a file name or a preset name).
+    pub source_name: String,
+    /// Dotted path of the field at fault (`l1d.sets`), or `(syntax)`.
+    pub field: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+const PRESETS: &[(&str, &str)] = &[
+    ("micro23", include_str!("../../presets/micro23.toml")),
+    ("small", include_str!("../../presets/small.toml")),
+];
+
+impl Config {
+    /// Names of the built-in presets.
+    pub const PRESETS: &'static [&'static str] = &["micro23", "small"];
+
+    /// A built-in preset: `micro23` (the paper's machine) or `small`.
+    pub fn preset(name: &str) -> Result<Config, ConfigError> {
+        match PRESETS.iter().find(|(n, _)| *n == name) {
+            Some((n, text)) => Config::from_toml_str(text, &format!("preset {n}")),
+            None => Err(ConfigError {
+                source_name: "preset".into(),
+                field: "name".into(),
+                message: format!(
+                    "unknown preset `{name}` (known: {})",
+                    Config::PRESETS.join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// Parses and validates a TOML text; `source_name` (a file name) is
+    /// put in front of every error.
+    pub fn from_toml_str(text: &str, source_name: &str) -> Result<Config, ConfigError> {
+        let value: toml::Value = toml::from_str(text).map_err(|e| ConfigError {
+            source_name: source_name.into(),
+            field: "(syntax)".into(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            ConfigError {
+                source_name: source_name.into(),
+                field: if path == "." {
+                    "(top level)".into()
+                } else {
+                    path
+                },
+                message: e.into_inner().to_string(),
+            }
+        })?;
+        config.validate().map_err(|(field, message)| ConfigError {
+            source_name: source_name.into(),
+            field,
+            message,
+        })?;
+        Ok(config)
+    }
+
+    /// The configuration as TOML, ready to edit and load again.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a Config always serialises")
+    }
+
+    /// The DRAM standard named by `dram.standard`.
+    pub fn dram_standard(&self) -> Result<DramStandard, ConfigError> {
+        DramStandard::by_name(&self.dram.standard).map_err(|message| ConfigError {
+            source_name: self.name.clone(),
+            field: "dram.standard".into(),
+            message,
+        })
+    }
+
+    /// Checks every value; the error is `(field, message)`.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        validate::check(self)
+    }
+}

@@ -1,0 +1,161 @@
+//! Checks of a parsed configuration. Each failure names its field so that a
+//! user can find it in the file.
+
+use super::{CacheConfig, Config, MapField, Replacement, TlbLevelConfig};
+use crate::dram::DramStandard;
+
+type Check = Result<(), (String, String)>;
+
+fn fail(field: &str, message: impl Into<String>) -> Check {
+    Err((field.to_string(), message.into()))
+}
+
+fn power_of_two(field: &str, value: u64) -> Check {
+    if value == 0 || !value.is_power_of_two() {
+        return fail(field, format!("{value} is not a power of two"));
+    }
+    Ok(())
+}
+
+fn positive(field: &str, value: u64) -> Check {
+    if value == 0 {
+        return fail(field, "must be at least 1");
+    }
+    Ok(())
+}
+
+pub(super) fn check(c: &Config) -> Check {
+    positive("cores", c.cores.into())?;
+    if c.cores > 256 {
+        fail(
+            "cores",
+            format!("{} cores; at most 256 are supported", c.cores),
+        )?;
+    }
+    positive("frequency_mhz", c.frequency_mhz.into())?;
+    power_of_two("line_size", c.line_size.into())?;
+    if c.line_size < 16 {
+        fail("line_size", "must be at least 16 bytes")?;
+    }
+    power_of_two("page_size", c.page_size.into())?;
+    if c.page_size < c.line_size {
+        fail("page_size", "must be at least one line")?;
+    }
+
+    let k = &c.core;
+    positive("core.width", k.width.into())?;
+    if !(k.base_cpi.is_finite() && k.base_cpi * f64::from(k.width) >= 1.0 - 1e-9) {
+        fail(
+            "core.base_cpi",
+            format!(
+                "{} is below 1/width = {}",
+                k.base_cpi,
+                1.0 / f64::from(k.width)
+            ),
+        )?;
+    }
+    if k.base_cpi > 1000.0 {
+        fail("core.base_cpi", "must be at most 1000")?;
+    }
+    positive("core.rob", k.rob.into())?;
+    positive("core.load_queue", k.load_queue.into())?;
+    positive("core.store_queue", k.store_queue.into())?;
+    positive("core.store_buffer", k.store_buffer.into())?;
+
+    cache("l1i", &c.l1i)?;
+    cache("l1d", &c.l1d)?;
+    cache("l2", &c.l2)?;
+    cache("llc", &c.llc)?;
+    for (name, level) in [("l1i", &c.l1i), ("l1d", &c.l1d), ("l2", &c.l2)] {
+        if level.inclusive {
+            fail(
+                &format!("{name}.inclusive"),
+                "only the llc can be inclusive",
+            )?;
+        }
+    }
+
+    tlb("tlb.dtlb", &c.tlb.dtlb)?;
+    tlb("tlb.stlb", &c.tlb.stlb)?;
+    if !(1..=5).contains(&c.tlb.walk_levels) {
+        fail("tlb.walk_levels", "must be between 1 and 5")?;
+    }
+    if c.tlb.walk_cache > 1024 {
+        fail("tlb.walk_cache", "at most 1024 entries are supported")?;
+    }
+
+    let d = &c.dram;
+    let standard = DramStandard::by_name(&d.standard).map_err(|m| ("dram.standard".into(), m))?;
+    power_of_two("dram.channels", d.channels.into())?;
+    power_of_two("dram.ranks", d.ranks.into())?;
+    positive("dram.read_queue", d.read_queue.into())?;
+    positive("dram.write_queue", d.write_queue.into())?;
+    positive("dram.write_high", d.write_high.into())?;
+    if d.write_high > d.write_queue {
+        fail("dram.write_high", "must not exceed dram.write_queue")?;
+    }
+    if d.write_low >= d.write_high {
+        fail("dram.write_low", "must be below dram.write_high")?;
+    }
+    positive("dram.starvation_cap", d.starvation_cap.into())?;
+    for field in [
+        MapField::Row,
+        MapField::Rank,
+        MapField::BankGroup,
+        MapField::Bank,
+        MapField::Column,
+        MapField::Channel,
+    ] {
+        let n = d.mapping.iter().filter(|f| **f == field).count();
+        if n != 1 {
+            fail(
+                "dram.mapping",
+                format!("{field:?} appears {n} times; each field must appear exactly once"),
+            )?;
+        }
+    }
+    let burst_bytes = standard.organisation.bus_width / 8 * standard.organisation.burst_length;
+    if burst_bytes != c.line_size {
+        fail(
+            "line_size",
+            format!(
+                "{} bytes, but one {} burst moves {burst_bytes} bytes",
+                c.line_size, standard.name
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+fn cache(name: &str, c: &CacheConfig) -> Check {
+    power_of_two(&format!("{name}.sets"), c.sets.into())?;
+    positive(&format!("{name}.ways"), c.ways.into())?;
+    if c.ways > 64 {
+        fail(&format!("{name}.ways"), "at most 64 ways are supported")?;
+    }
+    if c.replacement == Replacement::TreePlru && !c.ways.is_power_of_two() {
+        fail(
+            &format!("{name}.replacement"),
+            format!(
+                "tree-plru needs a power-of-two number of ways, not {}",
+                c.ways
+            ),
+        )?;
+    }
+    positive(&format!("{name}.latency"), c.latency.into())?;
+    positive(&format!("{name}.mshrs"), c.mshrs.into())?;
+    positive(&format!("{name}.prefetch_degree"), c.prefetch_degree.into())?;
+    if c.prefetch_degree > 16 {
+        fail(&format!("{name}.prefetch_degree"), "must be at most 16")?;
+    }
+    Ok(())
+}
+
+fn tlb(name: &str, t: &TlbLevelConfig) -> Check {
+    power_of_two(&format!("{name}.sets"), t.sets.into())?;
+    positive(&format!("{name}.ways"), t.ways.into())?;
+    if t.ways > 64 {
+        fail(&format!("{name}.ways"), "at most 64 ways are supported")?;
+    }
+    positive(&format!("{name}.latency"), t.latency.into())
+}

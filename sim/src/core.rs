@@ -1,0 +1,202 @@
+//! The core's timing: an interval / ROB-window model. Instructions dispatch
+//! at `1 / base_cpi` per cycle; loads occupy the ROB and the load queue until
+//! they retire in order, so misses closer together than the ROB overlap and
+//! a full ROB or load queue stalls dispatch. Stores retire into a store
+//! buffer that drains in order. A load judged dependent on the load before
+//! it issues only when that one's data arrives, so a chain serialises.
+
+use std::collections::VecDeque;
+
+use crate::config::{CoreConfig, LoadDependence};
+use crate::stats::StallStats;
+
+/// Fractional bits of the dispatch clock (base CPI can be below one).
+const FRAC: u32 = 16;
+
+#[derive(Clone, Copy, Debug)]
+struct LastLoad {
+    addr: u64,
+    size: u32,
+    done: u64,
+    delta: u64,
+}
+
+/// Timing state of one core.
+#[derive(Clone, Debug)]
+pub struct CoreTiming {
+    now: u64,
+    seq: u64,
+    cpi: u64,
+    rob: u64,
+    lq: usize,
+    sq: usize,
+    sb: usize,
+    dependence: LoadDependence,
+    /// Loads in the ROB: (instruction number, retire cycle).
+    loads: VecDeque<(u64, u64)>,
+    /// Retire cycle of the youngest memory operation (retirement is in
+    /// order, so no later one retires before it).
+    retired: u64,
+    store_queue: VecDeque<u64>,
+    store_buffer: VecDeque<u64>,
+    last_drain: u64,
+    last_load: Option<LastLoad>,
+    /// Stall counters.
+    pub stalls: StallStats,
+}
+
+impl CoreTiming {
+    /// An idle core at cycle 0.
+    pub fn new(c: &CoreConfig) -> CoreTiming {
+        CoreTiming {
+            now: 0,
+            seq: 0,
+            cpi: (c.base_cpi * f64::from(1u32 << FRAC)).round() as u64,
+            rob: u64::from(c.rob),
+            lq: c.load_queue as usize,
+            sq: c.store_queue as usize,
+            sb: c.store_buffer as usize,
+            dependence: c.load_dependence,
+            loads: VecDeque::with_capacity(c.load_queue as usize),
+            retired: 0,
+            store_queue: VecDeque::with_capacity(c.store_queue as usize),
+            store_buffer: VecDeque::with_capacity(c.store_buffer as usize),
+            last_drain: 0,
+            last_load: None,
+            stalls: StallStats::default(),
+        }
+    }
+
+    /// The dispatch cycle of the next instruction.
+    #[inline]
+    pub fn now(&self) -> u64 {
+        self.now >> FRAC
+    }
+
+    /// Instructions dispatched so far.
+    pub fn instructions(&self) -> u64 {
+        self.seq
+    }
+
+    fn wait_until(&mut self, cycle: u64) -> u64 {
+        let target = cycle << FRAC;
+        if target > self.now {
+            let waited = (target - self.now) >> FRAC;
+            self.now = target;
+            waited
+        } else {
+            0
+        }
+    }
+
+    /// Dispatches `n` instructions, waiting whenever the ROB is full behind
+    /// a load that has not retired.
+    #[inline]
+    pub fn dispatch(&mut self, n: u64) {
+        let end = self.seq + n;
+        let mut cur = self.seq;
+        while let Some(&(s, retire)) = self.loads.front() {
+            let blocked = s + self.rob;
+            if blocked >= end {
+                break;
+            }
+            if blocked > cur {
+                self.now += (blocked - cur) * self.cpi;
+                cur = blocked;
+            }
+            self.stalls.rob_full += self.wait_until(retire);
+            self.loads.pop_front();
+        }
+        self.now += (end - cur) * self.cpi;
+        self.seq = end;
+    }
+
+    /// Instruction fetch: dispatch waits until cycle `ready`.
+    pub fn fetch_stall(&mut self, ready: u64) {
+        self.stalls.fetch += self.wait_until(ready);
+    }
+
+    /// Kernel work: the pipeline drains, then `cycles` pass.
+    pub fn serialise(&mut self, cycles: u64) {
+        let drained = self.retired.max(self.last_drain);
+        self.stalls.kernel += self.wait_until(drained);
+        self.now += cycles << FRAC;
+        self.stalls.kernel += cycles;
+    }
+
+    /// A load of `size` bytes at `addr` is about to issue: takes a load
+    /// queue entry and returns the cycle it issues.
+    #[inline]
+    pub fn load_issue(&mut self, addr: u64) -> u64 {
+        if self.loads.len() >= self.lq {
+            let (_, retire) = self.loads.pop_front().expect("queue is full");
+            self.stalls.load_queue_full += self.wait_until(retire);
+        }
+        let now = self.now();
+        let Some(prev) = self.last_load else {
+            return now;
+        };
+        let delta = addr.wrapping_sub(prev.addr);
+        let dependent = self.dependence == LoadDependence::PointerChase
+            && prev.size == 8
+            && prev.addr % 8 == 0
+            && delta != prev.delta
+            && (addr >> 6) != (prev.addr >> 6);
+        if dependent {
+            now.max(prev.done)
+        } else {
+            now
+        }
+    }
+
+    /// The load issued by [`Self::load_issue`] has its data at `done`.
+    #[inline]
+    pub fn load_done(&mut self, addr: u64, size: u32, done: u64) {
+        let delta = self.last_load.map_or(0, |p| addr.wrapping_sub(p.addr));
+        self.last_load = Some(LastLoad {
+            addr,
+            size,
+            done,
+            delta,
+        });
+        self.retired = self.retired.max(done);
+        self.loads.push_back((self.seq, self.retired));
+    }
+
+    /// A store is about to issue: takes a store-queue entry and returns the
+    /// cycle its write (read-for-ownership) starts.
+    #[inline]
+    pub fn store_issue(&mut self) -> u64 {
+        if self.store_queue.len() >= self.sq {
+            let retire = self.store_queue.pop_front().expect("queue is full");
+            self.stalls.store_queue_full += self.wait_until(retire);
+        }
+        self.now()
+    }
+
+    /// The store's line is owned at `done`: it retires in order, waits for a
+    /// store-buffer entry, and drains to the L1D in order.
+    #[inline]
+    pub fn store_done(&mut self, done: u64) {
+        let mut retire = (self.now() + 1).max(self.retired);
+        while self.store_buffer.front().is_some_and(|&d| d <= retire) {
+            self.store_buffer.pop_front();
+        }
+        if self.store_buffer.len() >= self.sb {
+            let d = self.store_buffer.pop_front().expect("buffer is full");
+            self.stalls.store_buffer_full += d.saturating_sub(retire);
+            retire = retire.max(d);
+        }
+        self.retired = retire;
+        let drain = retire.max(done).max(self.last_drain + 1);
+        self.last_drain = drain;
+        self.store_buffer.push_back(drain);
+        self.store_queue.push_back(retire);
+    }
+
+    /// The cycle at which everything dispatched so far has retired and
+    /// drained.
+    pub fn finish(&self) -> u64 {
+        self.now().max(self.retired).max(self.last_drain)
+    }
+}

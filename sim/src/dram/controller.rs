@@ -1,0 +1,359 @@
+//! The memory controller: maps addresses to channels, keeps per-channel
+//! read and write queues, drains writes between watermarks in FR-FCFS order
+//! with a starvation cap, and counts every transfer by cause.
+
+use super::channel::{Channel, RowOutcome, Service};
+use super::mapping::{AddressMapping, Location};
+use super::standard::DramStandard;
+use crate::cause::{Cause, CauseCounts};
+use crate::config::{DramConfig, MapField, RowPolicy};
+use crate::stats::DramStats;
+
+/// Read latencies are kept in a histogram of this many DRAM cycles (the
+/// last bucket takes everything longer), for the p99.
+const HISTOGRAM_BUCKETS: usize = 4096;
+
+#[derive(Clone, Copy, Debug)]
+struct QueuedWrite {
+    line: u64,
+    loc: Location,
+    skipped: u32,
+}
+
+/// Counters of the controller, in DRAM cycles where a time is involved.
+#[derive(Clone, Debug)]
+pub struct DramCounters {
+    /// Reads by cause.
+    pub reads: CauseCounts,
+    /// Writes by cause (counted when a write enters the write queue).
+    pub writes: CauseCounts,
+    /// Writes merged into a queued write of the same line.
+    pub merged_writes: u64,
+    /// Column accesses that found their row open.
+    pub row_hits: u64,
+    /// Column accesses to a precharged bank.
+    pub row_misses: u64,
+    /// Column accesses that had to close another row.
+    pub row_conflicts: u64,
+    /// Reads served from the write queue.
+    pub forwarded_reads: u64,
+    /// Write drains started at the high watermark.
+    pub write_drains: u64,
+    /// Writes served ahead of an older write because of a row hit.
+    pub reordered_writes: u64,
+    /// Sum of read latencies (arrival to last data beat).
+    pub read_latency_sum: u64,
+    /// Read-latency histogram in DRAM cycles.
+    pub read_latency_histogram: Vec<u64>,
+}
+
+/// Main memory: channels of ranks of banks, behind one controller per
+/// channel.
+#[derive(Clone, Debug)]
+pub struct Dram {
+    standard: DramStandard,
+    mapping: AddressMapping,
+    channels: Vec<Channel>,
+    write_queues: Vec<Vec<QueuedWrite>>,
+    read_inflight: Vec<Vec<u64>>,
+    read_queue: usize,
+    write_high: usize,
+    write_low: usize,
+    starvation_cap: u32,
+    line_shift: u32,
+    core_mhz: u64,
+    dram_mhz: u64,
+    counters: DramCounters,
+}
+
+impl Dram {
+    /// A controller for `config` built from `standard`, behind cores
+    /// clocked at `core_mhz`.
+    pub fn new(
+        config: &DramConfig,
+        standard: &DramStandard,
+        line_size: u32,
+        core_mhz: u32,
+    ) -> Dram {
+        let o = &standard.organisation;
+        let lines_per_row = (standard.row_bytes() / u64::from(line_size)).max(1) as u32;
+        let mapping = AddressMapping::new(&config.mapping, line_size, |f| match f {
+            MapField::Channel => config.channels,
+            MapField::Rank => config.ranks,
+            MapField::BankGroup => o.bank_groups,
+            MapField::Bank => o.banks_per_group,
+            MapField::Row => o.rows,
+            MapField::Column => lines_per_row,
+        });
+        let closed = config.row_policy == RowPolicy::Closed;
+        let n = config.channels as usize;
+        Dram {
+            standard: standard.clone(),
+            mapping,
+            channels: (0..n)
+                .map(|_| {
+                    Channel::new(
+                        &standard.timing,
+                        config.ranks,
+                        o.bank_groups,
+                        o.banks_per_group,
+                        closed,
+                    )
+                })
+                .collect(),
+            write_queues: vec![Vec::with_capacity(config.write_queue as usize); n],
+            read_inflight: vec![Vec::with_capacity(config.read_queue as usize); n],
+            read_queue: config.read_queue as usize,
+            write_high: config.write_high as usize,
+            write_low: config.write_low as usize,
+            starvation_cap: config.starvation_cap,
+            line_shift: line_size.trailing_zeros(),
+            core_mhz: u64::from(core_mhz),
+            dram_mhz: u64::from(standard.clock_mhz()),
+            counters: DramCounters {
+                reads: CauseCounts::default(),
+                writes: CauseCounts::default(),
+                merged_writes: 0,
+                row_hits: 0,
+                row_misses: 0,
+                row_conflicts: 0,
+                forwarded_reads: 0,
+                write_drains: 0,
+                reordered_writes: 0,
+                read_latency_sum: 0,
+                read_latency_histogram: vec![0; HISTOGRAM_BUCKETS],
+            },
+        }
+    }
+
+    /// The standard this memory follows.
+    pub fn standard(&self) -> &DramStandard {
+        &self.standard
+    }
+
+    /// The address mapping.
+    pub fn mapping(&self) -> &AddressMapping {
+        &self.mapping
+    }
+
+    /// The counters so far.
+    pub fn counters(&self) -> &DramCounters {
+        &self.counters
+    }
+
+    /// Refreshes performed so far, over all channels.
+    pub fn refreshes(&self) -> u64 {
+        self.channels.iter().map(|c| c.refreshes).sum()
+    }
+
+    /// Writes waiting in the write queues.
+    pub fn queued_writes(&self) -> usize {
+        self.write_queues.iter().map(Vec::len).sum()
+    }
+
+    /// Core cycle to the DRAM cycle at or after it.
+    pub fn to_dram_cycle(&self, core: u64) -> u64 {
+        ((u128::from(core) * u128::from(self.dram_mhz)).div_ceil(u128::from(self.core_mhz))) as u64
+    }
+
+    /// DRAM cycle to the core cycle at or after it.
+    pub fn to_core_cycle(&self, dram: u64) -> u64 {
+        ((u128::from(dram) * u128::from(self.core_mhz)).div_ceil(u128::from(self.dram_mhz))) as u64
+    }
+
+    /// Reads the line holding `addr` for a request made at core cycle
+    /// `now`; returns the core cycle at which its last beat arrives.
+    pub fn read(&mut self, addr: u64, cause: Cause, now: u64) -> u64 {
+        let at = self.to_dram_cycle(now);
+        let done = self.read_at(addr, cause, at).data_end;
+        self.to_core_cycle(done)
+    }
+
+    /// Posts a write of the line holding `addr` at core cycle `now`.
+    pub fn write(&mut self, addr: u64, cause: Cause, now: u64) {
+        let at = self.to_dram_cycle(now);
+        self.write_at(addr, cause, at);
+    }
+
+    /// Counts a transfer a bypass avoided (no DRAM time is used).
+    pub fn count_bypassed(&mut self, write: bool) {
+        if write {
+            self.counters.writes.add(Cause::Bypass, 1);
+        } else {
+            self.counters.reads.add(Cause::Bypass, 1);
+        }
+    }
+
+    /// A read arriving at DRAM cycle `at`: served at once at the earliest
+    /// legal cycles, after waiting for a read-queue slot if all are taken.
+    pub fn read_at(&mut self, addr: u64, cause: Cause, at: u64) -> Service {
+        let line = addr >> self.line_shift;
+        let loc = self.mapping.locate(addr);
+        let ch = loc.channel as usize;
+        self.counters.reads.add(cause, 1);
+        if self.write_queues[ch].iter().any(|w| w.line == line) {
+            // The newest data is in the write queue: forward it.
+            self.counters.forwarded_reads += 1;
+            self.record_latency(1);
+            return Service {
+                row: RowOutcome::Hit,
+                pre: None,
+                act: None,
+                col: at,
+                data_start: at,
+                data_end: at + 1,
+            };
+        }
+        let inflight = &mut self.read_inflight[ch];
+        inflight.retain(|&leave| leave > at);
+        let mut start = at;
+        if inflight.len() >= self.read_queue {
+            let (i, &first) = inflight
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, t)| **t)
+                .expect("queue is full");
+            inflight.swap_remove(i);
+            start = first;
+        }
+        let s = self.channels[ch].access(loc.rank, loc.bank_group, loc.bank, loc.row, false, start);
+        self.read_inflight[ch].push(s.col);
+        self.count_row(s.row);
+        self.record_latency(s.data_end - at);
+        s
+    }
+
+    /// A write arriving at DRAM cycle `at`: queued; when the queue reaches
+    /// the high watermark, writes are drained down to the low watermark.
+    pub fn write_at(&mut self, addr: u64, cause: Cause, at: u64) {
+        let line = addr >> self.line_shift;
+        let loc = self.mapping.locate(addr);
+        let ch = loc.channel as usize;
+        let queue = &mut self.write_queues[ch];
+        if queue.iter().any(|w| w.line == line) {
+            // Merged with the queued write of the same line: no transfer.
+            self.counters.merged_writes += 1;
+            return;
+        }
+        self.counters.writes.add(cause, 1);
+        queue.push(QueuedWrite {
+            line,
+            loc,
+            skipped: 0,
+        });
+        if queue.len() >= self.write_high {
+            self.counters.write_drains += 1;
+            self.drain(ch, self.write_low, at);
+        }
+    }
+
+    /// Issues every queued write, as at the end of a run; returns the DRAM
+    /// cycle at which the last one finished.
+    pub fn flush(&mut self, at: u64) -> u64 {
+        let mut end = at;
+        for ch in 0..self.channels.len() {
+            end = end.max(self.drain(ch, 0, at));
+        }
+        end
+    }
+
+    /// FR-FCFS over the write queue of `ch` until `keep` writes remain: a
+    /// write passed over `starvation_cap` times goes first, then the oldest
+    /// row hit, then the oldest write.
+    fn drain(&mut self, ch: usize, keep: usize, at: u64) -> u64 {
+        let mut end = at;
+        while self.write_queues[ch].len() > keep {
+            let queue = &self.write_queues[ch];
+            let channel = &self.channels[ch];
+            let pick = queue
+                .iter()
+                .position(|w| w.skipped >= self.starvation_cap)
+                .or_else(|| {
+                    queue.iter().position(|w| {
+                        channel.is_open(w.loc.rank, w.loc.bank_group, w.loc.bank, w.loc.row)
+                    })
+                })
+                .unwrap_or(0);
+            if pick > 0 {
+                self.counters.reordered_writes += 1;
+            }
+            let queue = &mut self.write_queues[ch];
+            for w in &mut queue[..pick] {
+                w.skipped += 1;
+            }
+            let w = queue.remove(pick);
+            let s = self.channels[ch].access(
+                w.loc.rank,
+                w.loc.bank_group,
+                w.loc.bank,
+                w.loc.row,
+                true,
+                at,
+            );
+            self.count_row(s.row);
+            end = end.max(s.data_end);
+        }
+        end
+    }
+
+    fn count_row(&mut self, row: RowOutcome) {
+        match row {
+            RowOutcome::Hit => self.counters.row_hits += 1,
+            RowOutcome::Miss => self.counters.row_misses += 1,
+            RowOutcome::Conflict => self.counters.row_conflicts += 1,
+        }
+    }
+
+    fn record_latency(&mut self, cycles: u64) {
+        self.counters.read_latency_sum += cycles;
+        let bucket = (cycles as usize).min(HISTOGRAM_BUCKETS - 1);
+        self.counters.read_latency_histogram[bucket] += 1;
+    }
+
+    /// The results after a run of `elapsed` core cycles.
+    pub fn stats(&self, elapsed: u64) -> DramStats {
+        let c = &self.counters;
+        let served: u64 = c.read_latency_histogram.iter().sum();
+        let ns = |dram_cycles: f64| dram_cycles * 1000.0 / self.dram_mhz as f64;
+        let avg = if served == 0 {
+            0.0
+        } else {
+            ns(c.read_latency_sum as f64 / served as f64)
+        };
+        let mut p99 = 0.0;
+        if served > 0 {
+            let rank = served - served / 100; // the 99th percentile's position (1-based)
+            let mut seen = 0;
+            for (cycles, &n) in c.read_latency_histogram.iter().enumerate() {
+                seen += n;
+                if seen >= rank {
+                    p99 = ns(cycles as f64);
+                    break;
+                }
+            }
+        }
+        let bytes = (c.reads.transfers() + c.writes.transfers()) << self.line_shift;
+        let seconds = elapsed as f64 / (self.core_mhz as f64 * 1e6);
+        DramStats {
+            standard: self.standard.name.clone(),
+            reads: c.reads,
+            writes: c.writes,
+            forwarded_reads: c.forwarded_reads,
+            merged_writes: c.merged_writes,
+            row_hits: c.row_hits,
+            row_misses: c.row_misses,
+            row_conflicts: c.row_conflicts,
+            refreshes: self.refreshes(),
+            write_drains: c.write_drains,
+            reordered_writes: c.reordered_writes,
+            avg_read_latency_ns: avg,
+            p99_read_latency_ns: p99,
+            bytes,
+            bandwidth_gb_s: if seconds > 0.0 {
+                bytes as f64 / seconds / 1e9
+            } else {
+                0.0
+            },
+        }
+    }
+}

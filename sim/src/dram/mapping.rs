@@ -1,0 +1,94 @@
+//! Physical address to DRAM coordinates, by fields listed in the config from
+//! most to least significant.
+
+use crate::config::MapField;
+
+/// Where a line lives in DRAM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// Channel.
+    pub channel: u32,
+    /// Rank within the channel.
+    pub rank: u32,
+    /// Bank group within the rank.
+    pub bank_group: u32,
+    /// Bank within the bank group.
+    pub bank: u32,
+    /// Row within the bank.
+    pub row: u32,
+    /// Line-sized column block within the row.
+    pub column: u32,
+}
+
+/// Splits line addresses into [`Location`]s.
+#[derive(Clone, Debug)]
+pub struct AddressMapping {
+    /// (field, bit count) from least to most significant.
+    fields: Vec<(MapField, u32)>,
+    line_shift: u32,
+}
+
+impl AddressMapping {
+    /// A mapping for `order` (most significant first); `count` gives how
+    /// many values each field has (a power of two).
+    pub fn new(
+        order: &[MapField],
+        line_size: u32,
+        count: impl Fn(MapField) -> u32,
+    ) -> AddressMapping {
+        AddressMapping {
+            fields: order
+                .iter()
+                .rev()
+                .map(|f| (*f, count(*f).trailing_zeros()))
+                .collect(),
+            line_shift: line_size.trailing_zeros(),
+        }
+    }
+
+    /// The location of the line holding byte address `addr`. Bits above the
+    /// most significant field wrap around (the row field takes them modulo).
+    pub fn locate(&self, addr: u64) -> Location {
+        let mut rest = addr >> self.line_shift;
+        let mut loc = Location {
+            channel: 0,
+            rank: 0,
+            bank_group: 0,
+            bank: 0,
+            row: 0,
+            column: 0,
+        };
+        for &(field, bits) in &self.fields {
+            let value = (rest & ((1u64 << bits) - 1)) as u32;
+            rest >>= bits;
+            match field {
+                MapField::Channel => loc.channel = value,
+                MapField::Rank => loc.rank = value,
+                MapField::BankGroup => loc.bank_group = value,
+                MapField::Bank => loc.bank = value,
+                MapField::Row => loc.row = value,
+                MapField::Column => loc.column = value,
+            }
+        }
+        loc
+    }
+
+    /// The byte address of a location (the inverse of [`Self::locate`]).
+    pub fn address(&self, loc: Location) -> u64 {
+        let mut addr = 0u64;
+        let mut shift = 0;
+        for &(field, bits) in &self.fields {
+            let value = match field {
+                MapField::Channel => loc.channel,
+                MapField::Rank => loc.rank,
+                MapField::BankGroup => loc.bank_group,
+                MapField::Bank => loc.bank,
+                MapField::Row => loc.row,
+                MapField::Column => loc.column,
+            };
+            addr |= (u64::from(value) & ((1u64 << bits) - 1)) << shift;
+            shift += bits;
+        }
+        addr << self.line_shift
+    }
+}

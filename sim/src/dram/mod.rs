@@ -1,0 +1,12 @@
+//! Main memory: standards as data, address mapping, per-channel timing
+//! state and the controller.
+
+mod channel;
+mod controller;
+mod mapping;
+mod standard;
+
+pub use channel::{RowOutcome, Service};
+pub use controller::{Dram, DramCounters};
+pub use mapping::{AddressMapping, Location};
+pub use standard::{DramStandard, Organisation, Timing};

@@ -1,0 +1,356 @@
+//! How the cache levels connect: private L1I, L1D and L2 per core, a shared
+//! LLC in one slice per core, and DRAM below. Write-back, write-allocate;
+//! the LLC is inclusive (evictions back-invalidate the private caches) or
+//! not. Also the two operations the Memento extension needs: install a line
+//! without fetching it, and drop a line without writing it back.
+
+use crate::cache::prefetch::MAX_DEGREE;
+use crate::cache::{Cache, Evicted};
+use crate::cause::Cause;
+use crate::config::Config;
+use crate::dram::Dram;
+
+/// A private first-level cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum L1 {
+    /// Instruction cache.
+    Instruction,
+    /// Data cache.
+    Data,
+}
+
+/// The private caches of one core.
+#[derive(Clone, Debug)]
+pub struct Private {
+    /// L1 instruction cache.
+    pub l1i: Cache,
+    /// L1 data cache.
+    pub l1d: Cache,
+    /// L2.
+    pub l2: Cache,
+}
+
+/// All caches of the machine and its DRAM.
+#[derive(Clone, Debug)]
+pub struct MemorySystem {
+    /// Private caches, by core.
+    pub private: Vec<Private>,
+    /// LLC slices.
+    pub llc: Vec<Cache>,
+    /// Main memory.
+    pub dram: Dram,
+    inclusive: bool,
+    line_shift: u32,
+}
+
+/// The cause under which dirty data made by an access is later written.
+#[inline]
+fn dirty_cause(access: Cause) -> Cause {
+    match access {
+        Cause::AllocMetadata | Cause::PageZeroing => access,
+        _ => Cause::Writeback,
+    }
+}
+
+impl MemorySystem {
+    /// Empty caches and idle DRAM for `config` (already validated).
+    pub fn new(config: &Config, dram: Dram) -> MemorySystem {
+        let n = config.cores as usize;
+        let seed = |core: usize, level: u64| config.seed ^ ((core as u64) << 8) ^ level;
+        MemorySystem {
+            private: (0..n)
+                .map(|c| Private {
+                    l1i: Cache::new(&config.l1i, seed(c, 1)),
+                    l1d: Cache::new(&config.l1d, seed(c, 2)),
+                    l2: Cache::new(&config.l2, seed(c, 3)),
+                })
+                .collect(),
+            llc: (0..n)
+                .map(|c| Cache::new(&config.llc, seed(c, 4)))
+                .collect(),
+            dram,
+            inclusive: config.llc.inclusive,
+            line_shift: config.line_size.trailing_zeros(),
+        }
+    }
+
+    /// Line size as a shift.
+    pub fn line_shift(&self) -> u32 {
+        self.line_shift
+    }
+
+    #[inline]
+    fn slice(&self, line: u64) -> usize {
+        (line % self.llc.len() as u64) as usize
+    }
+
+    #[inline]
+    fn l1(&mut self, core: usize, which: L1) -> &mut Cache {
+        match which {
+            L1::Instruction => &mut self.private[core].l1i,
+            L1::Data => &mut self.private[core].l1d,
+        }
+    }
+
+    /// An access of `core` to `line` through an L1 at cycle `now`; returns
+    /// the cycle its data is ready.
+    #[inline]
+    pub fn access(
+        &mut self,
+        core: usize,
+        which: L1,
+        line: u64,
+        write: bool,
+        now: u64,
+        cause: Cause,
+    ) -> u64 {
+        let c = self.l1(core, which);
+        c.stats.accesses += 1;
+        if let Some(slot) = c.probe(line) {
+            let (done, prefetch_hit) = c.hit(slot, write, now, dirty_cause(cause));
+            if prefetch_hit && c.prefetcher.is_active() {
+                self.prefetch_l1(core, which, line, now);
+            }
+            return done;
+        }
+        c.stats.misses += 1;
+        c.stats.misses_by_cause.add(cause, 1);
+        let (reg, start) = c.mshrs.reserve(now);
+        c.stats.mshr_stall_cycles += start - now;
+        let t = start + c.latency();
+        let ready = self.access_l2(core, line, t, cause);
+        let c = self.l1(core, which);
+        c.mshrs.hold(reg, ready);
+        let victim = c.fill(line, write.then_some(dirty_cause(cause)), false, ready);
+        let train = c.prefetcher.is_active() && cause != Cause::Prefetch;
+        if let Some(v) = victim {
+            self.l1_evicted(core, v, ready);
+        }
+        if train {
+            self.prefetch_l1(core, which, line, now);
+        }
+        ready
+    }
+
+    fn l1_evicted(&mut self, core: usize, v: Evicted, now: u64) {
+        if v.dirty {
+            self.writeback_l2(core, v.line, v.cause, now);
+        }
+    }
+
+    #[inline(never)]
+    fn access_l2(&mut self, core: usize, line: u64, now: u64, cause: Cause) -> u64 {
+        let c = &mut self.private[core].l2;
+        c.stats.accesses += 1;
+        if let Some(slot) = c.probe(line) {
+            let (done, prefetch_hit) = c.hit(slot, false, now, Cause::Writeback);
+            if prefetch_hit && c.prefetcher.is_active() {
+                self.prefetch_l2(core, line, now);
+            }
+            return done;
+        }
+        c.stats.misses += 1;
+        c.stats.misses_by_cause.add(cause, 1);
+        let (reg, start) = c.mshrs.reserve(now);
+        c.stats.mshr_stall_cycles += start - now;
+        let t = start + c.latency();
+        let ready = self.access_llc(line, t, cause);
+        let c = &mut self.private[core].l2;
+        c.mshrs.hold(reg, ready);
+        let victim = c.fill(line, None, false, ready);
+        let train = c.prefetcher.is_active() && cause != Cause::Prefetch;
+        if let Some(v) = victim {
+            if v.dirty {
+                self.writeback_llc(v.line, v.cause, ready);
+            }
+        }
+        if train {
+            self.prefetch_l2(core, line, now);
+        }
+        ready
+    }
+
+    fn access_llc(&mut self, line: u64, now: u64, cause: Cause) -> u64 {
+        let s = self.slice(line);
+        let c = &mut self.llc[s];
+        c.stats.accesses += 1;
+        if let Some(slot) = c.probe(line) {
+            let (done, prefetch_hit) = c.hit(slot, false, now, Cause::Writeback);
+            if prefetch_hit && c.prefetcher.is_active() {
+                self.prefetch_llc(line, now);
+            }
+            return done;
+        }
+        c.stats.misses += 1;
+        c.stats.misses_by_cause.add(cause, 1);
+        let (reg, start) = c.mshrs.reserve(now);
+        c.stats.mshr_stall_cycles += start - now;
+        let t = start + c.latency();
+        let ready = self.dram.read(line << self.line_shift, cause, t);
+        let c = &mut self.llc[s];
+        c.mshrs.hold(reg, ready);
+        let victim = c.fill(line, None, false, ready);
+        let train = c.prefetcher.is_active() && cause != Cause::Prefetch;
+        if let Some(v) = victim {
+            self.llc_evicted(v, ready);
+        }
+        if train {
+            self.prefetch_llc(line, now);
+        }
+        ready
+    }
+
+    /// A line leaves the LLC: with inclusion, every private copy goes too
+    /// (a dirty one makes the victim dirty); dirty data goes to DRAM.
+    fn llc_evicted(&mut self, v: Evicted, now: u64) {
+        let (mut dirty, mut cause) = (v.dirty, v.cause);
+        if self.inclusive {
+            for p in &mut self.private {
+                for c in [&mut p.l1i, &mut p.l1d, &mut p.l2] {
+                    if let Some(x) = c.invalidate(v.line) {
+                        c.stats.back_invalidations += 1;
+                        if x.dirty {
+                            dirty = true;
+                            cause = x.cause;
+                        }
+                    }
+                }
+            }
+        }
+        if dirty {
+            self.dram.write(v.line << self.line_shift, cause, now);
+        }
+    }
+
+    fn writeback_l2(&mut self, core: usize, line: u64, cause: Cause, now: u64) {
+        let c = &mut self.private[core].l2;
+        if c.absorb_writeback(line, cause) {
+            return;
+        }
+        if let Some(v) = c.fill(line, Some(cause), false, now) {
+            if v.dirty {
+                self.writeback_llc(v.line, v.cause, now);
+            }
+        }
+    }
+
+    fn writeback_llc(&mut self, line: u64, cause: Cause, now: u64) {
+        let s = self.slice(line);
+        let c = &mut self.llc[s];
+        if c.absorb_writeback(line, cause) {
+            return;
+        }
+        if let Some(v) = c.fill(line, Some(cause), false, now) {
+            self.llc_evicted(v, now);
+        }
+    }
+
+    fn prefetch_l1(&mut self, core: usize, which: L1, line: u64, now: u64) {
+        let mut lines = [0u64; MAX_DEGREE];
+        let n = self.l1(core, which).prefetcher.train(line, &mut lines);
+        for &p in &lines[..n] {
+            let c = self.l1(core, which);
+            if c.contains(p) {
+                continue;
+            }
+            let Some(reg) = c.mshrs.try_reserve(now) else {
+                break;
+            };
+            c.stats.prefetches += 1;
+            let t = now + c.latency();
+            let ready = self.access_l2(core, p, t, Cause::Prefetch);
+            let c = self.l1(core, which);
+            c.mshrs.hold(reg, ready);
+            if let Some(v) = c.fill(p, None, true, ready) {
+                self.l1_evicted(core, v, ready);
+            }
+        }
+    }
+
+    fn prefetch_l2(&mut self, core: usize, line: u64, now: u64) {
+        let mut lines = [0u64; MAX_DEGREE];
+        let n = self.private[core].l2.prefetcher.train(line, &mut lines);
+        for &p in &lines[..n] {
+            let c = &mut self.private[core].l2;
+            if c.contains(p) {
+                continue;
+            }
+            let Some(reg) = c.mshrs.try_reserve(now) else {
+                break;
+            };
+            c.stats.prefetches += 1;
+            let t = now + c.latency();
+            let ready = self.access_llc(p, t, Cause::Prefetch);
+            let c = &mut self.private[core].l2;
+            c.mshrs.hold(reg, ready);
+            if let Some(v) = c.fill(p, None, true, ready) {
+                if v.dirty {
+                    self.writeback_llc(v.line, v.cause, ready);
+                }
+            }
+        }
+    }
+
+    fn prefetch_llc(&mut self, line: u64, now: u64) {
+        let mut lines = [0u64; MAX_DEGREE];
+        let s = self.slice(line);
+        let n = self.llc[s].prefetcher.train(line, &mut lines);
+        for &p in &lines[..n] {
+            let s = self.slice(p);
+            let c = &mut self.llc[s];
+            if c.contains(p) {
+                continue;
+            }
+            let Some(reg) = c.mshrs.try_reserve(now) else {
+                break;
+            };
+            c.stats.prefetches += 1;
+            let t = now + c.latency();
+            let ready = self.dram.read(p << self.line_shift, Cause::Prefetch, t);
+            let c = &mut self.llc[s];
+            c.mshrs.hold(reg, ready);
+            if let Some(v) = c.fill(p, None, true, ready) {
+                self.llc_evicted(v, ready);
+            }
+        }
+    }
+
+    /// Puts `line` in `core`'s L1D, dirty under `cause`, without reading it
+    /// from below (a full-line write: page zeroing, or Memento's bypass for
+    /// a new object). With an inclusive LLC the line is placed there too.
+    pub fn install(&mut self, core: usize, line: u64, cause: Cause, now: u64) {
+        if self.inclusive {
+            let s = self.slice(line);
+            if !self.llc[s].contains(line) {
+                if let Some(v) = self.llc[s].fill(line, None, false, now) {
+                    self.llc_evicted(v, now);
+                }
+            }
+        }
+        let c = &mut self.private[core].l1d;
+        if c.absorb_writeback(line, cause) {
+            return;
+        }
+        if let Some(v) = c.fill(line, Some(cause), false, now) {
+            self.l1_evicted(core, v, now);
+        }
+    }
+
+    /// Removes `line` from every cache without writing it back (Memento's
+    /// drop of a freed object's lines); returns whether dirty data was
+    /// dropped, which is counted as a bypassed DRAM write.
+    pub fn drop_line(&mut self, line: u64) -> bool {
+        let mut dirty = false;
+        for p in &mut self.private {
+            for c in [&mut p.l1i, &mut p.l1d, &mut p.l2] {
+                dirty |= c.invalidate(line).is_some_and(|e| e.dirty);
+            }
+        }
+        let s = self.slice(line);
+        dirty |= self.llc[s].invalidate(line).is_some_and(|e| e.dirty);
+        if dirty {
+            self.dram.count_bypassed(true);
+        }
+        dirty
+    }
+}

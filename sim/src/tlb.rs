@@ -1,0 +1,154 @@
+//! Data TLBs: a first-level DTLB backed by a second-level STLB, both LRU.
+//! A miss in both is a page walk, done by the machine through the caches.
+
+use crate::cache::tags::TagStore;
+use crate::config::{Replacement, TlbConfig};
+use crate::stats::TlbStats;
+
+/// Where a translation was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// In the DTLB.
+    Dtlb,
+    /// In the STLB (now also in the DTLB).
+    Stlb,
+    /// Nowhere: walk the page table, then call [`Tlb::fill`].
+    Miss,
+}
+
+/// Page-structure cache: upper-level page-table entries read by recent
+/// walks, so that a walk can skip the levels it already knows (as x86 cores
+/// do with their PML4/PDPT/PDE caches). Fully associative, LRU.
+#[derive(Clone, Debug)]
+pub struct WalkCache {
+    keys: Vec<u64>,
+    used: Vec<u64>,
+    clock: u64,
+}
+
+impl WalkCache {
+    /// A cache of `entries` entries (0 disables it).
+    pub fn new(entries: u32) -> WalkCache {
+        WalkCache {
+            keys: vec![u64::MAX; entries as usize],
+            used: vec![0; entries as usize],
+            clock: 0,
+        }
+    }
+
+    fn key(level: u32, prefix: u64) -> u64 {
+        (u64::from(level) << 58) | prefix
+    }
+
+    /// Whether the entry of `level` for `prefix` is cached (marks it used).
+    pub fn lookup(&mut self, level: u32, prefix: u64) -> bool {
+        let key = Self::key(level, prefix);
+        match self.keys.iter().position(|&k| k == key) {
+            Some(i) => {
+                self.clock += 1;
+                self.used[i] = self.clock;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Caches the entry of `level` for `prefix`, replacing the least
+    /// recently used one.
+    pub fn insert(&mut self, level: u32, prefix: u64) {
+        if self.keys.is_empty() || self.lookup(level, prefix) {
+            return;
+        }
+        let i = (0..self.keys.len())
+            .min_by_key(|&i| self.used[i])
+            .expect("not empty");
+        self.clock += 1;
+        self.keys[i] = Self::key(level, prefix);
+        self.used[i] = self.clock;
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.keys.iter_mut().for_each(|k| *k = u64::MAX);
+    }
+}
+
+/// The two TLB levels of one core.
+#[derive(Clone, Debug)]
+pub struct Tlb {
+    dtlb: TagStore,
+    stlb: TagStore,
+    /// Cycles a DTLB lookup takes.
+    pub dtlb_latency: u64,
+    /// Cycles an STLB lookup adds.
+    pub stlb_latency: u64,
+    /// Upper-level entries of recent walks.
+    pub walk_cache: WalkCache,
+    /// Counters.
+    pub stats: TlbStats,
+}
+
+impl Tlb {
+    /// Empty TLBs as `config` describes.
+    pub fn new(config: &TlbConfig) -> Tlb {
+        let store = |c: &crate::config::TlbLevelConfig| {
+            TagStore::new(c.sets as usize, c.ways as usize, Replacement::Lru, 0)
+        };
+        Tlb {
+            dtlb: store(&config.dtlb),
+            stlb: store(&config.stlb),
+            dtlb_latency: u64::from(config.dtlb.latency),
+            stlb_latency: u64::from(config.stlb.latency),
+            walk_cache: WalkCache::new(config.walk_cache),
+            stats: TlbStats::default(),
+        }
+    }
+
+    /// Looks up virtual page `vpn`.
+    #[inline(always)]
+    pub fn lookup(&mut self, vpn: u64) -> Lookup {
+        self.stats.dtlb_accesses += 1;
+        if let Some(slot) = self.dtlb.find(vpn) {
+            self.dtlb.touch(slot);
+            return Lookup::Dtlb;
+        }
+        self.stats.dtlb_misses += 1;
+        if let Some(slot) = self.stlb.find(vpn) {
+            self.stlb.touch(slot);
+            self.stats.stlb_hits += 1;
+            self.fill_dtlb(vpn);
+            return Lookup::Stlb;
+        }
+        self.stats.walks += 1;
+        Lookup::Miss
+    }
+
+    fn fill_dtlb(&mut self, vpn: u64) {
+        let (slot, _) = self.dtlb.choose(vpn);
+        self.dtlb.install(slot, vpn);
+    }
+
+    /// Installs the translation of `vpn` after a walk.
+    pub fn fill(&mut self, vpn: u64) {
+        let (slot, _) = self.stlb.choose(vpn);
+        self.stlb.install(slot, vpn);
+        self.fill_dtlb(vpn);
+    }
+
+    /// Drops the translation of `vpn` (a shootdown after unmapping).
+    pub fn invalidate(&mut self, vpn: u64) {
+        if let Some(s) = self.dtlb.find(vpn) {
+            self.dtlb.clear(s);
+        }
+        if let Some(s) = self.stlb.find(vpn) {
+            self.stlb.clear(s);
+        }
+    }
+
+    /// Drops every translation.
+    pub fn flush(&mut self) {
+        self.dtlb.clear_all();
+        self.stlb.clear_all();
+        self.walk_cache.clear();
+    }
+}

@@ -1,0 +1,148 @@
+//! Config: presets, TOML round trip, and validation errors that name the
+//! field at fault.
+
+use memento_sim::config::{Replacement, RowPolicy};
+use memento_sim::dram::DramStandard;
+use memento_sim::Config;
+
+fn micro23_text() -> String {
+    Config::preset("micro23").unwrap().to_toml()
+}
+
+fn error_field(text: &str) -> String {
+    Config::from_toml_str(text, "test.toml").unwrap_err().field
+}
+
+#[test]
+fn micro23_is_the_papers_machine() {
+    let c = Config::preset("micro23").unwrap();
+    assert_eq!(c.frequency_mhz, 3000);
+    assert_eq!(c.core.width, 4);
+    assert_eq!(c.core.rob, 256);
+    assert_eq!(c.core.load_queue, 64);
+    let kib = |l: &memento_sim::config::CacheConfig| l.sets * l.ways * c.line_size / 1024;
+    assert_eq!(kib(&c.l1i), 32);
+    assert_eq!(kib(&c.l1d), 32);
+    assert_eq!(kib(&c.l2), 256);
+    assert_eq!(kib(&c.llc), 2048);
+    assert_eq!(c.llc.ways, 16);
+    let d = c.dram_standard().unwrap();
+    assert_eq!(d.name, "DDR4-3200");
+    assert_eq!(
+        d.organisation.bank_groups * d.organisation.banks_per_group,
+        16
+    );
+}
+
+#[test]
+fn presets_round_trip_through_toml() {
+    for name in Config::PRESETS {
+        let c = Config::preset(name).unwrap();
+        let again = Config::from_toml_str(&c.to_toml(), "round trip").unwrap();
+        assert_eq!(c, again, "{name}");
+    }
+}
+
+#[test]
+fn unknown_preset_is_an_error_listing_the_known_ones() {
+    let e = Config::preset("huge").unwrap_err();
+    assert!(
+        e.message.contains("micro23") && e.message.contains("small"),
+        "{e}"
+    );
+}
+
+#[test]
+fn non_power_of_two_set_count_names_the_field() {
+    let text = micro23_text().replacen("sets = 64", "sets = 48", 1);
+    assert_eq!(error_field(&text), "l1i.sets");
+}
+
+#[test]
+fn zero_latency_names_the_field() {
+    let text = micro23_text().replace("latency = 10\n", "latency = 0\n");
+    assert_eq!(error_field(&text), "l2.latency");
+}
+
+#[test]
+fn unknown_policy_names_the_field() {
+    let text = micro23_text().replace("replacement = \"srrip\"", "replacement = \"mru\"");
+    let e = Config::from_toml_str(&text, "test.toml").unwrap_err();
+    assert_eq!(e.field, "llc.replacement");
+    assert!(
+        e.to_string().starts_with("test.toml: llc.replacement:"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_field_is_rejected_with_its_path() {
+    let text = micro23_text().replace("[core]\n", "[core]\nwidht = 4\n");
+    let e = Config::from_toml_str(&text, "test.toml").unwrap_err();
+    assert_eq!(e.field, "core.widht");
+    assert!(e.message.contains("widht"), "{e}");
+}
+
+#[test]
+fn tree_plru_needs_power_of_two_ways() {
+    let mut c = Config::preset("micro23").unwrap();
+    c.tlb.stlb.ways = 12;
+    c.l2.ways = 12;
+    c.l2.replacement = Replacement::TreePlru;
+    let e = Config::from_toml_str(&c.to_toml(), "t").unwrap_err();
+    assert_eq!(e.field, "l2.replacement");
+}
+
+#[test]
+fn watermarks_must_be_ordered() {
+    let text = micro23_text().replace("write_low = 16", "write_low = 48");
+    assert_eq!(error_field(&text), "dram.write_low");
+}
+
+#[test]
+fn unknown_dram_standard_names_the_field() {
+    let text = micro23_text().replace("\"ddr4-3200\"", "\"ddr3-1600\"");
+    assert_eq!(error_field(&text), "dram.standard");
+}
+
+#[test]
+fn base_cpi_below_one_over_width_is_rejected() {
+    let text = micro23_text().replace("base_cpi = 0.25", "base_cpi = 0.2");
+    assert_eq!(error_field(&text), "core.base_cpi");
+}
+
+#[test]
+fn syntax_errors_are_reported_as_such() {
+    let e = Config::from_toml_str("name = ", "bad.toml").unwrap_err();
+    assert_eq!(e.field, "(syntax)");
+    assert_eq!(e.source_name, "bad.toml");
+}
+
+#[test]
+fn dram_standards_hold_the_jedec_values() {
+    let d4 = DramStandard::by_name("ddr4-3200").unwrap();
+    assert_eq!(
+        (d4.timing.cl, d4.timing.rcd, d4.timing.rp, d4.timing.ras),
+        (22, 22, 22, 52)
+    );
+    assert_eq!(
+        (d4.timing.rfc, d4.timing.refi, d4.timing.burst),
+        (560, 12480, 4)
+    );
+    assert_eq!(d4.clock_mhz(), 1600);
+    let d5 = DramStandard::by_name("ddr5-4800").unwrap();
+    assert_eq!(
+        (d5.timing.cl, d5.timing.rcd, d5.timing.rp, d5.timing.ras),
+        (40, 39, 39, 77)
+    );
+    assert_eq!((d5.timing.refi, d5.timing.burst), (9360, 8));
+    assert_eq!(d5.clock_mhz(), 2400);
+}
+
+#[test]
+fn ddr5_preset_machine_is_valid() {
+    let mut c = Config::preset("micro23").unwrap();
+    c.dram.standard = "ddr5-4800".into();
+    c.dram.row_policy = RowPolicy::Closed;
+    assert!(Config::from_toml_str(&c.to_toml(), "ddr5").is_ok());
+}

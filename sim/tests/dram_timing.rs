@@ -1,0 +1,281 @@
+//! DRAM timing, Ramulator style: each constraint checked at its exact cycle
+//! on the DDR4-3200 table (CL 22, tRCD 22, tRP 22, tRAS 52, tCWL 16, tWR 24,
+//! tRTP 12, tCCD_S 4, tCCD_L 8, tRRD_S 4, tRRD_L 8, tFAW 34, tWTR_S 4,
+//! tWTR_L 12, tRFC 560, tREFI 12480, tBURST 4). Times are DRAM cycles.
+
+use memento_sim::config::RowPolicy;
+use memento_sim::dram::{Dram, DramStandard, Location, RowOutcome};
+use memento_sim::{Cause, Config};
+
+fn dram_with(edit: impl FnOnce(&mut Config)) -> Dram {
+    let mut c = Config::preset("small").unwrap();
+    edit(&mut c);
+    let s = c.dram_standard().unwrap();
+    Dram::new(&c.dram, &s, c.line_size, c.frequency_mhz)
+}
+
+fn dram() -> Dram {
+    dram_with(|_| {})
+}
+
+fn at(d: &Dram, bank_group: u32, bank: u32, row: u32, column: u32) -> u64 {
+    d.mapping().address(Location {
+        channel: 0,
+        rank: 0,
+        bank_group,
+        bank,
+        row,
+        column,
+    })
+}
+
+fn t() -> memento_sim::dram::Timing {
+    DramStandard::by_name("ddr4-3200").unwrap().timing
+}
+
+#[test]
+fn row_miss_costs_trcd_plus_tcl() {
+    let mut d = dram();
+    let a = at(&d, 0, 0, 5, 0);
+    let s = d.read_at(a, Cause::Demand, 100);
+    assert_eq!(s.row, RowOutcome::Miss);
+    assert_eq!(s.act, Some(100));
+    assert_eq!(s.data_start - 100, u64::from(t().rcd + t().cl));
+    assert_eq!(s.data_end - s.data_start, u64::from(t().burst));
+}
+
+#[test]
+fn row_hit_costs_exactly_tcl() {
+    let mut d = dram();
+    d.read_at(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
+    let s = d.read_at(at(&d, 0, 0, 5, 3), Cause::Demand, 1000);
+    assert_eq!(s.row, RowOutcome::Hit);
+    assert_eq!((s.pre, s.act), (None, None));
+    assert_eq!(s.data_start - 1000, u64::from(t().cl));
+}
+
+#[test]
+fn row_conflict_costs_trp_plus_trcd_plus_tcl() {
+    let mut d = dram();
+    d.read_at(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
+    let s = d.read_at(at(&d, 0, 0, 6, 0), Cause::Demand, 1000);
+    assert_eq!(s.row, RowOutcome::Conflict);
+    assert_eq!(s.pre, Some(1000));
+    assert_eq!(s.act, Some(1000 + u64::from(t().rp)));
+    assert_eq!(s.data_start - 1000, u64::from(t().rp + t().rcd + t().cl));
+    let c = d.counters();
+    assert_eq!((c.row_misses, c.row_conflicts, c.row_hits), (1, 1, 0));
+}
+
+#[test]
+fn closed_row_policy_makes_every_access_a_row_miss() {
+    let mut d = dram_with(|c| c.dram.row_policy = RowPolicy::Closed);
+    d.read_at(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
+    let s = d.read_at(at(&d, 0, 0, 5, 1), Cause::Demand, 1000);
+    assert_eq!(s.row, RowOutcome::Miss);
+    assert_eq!(s.data_start - 1000, u64::from(t().rcd + t().cl));
+}
+
+#[test]
+fn refresh_blocks_a_bank_for_trfc() {
+    let mut d = dram();
+    d.read_at(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
+    let refi = u64::from(t().refi);
+    let s = d.read_at(at(&d, 0, 0, 5, 1), Cause::Demand, refi);
+    // The refresh closed the row and held the bank for tRFC.
+    assert_eq!(s.row, RowOutcome::Miss);
+    assert_eq!(s.act, Some(refi + u64::from(t().rfc)));
+    assert_eq!(d.refreshes(), 1);
+}
+
+#[test]
+fn activates_to_different_bank_groups_are_trrd_s_apart() {
+    let mut d = dram();
+    let a = d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let b = d.read_at(at(&d, 1, 0, 1, 0), Cause::Demand, 100);
+    assert_eq!(b.act.unwrap() - a.act.unwrap(), u64::from(t().rrd_s));
+}
+
+#[test]
+fn activates_in_one_bank_group_are_trrd_l_apart() {
+    let mut d = dram();
+    let a = d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let b = d.read_at(at(&d, 0, 1, 1, 0), Cause::Demand, 100);
+    assert_eq!(b.act.unwrap() - a.act.unwrap(), u64::from(t().rrd_l));
+}
+
+#[test]
+fn a_fifth_activate_waits_for_tfaw() {
+    let mut d = dram();
+    let banks = [(0, 0), (1, 0), (2, 0), (3, 0), (0, 1)];
+    let acts: Vec<u64> = banks
+        .iter()
+        .map(|&(g, b)| {
+            d.read_at(at(&d, g, b, 1, 0), Cause::Demand, 100)
+                .act
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(&acts[..4], &[100, 104, 108, 112]);
+    assert_eq!(acts[4], 100 + u64::from(t().faw));
+}
+
+#[test]
+fn reads_to_one_bank_group_are_tccd_l_apart_and_to_others_tccd_s() {
+    let mut d = dram();
+    for (g, b) in [(0, 0), (0, 1), (1, 0)] {
+        d.read_at(at(&d, g, b, 1, 0), Cause::Demand, 100);
+    }
+    let a = d.read_at(at(&d, 0, 0, 1, 1), Cause::Demand, 5000);
+    let same_group = d.read_at(at(&d, 0, 1, 1, 1), Cause::Demand, 5000);
+    assert_eq!(same_group.col - a.col, u64::from(t().ccd_l));
+    let other_group = d.read_at(at(&d, 1, 0, 1, 1), Cause::Demand, 5000);
+    assert_eq!(other_group.col - same_group.col, u64::from(t().ccd_s));
+}
+
+#[test]
+fn precharge_waits_for_tras_after_activate() {
+    let mut d = dram();
+    let a = d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let b = d.read_at(at(&d, 0, 0, 2, 0), Cause::Demand, 101);
+    assert_eq!(b.pre.unwrap(), a.act.unwrap() + u64::from(t().ras));
+}
+
+#[test]
+fn precharge_waits_for_trtp_after_a_read() {
+    let mut d = dram();
+    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let hit = d.read_at(at(&d, 0, 0, 1, 1), Cause::Demand, 200);
+    let b = d.read_at(at(&d, 0, 0, 2, 0), Cause::Demand, 201);
+    assert_eq!(b.pre.unwrap(), hit.col + u64::from(t().rtp));
+}
+
+#[test]
+fn precharge_waits_for_twr_after_a_write() {
+    let mut d = dram();
+    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    d.write_at(at(&d, 0, 0, 1, 1), Cause::Writeback, 200);
+    d.flush(200); // the write's column command issues at 200
+    let b = d.read_at(at(&d, 0, 0, 2, 0), Cause::Demand, 201);
+    let tt = t();
+    assert_eq!(b.pre.unwrap(), 200 + u64::from(tt.cwl + tt.burst + tt.wr));
+}
+
+#[test]
+fn a_read_after_a_write_waits_for_twtr() {
+    let tt = t();
+    let end_of_write = 200 + u64::from(tt.cwl + tt.burst);
+    for (group, wtr) in [(0, tt.wtr_l), (1, tt.wtr_s)] {
+        let mut d = dram();
+        d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+        d.read_at(at(&d, group, 1, 1, 0), Cause::Demand, 100);
+        d.write_at(at(&d, 0, 0, 1, 1), Cause::Writeback, 200);
+        d.flush(200);
+        let r = d.read_at(at(&d, group, 1, 1, 1), Cause::Demand, 201);
+        assert_eq!(r.col, end_of_write + u64::from(wtr), "bank group {group}");
+    }
+}
+
+#[test]
+fn writes_drain_between_the_watermarks() {
+    // small: write queue 16, drain at 12 down to 4.
+    let mut d = dram();
+    for i in 0..11 {
+        d.write_at(at(&d, 0, 0, 10 + i, 0), Cause::Writeback, 100);
+    }
+    assert_eq!(d.queued_writes(), 11);
+    let c = d.counters();
+    assert_eq!(
+        c.row_hits + c.row_misses + c.row_conflicts,
+        0,
+        "nothing issued below the high watermark"
+    );
+    d.write_at(at(&d, 0, 0, 30, 0), Cause::Writeback, 100);
+    assert_eq!(d.queued_writes(), 4);
+    let c = d.counters();
+    assert_eq!(c.write_drains, 1);
+    assert_eq!(c.row_hits + c.row_misses + c.row_conflicts, 8);
+    assert_eq!(c.writes.writeback, 12);
+}
+
+#[test]
+fn write_drain_serves_row_hits_first() {
+    let mut d = dram();
+    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    d.write_at(at(&d, 0, 0, 2, 0), Cause::Writeback, 200); // conflict, older
+    d.write_at(at(&d, 0, 0, 1, 1), Cause::Writeback, 200); // row hit
+    d.flush(200);
+    assert_eq!(d.counters().reordered_writes, 1);
+    // The conflicting write went last, so its row is the open one.
+    let r = d.read_at(at(&d, 0, 0, 2, 5), Cause::Demand, 5000);
+    assert_eq!(r.row, RowOutcome::Hit);
+}
+
+#[test]
+fn starvation_cap_bounds_how_often_a_write_is_passed_over() {
+    let open_row_after = |cap: u32| {
+        let mut d = dram_with(|c| c.dram.starvation_cap = cap);
+        d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+        d.write_at(at(&d, 0, 0, 2, 0), Cause::Writeback, 200); // conflict, oldest
+        d.write_at(at(&d, 0, 0, 1, 1), Cause::Writeback, 200); // hit
+        d.write_at(at(&d, 0, 0, 1, 2), Cause::Writeback, 200); // hit
+        d.flush(200);
+        d.read_at(at(&d, 0, 0, 1, 7), Cause::Demand, 5000).row
+    };
+    // Passed over once, the old write goes next; the last hit then reopens row 1.
+    assert_eq!(open_row_after(1), RowOutcome::Hit);
+    // With a loose cap both hits go first and row 2 stays open.
+    assert_eq!(open_row_after(16), RowOutcome::Conflict);
+}
+
+#[test]
+fn a_read_of_a_queued_write_is_forwarded() {
+    let mut d = dram();
+    let a = at(&d, 0, 0, 1, 0);
+    d.write_at(a, Cause::Writeback, 100);
+    let s = d.read_at(a, Cause::Demand, 101);
+    assert_eq!(s.data_end, 102);
+    assert_eq!(d.counters().forwarded_reads, 1);
+}
+
+#[test]
+fn full_read_queue_delays_new_reads() {
+    let mut d = dram_with(|c| c.dram.read_queue = 1);
+    let a = d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let b = d.read_at(at(&d, 1, 0, 1, 0), Cause::Demand, 100);
+    // The second read enters the queue only when the first issues its column.
+    assert_eq!(b.act, Some(a.col));
+}
+
+#[test]
+fn ddr5_row_miss_costs_its_own_trcd_plus_tcl() {
+    let mut d = dram_with(|c| c.dram.standard = "ddr5-4800".into());
+    let s = d.read_at(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
+    assert_eq!(s.data_start - 100, 39 + 40);
+    assert_eq!(s.data_end - s.data_start, 8);
+}
+
+#[test]
+fn clock_conversion_rounds_up_both_ways() {
+    let d = dram(); // 3000 MHz cores, 1600 MHz DRAM clock
+    assert_eq!(d.to_dram_cycle(3), 2);
+    assert_eq!(d.to_core_cycle(8), 15);
+    assert_eq!(d.to_core_cycle(1), 2);
+    assert_eq!(d.to_dram_cycle(0), 0);
+}
+
+#[test]
+fn reads_and_writes_are_counted_by_cause() {
+    let mut d = dram();
+    d.read_at(at(&d, 0, 0, 1, 0), Cause::PageWalk, 100);
+    d.read_at(at(&d, 0, 0, 1, 1), Cause::Prefetch, 200);
+    d.write_at(at(&d, 0, 0, 1, 2), Cause::PageZeroing, 300);
+    d.count_bypassed(true);
+    let c = d.counters();
+    assert_eq!(
+        (c.reads.page_walk, c.reads.prefetch, c.reads.demand),
+        (1, 1, 0)
+    );
+    assert_eq!((c.writes.page_zeroing, c.writes.bypass), (1, 1));
+    assert_eq!(c.writes.transfers(), 1);
+}
