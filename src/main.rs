@@ -1,5 +1,7 @@
 //! The `memento` command line: parses arguments and calls the crates.
 
+mod config_cmd;
+mod replay_cmd;
 mod trace_cmd;
 mod workloads_cmd;
 
@@ -21,6 +23,12 @@ enum Command {
     /// Inspect and convert traces.
     #[command(subcommand)]
     Trace(trace_cmd::TraceCommand),
+    /// Replay traces on the machine model and print cycles, caches, TLBs,
+    /// page faults and DRAM traffic by cause.
+    Replay(replay_cmd::ReplayArgs),
+    /// Show and check machine configurations.
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCommand),
     /// Generate and run workloads.
     #[command(subcommand)]
     Workloads(workloads_cmd::WorkloadsCommand),
@@ -40,6 +48,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Trace(command) => trace_cmd::run(command),
         Command::Workloads(command) => workloads_cmd::run(command),
+        Command::Replay(args) => replay_cmd::run(args),
+        Command::Config(command) => config_cmd::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

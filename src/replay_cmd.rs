@@ -1,0 +1,121 @@
+//! `memento replay`: traces through the machine model.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use memento_sim::machine::FallibleRunError;
+use memento_sim::{report, Config, Machine};
+use memento_trace::{Event, TraceError, TraceFile};
+
+use crate::UserError;
+
+/// Arguments of `replay`.
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// Memento traces, one per core.
+    #[arg(required = true)]
+    traces: Vec<PathBuf>,
+    /// Machine configuration file (TOML; start from `memento config show`).
+    #[arg(long, conflicts_with = "preset")]
+    config: Option<PathBuf>,
+    /// Built-in machine: micro23 (the paper's) or small [default: micro23].
+    #[arg(long)]
+    preset: Option<String>,
+    /// Cores of the machine [default: one per trace].
+    #[arg(long)]
+    cores: Option<u32>,
+    /// Replay the traces as threads of one process (one address space)
+    /// instead of co-located functions.
+    #[arg(long)]
+    shared: bool,
+    /// Print JSON instead of a table.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print CSV instead of a table.
+    #[arg(long)]
+    csv: bool,
+}
+
+/// Loads the machine from `--config` or `--preset`.
+pub fn load_config(config: Option<&PathBuf>, preset: Option<&str>) -> Result<Config, UserError> {
+    match config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| UserError(format!("{}: {e}", path.display())))?;
+            Ok(Config::from_toml_str(&text, &path.display().to_string())?)
+        }
+        None => Ok(Config::preset(preset.unwrap_or("micro23"))?),
+    }
+}
+
+/// Counts replayed events on a terminal progress line.
+struct Progress<I> {
+    inner: I,
+    bar: indicatif::ProgressBar,
+    pending: u64,
+}
+
+impl<I: Iterator<Item = Result<Event, TraceError>>> Iterator for Progress<I> {
+    type Item = Result<Event, TraceError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.pending += 1;
+        if self.pending == 1 << 20 {
+            self.bar.inc(self.pending);
+            self.pending = 0;
+        }
+        self.inner.next()
+    }
+}
+
+/// Runs `replay`.
+pub fn run(args: ReplayArgs) -> Result<(), UserError> {
+    let mut config = load_config(args.config.as_ref(), args.preset.as_deref())?;
+    config.cores = match args.cores {
+        Some(0) => return Err(UserError("--cores must be at least 1".into())),
+        Some(cores) => cores,
+        None => args.traces.len() as u32,
+    };
+    let traces = args
+        .traces
+        .iter()
+        .map(TraceFile::open)
+        .collect::<Result<Vec<_>, _>>()?;
+    let machine = Machine::new(&config)?;
+    let bar = indicatif::ProgressBar::new_spinner().with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} replayed {human_pos} events ({per_sec}) {elapsed}",
+        )
+        .expect("valid template"),
+    );
+    let streams = traces
+        .iter()
+        .map(|t| Progress {
+            inner: t.events(),
+            bar: bar.clone(),
+            pending: 0,
+        })
+        .collect();
+    let stats = machine
+        .run_fallible(streams, args.shared)
+        .map_err(|e| match e {
+            FallibleRunError::Run(e) => UserError(e.to_string()),
+            FallibleRunError::Stream(e) => UserError(e.error.to_string()),
+        })?;
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", report::json(&stats));
+    } else if args.csv {
+        print!("{}", report::csv(&stats));
+    } else {
+        let names: Vec<String> = args
+            .traces
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        println!("traces: {}", names.join(", "));
+        print!("{}", report::text(&stats));
+    }
+    Ok(())
+}
