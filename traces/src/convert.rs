@@ -149,10 +149,10 @@ impl Output {
 
 /// Header of a trace made by importing `input`.
 fn import_header(input: &Path, from: InputFormat, options: &ConvertOptions) -> Header {
-    let stem = input
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "stdin".into());
+    let stem = match input.file_stem() {
+        Some(stem) if input.as_os_str() != "-" => stem.to_string_lossy().into_owned(),
+        _ => "stdin".into(),
+    };
     Header {
         producer: format!("memento trace convert {}", env!("CARGO_PKG_VERSION")),
         workload: options.workload.clone().unwrap_or(stem),
