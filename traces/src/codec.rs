@@ -1,7 +1,7 @@
 //! Event encoding and decoding inside one chunk: opcodes, delta bases,
 //! varints. The state resets at every chunk so chunks decode independently.
 
-use crate::error::ErrorKind;
+use crate::error::DecodeError;
 use crate::event::{Alloc, AllocFn, AllocLevel, Event, Free, Realloc};
 use crate::varint;
 
@@ -344,22 +344,24 @@ impl<'a> Decoder<'a> {
 
     /// Decodes the next event. On error the position is left at the fault.
     #[inline(always)]
-    pub fn decode(&mut self) -> Result<Event, ErrorKind> {
+    pub fn decode(&mut self) -> Result<Event, DecodeError> {
         let bytes = self.bytes;
         let Some(&opcode) = bytes.get(self.pos) else {
-            return Err(ErrorKind::TruncatedEvent);
+            return Err(DecodeError::TruncatedEvent);
         };
         self.pos += 1;
         if opcode >= op::MEM {
             let size = 1u32 << ((opcode >> 4) & 3);
             let base = usize::from((opcode >> 2) & 3);
-            let prev = self.bases.mem[base];
-            let addr = match opcode & 3 {
-                FORM_VARINT => prev.wrapping_add(varint::get_signed(bytes, &mut self.pos)? as u64),
-                FORM_SAME => prev,
-                FORM_NEXT => prev.wrapping_add(u64::from(size)),
-                _ => prev.wrapping_sub(u64::from(size)),
+            let form = opcode & 3;
+            // Same / next / previous address without a branch between them.
+            let delta = if form == FORM_VARINT {
+                varint::get_signed(bytes, &mut self.pos)? as u64
+            } else {
+                let step = u64::from(size);
+                [0, 0, step, step.wrapping_neg()][usize::from(form)]
             };
+            let addr = self.bases.mem[base].wrapping_add(delta);
             self.bases.mem[base] = addr;
             return Ok(if opcode & op::MEM_STORE != 0 {
                 Event::Store { addr, size }
@@ -374,7 +376,7 @@ impl<'a> Decoder<'a> {
         if opcode >= op::BLOCK_REPEAT {
             let entry = self.bases.blocks[usize::from(opcode & 0x1f)];
             if entry.count == 0 {
-                return Err(ErrorKind::Inconsistent("repeat of an empty block slot"));
+                return Err(DecodeError::Inconsistent("repeat of an empty block slot"));
             }
             self.bases.block_end = entry.addr.wrapping_add(u64::from(entry.len));
             return Ok(Event::Block {
@@ -392,11 +394,11 @@ impl<'a> Decoder<'a> {
     }
 
     #[inline(always)]
-    fn block(&mut self, count: u32) -> Result<Event, ErrorKind> {
+    fn block(&mut self, count: u32) -> Result<Event, DecodeError> {
         let delta = varint::get_signed(self.bytes, &mut self.pos)?;
         let len = varint::get_u32(self.bytes, &mut self.pos, "block length")?;
         if len == 0 {
-            return Err(ErrorKind::Inconsistent("block of zero bytes"));
+            return Err(DecodeError::Inconsistent("block of zero bytes"));
         }
         let addr = self.bases.block_end.wrapping_add(delta as u64);
         self.bases.block_end = addr.wrapping_add(u64::from(len));
@@ -404,31 +406,34 @@ impl<'a> Decoder<'a> {
         Ok(Event::Block { addr, len, count })
     }
 
-    fn byte(&mut self) -> Result<u8, ErrorKind> {
-        let byte = *self.bytes.get(self.pos).ok_or(ErrorKind::TruncatedEvent)?;
+    fn byte(&mut self) -> Result<u8, DecodeError> {
+        let byte = *self
+            .bytes
+            .get(self.pos)
+            .ok_or(DecodeError::TruncatedEvent)?;
         self.pos += 1;
         Ok(byte)
     }
 
-    fn varint(&mut self) -> Result<u64, ErrorKind> {
+    fn varint(&mut self) -> Result<u64, DecodeError> {
         varint::get(self.bytes, &mut self.pos)
     }
 
-    fn varint_u32(&mut self, what: &'static str) -> Result<u32, ErrorKind> {
+    fn varint_u32(&mut self, what: &'static str) -> Result<u32, DecodeError> {
         varint::get_u32(self.bytes, &mut self.pos, what)
     }
 
-    fn signed(&mut self) -> Result<i64, ErrorKind> {
+    fn signed(&mut self) -> Result<i64, DecodeError> {
         varint::get_signed(self.bytes, &mut self.pos)
     }
 
-    fn func_level(&mut self) -> Result<(AllocFn, AllocLevel), ErrorKind> {
+    fn func_level(&mut self) -> Result<(AllocFn, AllocLevel), DecodeError> {
         let func = AllocFn::try_from(self.byte()?)?;
         let level = AllocLevel::try_from(self.byte()?)?;
         Ok((func, level))
     }
 
-    fn heap_addr(&mut self) -> Result<u64, ErrorKind> {
+    fn heap_addr(&mut self) -> Result<u64, DecodeError> {
         let addr = self.bases.heap.wrapping_add(self.signed()? as u64);
         if addr != 0 {
             self.bases.heap = addr;
@@ -436,23 +441,23 @@ impl<'a> Decoder<'a> {
         Ok(addr)
     }
 
-    fn site(&mut self) -> Result<u64, ErrorKind> {
+    fn site(&mut self) -> Result<u64, DecodeError> {
         let site = self.bases.site.wrapping_add(self.signed()? as u64);
         self.bases.site = site;
         Ok(site)
     }
 
-    fn mem_ext(&mut self, store: bool) -> Result<Event, ErrorKind> {
+    fn mem_ext(&mut self, store: bool) -> Result<Event, DecodeError> {
         let base = usize::from(self.byte()?);
         if base >= MEM_BASES {
-            return Err(ErrorKind::InvalidValue(crate::error::InvalidValue {
+            return Err(DecodeError::InvalidValue(crate::error::InvalidValue {
                 what: "address base",
                 value: base as u64,
             }));
         }
         let size = self.varint_u32("access size")?;
         if size == 0 {
-            return Err(ErrorKind::Inconsistent("memory access of zero bytes"));
+            return Err(DecodeError::Inconsistent("memory access of zero bytes"));
         }
         let addr = self.bases.mem[base].wrapping_add(self.signed()? as u64);
         self.bases.mem[base] = addr;
@@ -464,19 +469,19 @@ impl<'a> Decoder<'a> {
     }
 
     #[inline(never)]
-    fn decode_rare(&mut self, opcode: u8) -> Result<Event, ErrorKind> {
+    fn decode_rare(&mut self, opcode: u8) -> Result<Event, DecodeError> {
         Ok(match opcode {
             op::GAP => {
                 let count = self.varint()?;
                 if count == 0 {
-                    return Err(ErrorKind::Inconsistent("gap of zero instructions"));
+                    return Err(DecodeError::Inconsistent("gap of zero instructions"));
                 }
                 Event::Gap { count }
             }
             op::BLOCK => {
                 let count = self.varint_u32("block instruction count")?;
                 if count == 0 {
-                    return Err(ErrorKind::Inconsistent("block of zero instructions"));
+                    return Err(DecodeError::Inconsistent("block of zero instructions"));
                 }
                 return self.block(count);
             }
@@ -562,7 +567,7 @@ impl<'a> Decoder<'a> {
             op::INVOCATION_END => Event::InvocationEnd { id: self.varint()? },
             other => {
                 self.pos -= 1;
-                return Err(ErrorKind::UnknownOpcode(other));
+                return Err(DecodeError::UnknownOpcode(other));
             }
         })
     }

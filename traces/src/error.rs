@@ -13,6 +13,48 @@ pub struct InvalidValue {
     pub value: u64,
 }
 
+/// What can go wrong decoding one event: small and `Copy`, so the decoding
+/// hot path carries no drop glue. Becomes an [`ErrorKind`] when reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// An event ends past the end of its chunk.
+    #[error("event runs past the end of its chunk")]
+    TruncatedEvent,
+    /// A varint longer than 64 bits.
+    #[error("varint overflows 64 bits")]
+    VarintOverflow,
+    /// A value does not fit the field it is stored in.
+    #[error("{what} {value} does not fit in 32 bits")]
+    FieldTooLarge {
+        /// The field.
+        what: &'static str,
+        /// The value found.
+        value: u64,
+    },
+    /// An event opcode outside the format.
+    #[error("unknown event opcode {0:#04x}")]
+    UnknownOpcode(u8),
+    /// An enumerated field holds no valid value.
+    #[error("{0}")]
+    InvalidValue(#[from] InvalidValue),
+    /// An event whose fields contradict the format.
+    #[error("inconsistent event: {0}")]
+    Inconsistent(&'static str),
+}
+
+impl From<DecodeError> for ErrorKind {
+    fn from(error: DecodeError) -> Self {
+        match error {
+            DecodeError::TruncatedEvent => ErrorKind::TruncatedEvent,
+            DecodeError::VarintOverflow => ErrorKind::VarintOverflow,
+            DecodeError::FieldTooLarge { what, value } => ErrorKind::FieldTooLarge { what, value },
+            DecodeError::UnknownOpcode(op) => ErrorKind::UnknownOpcode(op),
+            DecodeError::InvalidValue(v) => ErrorKind::InvalidValue(v),
+            DecodeError::Inconsistent(why) => ErrorKind::Inconsistent(why),
+        }
+    }
+}
+
 /// What went wrong, without where.
 #[derive(Debug, thiserror::Error)]
 pub enum ErrorKind {

@@ -92,7 +92,7 @@ fn get_bytes<'a>(
     pos: &mut usize,
     what: &'static str,
 ) -> Result<&'a [u8], ErrorKind> {
-    let len = varint::get(bytes, pos)?;
+    let len = varint::get(bytes, pos).map_err(ErrorKind::from)?;
     let start = *pos;
     let end = usize::try_from(len)
         .ok()
@@ -195,8 +195,8 @@ impl Header {
             version,
             ..Header::default()
         };
-        header.page_size = varint::get(body, &mut pos).map_err(|e| at(pos, e))?;
-        header.capture_time_ns = varint::get(body, &mut pos).map_err(|e| at(pos, e))?;
+        header.page_size = varint::get(body, &mut pos).map_err(|e| at(pos, e.into()))?;
+        header.capture_time_ns = varint::get(body, &mut pos).map_err(|e| at(pos, e.into()))?;
         header.producer = get_str(body, &mut pos, "producer").map_err(|e| at(pos, e))?;
         header.workload = get_str(body, &mut pos, "workload").map_err(|e| at(pos, e))?;
         header.runtime = get_str(body, &mut pos, "runtime").map_err(|e| at(pos, e))?;
@@ -315,15 +315,16 @@ impl Metadata {
             pos += 1;
             match tag {
                 META_THREAD => {
-                    let tid =
-                        varint::get_u32(payload, &mut pos, "thread id").map_err(|e| at(pos, e))?;
+                    let tid = varint::get_u32(payload, &mut pos, "thread id")
+                        .map_err(|e| at(pos, e.into()))?;
                     let name = get_str(payload, &mut pos, "thread name").map_err(|e| at(pos, e))?;
                     self.threads.push(ThreadInfo { tid, name });
                 }
                 META_MODULE => {
-                    let start = varint::get(payload, &mut pos).map_err(|e| at(pos, e))?;
-                    let len = varint::get(payload, &mut pos).map_err(|e| at(pos, e))?;
-                    let file_offset = varint::get(payload, &mut pos).map_err(|e| at(pos, e))?;
+                    let start = varint::get(payload, &mut pos).map_err(|e| at(pos, e.into()))?;
+                    let len = varint::get(payload, &mut pos).map_err(|e| at(pos, e.into()))?;
+                    let file_offset =
+                        varint::get(payload, &mut pos).map_err(|e| at(pos, e.into()))?;
                     let path = get_str(payload, &mut pos, "module path").map_err(|e| at(pos, e))?;
                     let build_id = get_bytes(payload, &mut pos, "module build id")
                         .map_err(|e| at(pos, e))?

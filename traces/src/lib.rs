@@ -16,7 +16,7 @@ pub mod summary;
 pub mod varint;
 pub mod writer;
 
-pub use error::{ErrorKind, InvalidValue, TraceError};
+pub use error::{DecodeError, ErrorKind, InvalidValue, TraceError};
 pub use event::{Alloc, AllocFn, AllocLevel, Event, EventKind, Free, Realloc};
 pub use format::{Header, Metadata, ModuleInfo, ThreadInfo};
 pub use reader::{Chunk, ChunkEvents, Chunks, Events, TraceFile};

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use crate::codec::Decoder;
-use crate::error::{ErrorKind, TraceError};
+use crate::error::{DecodeError, ErrorKind, TraceError};
 use crate::event::Event;
 use crate::format::{ChunkHeader, ChunkKind, Header, Metadata, CHUNK_HEADER_LEN, CHUNK_MARKER};
 
@@ -309,14 +309,14 @@ impl ChunkEvents<'_> {
 
     #[cold]
     #[inline(never)]
-    fn decode_failed(&mut self, at: usize, kind: ErrorKind) -> TraceError {
+    fn decode_failed(&mut self, at: usize, kind: DecodeError) -> TraceError {
         let kind = match kind {
-            ErrorKind::TruncatedEvent if at == self.chunk.payload.len() => {
+            DecodeError::TruncatedEvent if at == self.chunk.payload.len() => {
                 let declared = u64::from(self.chunk.header.count);
                 let decoded = declared - u64::from(self.remaining);
                 ErrorKind::EventCount { declared, decoded }
             }
-            kind => kind,
+            kind => kind.into(),
         };
         self.decoder = Decoder::new(&[]);
         self.fail(at, kind)
