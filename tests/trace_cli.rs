@@ -236,3 +236,42 @@ fn every_subcommand_has_help() {
         assert!(stdout(&out).contains("Usage"), "{args:?}");
     }
 }
+
+#[test]
+fn convert_streams_lackey_text_from_standard_input() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("piped.mtrace");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memento"))
+        .args([
+            "trace",
+            "convert",
+            "-",
+            out_path.to_str().unwrap(),
+            "--from",
+            "lackey",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Enough lines to cross several reads of the pipe.
+    for i in 0..200_000u64 {
+        writeln!(
+            stdin,
+            "I  {:08x},4\n L {:08x},8",
+            0x40_0000 + 4 * (i % 64),
+            0x7ff0_0000 + 8 * i
+        )
+        .unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let info = memento(&["trace", "info", "--json", out_path.to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(json["summary"]["instructions"], 200_000);
+    assert_eq!(json["summary"]["accesses"], 200_000);
+    assert_eq!(json["header"]["workload"], "stdin");
+}
