@@ -155,6 +155,14 @@ impl Channel {
         }
     }
 
+    /// Performs the refreshes of every rank due at or before `t` (at the end
+    /// of a run, so that idle ranks are counted too).
+    pub fn refresh_all_until(&mut self, t: u64) {
+        for rank in 0..self.ranks.len() {
+            self.refresh_until(rank, t);
+        }
+    }
+
     /// Issues the commands of one access arriving at cycle `at`, each at
     /// its earliest legal cycle, and returns when they happened.
     pub fn access(
