@@ -218,6 +218,12 @@ impl MemorySystem {
             }
         }
         if dirty {
+            if !v.dirty {
+                // The dirty data came from a private copy: the LLC sends it.
+                let s = self.slice(v.line);
+                self.llc[s].stats.writebacks += 1;
+                self.llc[s].stats.writebacks_by_cause.add(cause, 1);
+            }
             self.dram.write(v.line << self.line_shift, cause, now);
         }
     }

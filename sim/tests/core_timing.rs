@@ -139,3 +139,40 @@ fn a_page_walk_reads_one_entry_per_level_through_the_caches() {
     );
     assert_eq!((s.cores[0].tlb.dtlb_accesses, s.cores[0].tlb.walks), (2, 1));
 }
+
+#[test]
+fn a_full_load_queue_stalls_dispatch() {
+    let addrs = scattered(300, SPAN);
+    let small_lq = run(&small(), loads(&addrs, 4, 1));
+    let mut big = small();
+    big.core.load_queue = 64;
+    big.l1d.mshrs = 64;
+    big.l2.mshrs = 64;
+    let big_lq = run(&big, loads(&addrs, 4, 1));
+    assert!(small_lq.cores[0].stalls.load_queue_full > 0);
+    assert!(
+        big_lq.cycles < small_lq.cycles,
+        "{} vs {}",
+        big_lq.cycles,
+        small_lq.cycles
+    );
+}
+
+#[test]
+fn store_misses_fill_the_store_buffer_and_stall() {
+    let events: Vec<Event> = scattered(300, SPAN)
+        .into_iter()
+        .flat_map(|addr| [Event::Store { addr, size: 8 }, Event::Gap { count: 1 }])
+        .collect();
+    let s = run(&small(), events);
+    let stalls = &s.cores[0].stalls;
+    assert!(
+        stalls.store_buffer_full > 0 || stalls.store_queue_full > 0,
+        "{stalls:?}"
+    );
+    // Each store miss still reads its line once (write-allocate).
+    assert_eq!(
+        s.cores[0].l1d.misses,
+        s.cores[0].l1d.misses_by_cause.demand + s.cores[0].l1d.misses_by_cause.page_walk
+    );
+}

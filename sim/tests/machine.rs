@@ -335,3 +335,61 @@ fn each_invocation_gets_its_own_counters() {
     assert_eq!((b.id, b.instructions, b.loads, b.cycles), (8, 40, 0, 10));
     assert_eq!(s.cores[0].invocations, 2);
 }
+
+#[test]
+fn every_replacement_policy_row_policy_and_standard_runs_deterministically() {
+    use memento_sim::config::{PrefetcherKind, Replacement, RowPolicy};
+    for policy in [
+        Replacement::Lru,
+        Replacement::TreePlru,
+        Replacement::Srrip,
+        Replacement::Random,
+    ] {
+        for (standard, row) in [
+            ("ddr4-3200", RowPolicy::Open),
+            ("ddr5-4800", RowPolicy::Closed),
+        ] {
+            let mut c = small();
+            for level in [&mut c.l1i, &mut c.l1d, &mut c.l2, &mut c.llc] {
+                level.replacement = policy;
+            }
+            c.l2.prefetcher = PrefetcherKind::NextLine;
+            c.l1d.prefetcher = PrefetcherKind::Stride;
+            c.dram.standard = standard.into();
+            c.dram.row_policy = row;
+            let go = || {
+                Machine::new(&c)
+                    .unwrap()
+                    .run(vec![
+                        mixed_stream(5, 1500).into_iter(),
+                        mixed_stream(6, 1500).into_iter(),
+                    ])
+                    .unwrap()
+            };
+            let a = go();
+            assert_eq!(a, go(), "{policy:?} {standard}");
+            assert!(a.dram.reads.prefetch > 0);
+            assert_eq!(a.dram.standard, c.dram_standard().unwrap().name);
+        }
+    }
+}
+
+#[test]
+fn llc_writebacks_match_dram_writes_by_cause() {
+    let c = small();
+    let mut events = mixed_stream(9, 4000);
+    let llc_bytes = u64::from(c.llc.sets * c.llc.ways * c.line_size * c.cores);
+    events.extend((0..4 * llc_bytes / 64).map(|i| Event::Load {
+        addr: 0x9000_0000 + i * 64,
+        size: 8,
+    }));
+    let s = run(&c, events);
+    let w = &s.llc.writebacks_by_cause;
+    assert!(w.writeback > 0);
+    assert_eq!(s.llc.writebacks, w.transfers());
+    // Every LLC writeback reached DRAM, minus writes merged in its queue.
+    assert_eq!(
+        s.dram.writes.transfers() + s.dram.merged_writes,
+        s.llc.writebacks
+    );
+}

@@ -185,6 +185,7 @@ impl Cache {
         self.stats.evictions += 1;
         if e.dirty {
             self.stats.writebacks += 1;
+            self.stats.writebacks_by_cause.add(e.cause, 1);
         }
         if e.unused_prefetch {
             self.stats.prefetch_useless += 1;
