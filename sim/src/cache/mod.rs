@@ -17,6 +17,7 @@ use tags::{Slot, TagStore};
 const DIRTY: u8 = 1;
 const PREFETCHED: u8 = 2;
 const CAUSE_SHIFT: u32 = 4;
+const META_BITS: u32 = 8;
 
 /// A line leaving a cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,8 +36,9 @@ pub struct Evicted {
 #[derive(Clone, Debug)]
 pub struct Cache {
     tags: TagStore,
-    meta: Vec<u8>,
-    ready: Vec<u64>,
+    /// Per line, packed so that one host cache line holds both: the cycle
+    /// its data arrives (upper 56 bits) and its flags (low 8 bits).
+    state: Vec<u64>,
     latency: u64,
     /// Outstanding-miss registers.
     pub mshrs: Mshrs,
@@ -58,8 +60,7 @@ impl Cache {
                 config.replacement,
                 seed,
             ),
-            meta: vec![0; n],
-            ready: vec![0; n],
+            state: vec![0; n],
             latency: u64::from(config.latency),
             mshrs: Mshrs::new(config.mshrs as usize),
             prefetcher: Prefetcher::new(config.prefetcher, config.prefetch_degree),
@@ -88,7 +89,7 @@ impl Cache {
     pub fn is_dirty(&self, line: u64) -> bool {
         self.tags
             .find(line)
-            .is_some_and(|s| self.meta[s] & DIRTY != 0)
+            .is_some_and(|s| self.state[s] as u8 & DIRTY != 0)
     }
 
     /// A demand access that found its line in `slot` at cycle `now`:
@@ -100,15 +101,17 @@ impl Cache {
     pub fn hit(&mut self, slot: Slot, write: bool, now: u64, dirty_cause: Cause) -> (u64, bool) {
         self.tags.touch(slot);
         let mut prefetch_hit = false;
-        let m = &mut self.meta[slot];
-        if *m & PREFETCHED != 0 {
-            *m &= !PREFETCHED;
+        let state = self.state[slot];
+        let mut m = state as u8;
+        if m & PREFETCHED != 0 {
+            m &= !PREFETCHED;
             self.stats.prefetch_useful += 1;
             prefetch_hit = true;
         }
         let dirty = DIRTY | ((dirty_cause as u8) << CAUSE_SHIFT);
-        *m = if write { dirty } else { *m };
-        let ready = self.ready[slot];
+        m = if write { dirty } else { m };
+        let ready = state >> META_BITS;
+        self.state[slot] = (state & !0xff) | u64::from(m);
         let done = now + self.latency;
         if ready > now {
             self.stats.mshr_merges += 1;
@@ -136,8 +139,7 @@ impl Cache {
         if let Some(cause) = dirty {
             m |= DIRTY | ((cause as u8) << CAUSE_SHIFT);
         }
-        self.meta[slot] = m;
-        self.ready[slot] = ready;
+        self.state[slot] = (ready << META_BITS) | u64::from(m);
         self.stats.fills += 1;
         evicted
     }
@@ -148,8 +150,9 @@ impl Cache {
     pub fn absorb_writeback(&mut self, line: u64, cause: Cause) -> bool {
         match self.tags.find(line) {
             Some(slot) => {
-                self.meta[slot] =
-                    (self.meta[slot] & PREFETCHED) | DIRTY | ((cause as u8) << CAUSE_SHIFT);
+                let m =
+                    (self.state[slot] as u8 & PREFETCHED) | DIRTY | ((cause as u8) << CAUSE_SHIFT);
+                self.state[slot] = (self.state[slot] & !0xff) | u64::from(m);
                 true
             }
             None => false,
@@ -165,13 +168,12 @@ impl Cache {
             self.stats.prefetch_useless += 1;
         }
         self.tags.clear(slot);
-        self.meta[slot] = 0;
-        self.ready[slot] = 0;
+        self.state[slot] = 0;
         Some(e)
     }
 
     fn describe(&self, slot: Slot, line: u64) -> Evicted {
-        let m = self.meta[slot];
+        let m = self.state[slot] as u8;
         Evicted {
             line,
             dirty: m & DIRTY != 0,
