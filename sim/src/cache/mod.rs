@@ -36,9 +36,6 @@ pub struct Evicted {
 #[derive(Clone, Debug)]
 pub struct Cache {
     tags: TagStore,
-    /// Per line, packed so that one host cache line holds both: the cycle
-    /// its data arrives (upper 56 bits) and its flags (low 8 bits).
-    state: Vec<u64>,
     latency: u64,
     /// Outstanding-miss registers.
     pub mshrs: Mshrs,
@@ -52,7 +49,6 @@ impl Cache {
     /// An empty cache as `config` describes; `seed` drives random
     /// replacement.
     pub fn new(config: &CacheConfig, seed: u64) -> Cache {
-        let n = (config.sets * config.ways) as usize;
         Cache {
             tags: TagStore::new(
                 config.sets as usize,
@@ -60,7 +56,6 @@ impl Cache {
                 config.replacement,
                 seed,
             ),
-            state: vec![0; n],
             latency: u64::from(config.latency),
             mshrs: Mshrs::new(config.mshrs as usize),
             prefetcher: Prefetcher::new(config.prefetcher, config.prefetch_degree),
@@ -89,7 +84,7 @@ impl Cache {
     pub fn is_dirty(&self, line: u64) -> bool {
         self.tags
             .find(line)
-            .is_some_and(|s| self.state[s] as u8 & DIRTY != 0)
+            .is_some_and(|s| self.tags.payload(s) as u8 & DIRTY != 0)
     }
 
     /// A demand access that found its line in `slot` at cycle `now`:
@@ -101,7 +96,7 @@ impl Cache {
     pub fn hit(&mut self, slot: Slot, write: bool, now: u64, dirty_cause: Cause) -> (u64, bool) {
         self.tags.touch(slot);
         let mut prefetch_hit = false;
-        let state = self.state[slot];
+        let state = self.tags.payload(slot);
         let mut m = state as u8;
         if m & PREFETCHED != 0 {
             m &= !PREFETCHED;
@@ -111,7 +106,7 @@ impl Cache {
         let dirty = DIRTY | ((dirty_cause as u8) << CAUSE_SHIFT);
         m = if write { dirty } else { m };
         let ready = state >> META_BITS;
-        self.state[slot] = (state & !0xff) | u64::from(m);
+        self.tags.set_payload(slot, (state & !0xff) | u64::from(m));
         let done = now + self.latency;
         if ready > now {
             self.stats.mshr_merges += 1;
@@ -139,7 +134,8 @@ impl Cache {
         if let Some(cause) = dirty {
             m |= DIRTY | ((cause as u8) << CAUSE_SHIFT);
         }
-        self.state[slot] = (ready << META_BITS) | u64::from(m);
+        self.tags
+            .set_payload(slot, (ready << META_BITS) | u64::from(m));
         self.stats.fills += 1;
         evicted
     }
@@ -150,9 +146,9 @@ impl Cache {
     pub fn absorb_writeback(&mut self, line: u64, cause: Cause) -> bool {
         match self.tags.find(line) {
             Some(slot) => {
-                let m =
-                    (self.state[slot] as u8 & PREFETCHED) | DIRTY | ((cause as u8) << CAUSE_SHIFT);
-                self.state[slot] = (self.state[slot] & !0xff) | u64::from(m);
+                let state = self.tags.payload(slot);
+                let m = (state as u8 & PREFETCHED) | DIRTY | ((cause as u8) << CAUSE_SHIFT);
+                self.tags.set_payload(slot, (state & !0xff) | u64::from(m));
                 true
             }
             None => false,
@@ -168,12 +164,11 @@ impl Cache {
             self.stats.prefetch_useless += 1;
         }
         self.tags.clear(slot);
-        self.state[slot] = 0;
         Some(e)
     }
 
     fn describe(&self, slot: Slot, line: u64) -> Evicted {
-        let m = self.state[slot] as u8;
+        let m = self.tags.payload(slot) as u8;
         Evicted {
             line,
             dirty: m & DIRTY != 0,
