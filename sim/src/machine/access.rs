@@ -9,6 +9,8 @@ use crate::kernel::Fault;
 use crate::tlb::Lookup;
 
 impl Machine {
+    /// The line address `vaddr` of `core`'s address space stands for
+    /// (virtual addresses are used as physical, the space above bit 47).
     #[inline]
     pub(super) fn physical(&self, core: usize, vaddr: u64) -> u64 {
         ((self.cores[core].space as u64) << (VA_BITS + 1)) | (vaddr & ((1u64 << VA_BITS) - 1))
@@ -40,9 +42,9 @@ impl Machine {
         }
     }
 
-    #[inline(never)]
     /// Reads one entry per level, each depending on the one before,
     /// starting below the deepest upper-level entry the walk cache holds.
+    #[inline(never)]
     pub(super) fn walk(&mut self, core: usize, vpn: u64, start: u64) -> u64 {
         let levels = self.config.tlb.walk_levels;
         let prefix = |level: u32| vpn >> (9 * (levels - 1 - level));
@@ -73,6 +75,8 @@ impl Machine {
         t
     }
 
+    /// A walk found no translation: if the page is a first touch of a known
+    /// mapping, the fault (and the zeroing of an anonymous page) happens now.
     #[inline(never)]
     pub(super) fn fault_if_first_touch(&mut self, core: usize, vpn: u64, t: u64) -> u64 {
         let space = self.cores[core].space;
@@ -97,6 +101,7 @@ impl Machine {
         self.cores[core].timing.now().max(t)
     }
 
+    /// Kernel work on `core`: counted, and the pipeline drains first.
     pub(super) fn kernel_work(&mut self, core: usize, cycles: u64) {
         let c = &mut self.cores[core];
         c.stats.kernel.cycles += cycles;
@@ -136,6 +141,8 @@ impl Machine {
         done
     }
 
+    /// Shoots down the translations of the pages the kernel model just
+    /// dropped (on every core of the address space) and charges their cost.
     pub(super) fn unmap(&mut self, core: usize) {
         let space = self.cores[core].space;
         let pages = self.dropped.len() as u64;

@@ -188,6 +188,8 @@ impl Machine {
         }
     }
 
+    /// Dispatches `count` instructions, counted as allocator work inside a
+    /// bracket.
     #[inline]
     pub(super) fn retire(&mut self, core: usize, count: u64, in_alloc: bool) {
         let c = &mut self.cores[core];
