@@ -9,7 +9,7 @@ use crate::kernel::Fault;
 use crate::tlb::Lookup;
 
 impl Machine {
-    /// The line address `vaddr` of `core`'s address space stands for
+    /// The physical byte address `vaddr` of `core`'s address space stands for
     /// (virtual addresses are used as physical, the space above bit 47).
     #[inline]
     pub(super) fn physical(&self, core: usize, vaddr: u64) -> u64 {
