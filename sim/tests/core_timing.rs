@@ -176,3 +176,19 @@ fn store_misses_fill_the_store_buffer_and_stall() {
         s.cores[0].l1d.misses_by_cause.demand + s.cores[0].l1d.misses_by_cause.page_walk
     );
 }
+
+#[test]
+fn every_llc_slice_uses_all_its_sets() {
+    // Two slices of 32 KiB: 48 KiB read twice fits, so the second pass
+    // reads nothing from DRAM.
+    let c = small();
+    assert_eq!(c.cores, 2);
+    let bytes = 48 << 10;
+    let pass = (0..bytes / 64).map(|i| Event::Load {
+        addr: 0x2000_0000 + i * 64,
+        size: 8,
+    });
+    let events: Vec<Event> = pass.clone().chain(pass).collect();
+    let s = run(&c, events);
+    assert_eq!(s.dram.reads.demand, bytes / 64);
+}
