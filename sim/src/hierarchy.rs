@@ -41,6 +41,9 @@ pub struct MemorySystem {
     pub dram: Dram,
     inclusive: bool,
     line_shift: u32,
+    /// Set-index bits of one LLC slice: the slice is chosen from the bits
+    /// above them, so that every slice uses all its sets.
+    llc_set_bits: u32,
 }
 
 /// The cause under which dirty data made by an access is later written.
@@ -71,6 +74,7 @@ impl MemorySystem {
             dram,
             inclusive: config.llc.inclusive,
             line_shift: config.line_size.trailing_zeros(),
+            llc_set_bits: config.llc.sets.trailing_zeros(),
         }
     }
 
@@ -81,7 +85,7 @@ impl MemorySystem {
 
     #[inline]
     fn slice(&self, line: u64) -> usize {
-        (line % self.llc.len() as u64) as usize
+        ((line >> self.llc_set_bits) % self.llc.len() as u64) as usize
     }
 
     #[inline]
@@ -218,6 +222,12 @@ impl MemorySystem {
             }
         }
         if dirty {
+            if !v.dirty {
+                // The dirty data came from a private copy: the LLC sends it.
+                let s = self.slice(v.line);
+                self.llc[s].stats.writebacks += 1;
+                self.llc[s].stats.writebacks_by_cause.add(cause, 1);
+            }
             self.dram.write(v.line << self.line_shift, cause, now);
         }
     }

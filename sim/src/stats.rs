@@ -105,6 +105,9 @@ pub struct CacheStats {
     pub evictions: u64,
     /// Dirty lines sent to the level below (or DRAM).
     pub writebacks: u64,
+    /// Writebacks by who made the data dirty (program stores under
+    /// `writeback`, page zeroing, allocator metadata).
+    pub writebacks_by_cause: CauseCounts,
     /// Lines removed because the inclusive LLC evicted them.
     pub back_invalidations: u64,
     /// Prefetches issued into this level.
@@ -127,6 +130,7 @@ impl CacheStats {
         self.fills += o.fills;
         self.evictions += o.evictions;
         self.writebacks += o.writebacks;
+        self.writebacks_by_cause.merge(&o.writebacks_by_cause);
         self.back_invalidations += o.back_invalidations;
         self.prefetches += o.prefetches;
         self.prefetch_useful += o.prefetch_useful;

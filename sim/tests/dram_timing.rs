@@ -279,3 +279,40 @@ fn reads_and_writes_are_counted_by_cause() {
     assert_eq!((c.writes.page_zeroing, c.writes.bypass), (1, 1));
     assert_eq!(c.writes.transfers(), 1);
 }
+
+#[test]
+fn every_rank_refreshes_once_per_trefi_even_when_idle() {
+    let mut d = dram_with(|c| c.dram.ranks = 2);
+    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    d.flush(5 * u64::from(t().refi) + 10);
+    assert_eq!(d.refreshes(), 2 * 5);
+}
+
+#[test]
+fn a_write_after_a_read_waits_for_the_bus_turnaround_and_takes_tcwl() {
+    let tt = t();
+    let mut d = dram();
+    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let r = d.read_at(at(&d, 0, 0, 1, 1), Cause::Demand, 200);
+    assert_eq!(r.col, 200);
+    d.write_at(at(&d, 0, 0, 1, 2), Cause::Writeback, 200);
+    let end = d.flush(200);
+    // Write command at read + CL + burst + turnaround - CWL, data CWL later.
+    let write_col = 200 + u64::from(tt.cl + tt.burst + tt.rtw - tt.cwl);
+    assert_eq!(end, write_col + u64::from(tt.cwl + tt.burst));
+}
+
+#[test]
+fn a_long_idle_rank_catches_up_on_refresh_at_once() {
+    let mut d = dram();
+    let refi = u64::from(t().refi);
+    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    // Ten billion DRAM cycles later: every refresh counted, the bank free.
+    let later = 10_000_000_000u64;
+    let s = d.read_at(at(&d, 0, 0, 1, 1), Cause::Demand, later);
+    assert_eq!(d.refreshes(), later / refi);
+    assert_eq!(s.row, RowOutcome::Miss);
+    let last_refresh = later / refi * refi;
+    let free = last_refresh + u64::from(t().rfc);
+    assert_eq!(s.act, Some(later.max(free)));
+}

@@ -1,289 +1,12 @@
-//! The whole machine on event streams made in code: core timing and MLP,
-//! DRAM traffic, TLB and kernel model, allocator accounting, multi-core
-//! determinism, and the printers.
+//! The whole machine on event streams made in code: allocator accounting,
+//! multi-core determinism and contention, shared address spaces, fallible
+//! streams, per-invocation statistics and the printers.
 
-use memento_sim::config::LoadDependence;
+mod common;
+
+use common::*;
 use memento_sim::{report, Config, Machine, Stats};
 use memento_trace::{Alloc, AllocFn, AllocLevel, Event};
-
-fn small() -> Config {
-    Config::preset("small").unwrap()
-}
-
-fn run(config: &Config, events: Vec<Event>) -> Stats {
-    Machine::new(config)
-        .unwrap()
-        .run(vec![events.into_iter()])
-        .unwrap()
-}
-
-/// A deterministic scatter of `n` line-aligned addresses over `span` bytes.
-fn scattered(n: usize, span: u64) -> Vec<u64> {
-    let mut x = 0x2545_F491_4F6C_DD1Du64;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            0x4000_0000 + (x % (span / 64)) * 64
-        })
-        .collect()
-}
-
-fn loads(addrs: &[u64], size: u32, gap: u64) -> Vec<Event> {
-    addrs
-        .iter()
-        .flat_map(|&addr| [Event::Load { addr, size }, Event::Gap { count: gap }])
-        .collect()
-}
-
-#[test]
-fn gaps_retire_at_the_configured_width() {
-    let s = run(&small(), vec![Event::Gap { count: 4000 }]);
-    assert_eq!((s.instructions, s.cycles), (4000, 1000));
-    let mut slow = small();
-    slow.core.base_cpi = 0.5;
-    assert_eq!(run(&slow, vec![Event::Gap { count: 4000 }]).cycles, 2000);
-}
-
-#[test]
-fn a_stream_over_four_times_the_llc_reads_each_line_once() {
-    let c = small();
-    let llc_bytes = u64::from(c.llc.sets * c.llc.ways * c.line_size * c.cores);
-    let size = 4 * llc_bytes;
-    let events: Vec<Event> = (0..size / 8)
-        .map(|i| Event::Load {
-            addr: 0x1000_0000 + i * 8,
-            size: 8,
-        })
-        .collect();
-    let s = run(&c, events);
-    assert_eq!(s.dram.reads.demand, size / 64);
-    assert_eq!(s.dram.reads.prefetch, 0);
-    assert_eq!(s.cores[0].l1d.misses_by_cause.demand, size / 64);
-}
-
-/// Lines spread over 192 KiB: three times the small LLC, within the STLB's
-/// reach, so that after the first touch of each page only the caches and
-/// DRAM matter.
-const SPAN: u64 = 192 << 10;
-
-fn dram_floor(c: &Config) -> u64 {
-    let t = c.dram_standard().unwrap().timing;
-    u64::from(t.rcd + t.cl + t.burst) * 3000 / 1600
-}
-
-#[test]
-fn a_pointer_chase_sees_the_full_dram_latency_while_independent_misses_overlap() {
-    let c = small();
-    let addrs = scattered(400, SPAN);
-    let chase = run(&c, loads(&addrs, 8, 3));
-    let independent = run(&c, loads(&addrs, 4, 3));
-    // The same addresses reach DRAM either way.
-    let misses = chase.dram.reads.demand;
-    assert_eq!(misses, independent.dram.reads.demand);
-    assert!(misses > 200, "{misses} misses");
-    assert!(
-        chase.cycles >= misses * dram_floor(&c),
-        "chase: {} cycles for {misses} misses",
-        chase.cycles
-    );
-    assert!(
-        independent.cycles * 3 < chase.cycles,
-        "independent {} vs chase {}",
-        independent.cycles,
-        chase.cycles
-    );
-    // With dependence switched off the chase overlaps too.
-    let mut off = c.clone();
-    off.core.load_dependence = LoadDependence::Independent;
-    assert_eq!(run(&off, loads(&addrs, 8, 3)).cycles, independent.cycles);
-}
-
-#[test]
-fn misses_further_apart_than_the_rob_do_not_overlap() {
-    let c = small();
-    let addrs = scattered(400, SPAN);
-    let gap = u64::from(c.core.rob) + 8;
-    let close = run(&c, loads(&addrs, 4, 3));
-    let far = run(&c, loads(&addrs, 4, gap));
-    let misses = far.dram.reads.demand;
-    let work = 400 * gap / 4;
-    assert!(
-        far.cycles >= work + misses * dram_floor(&c),
-        "far {} for {misses} misses",
-        far.cycles
-    );
-    assert!(
-        close.cycles * 2 < far.cycles - work,
-        "close {} far {}",
-        close.cycles,
-        far.cycles
-    );
-}
-
-#[test]
-fn an_access_spanning_two_lines_touches_both() {
-    let s = run(
-        &small(),
-        vec![Event::Load {
-            addr: 0x1000_003c,
-            size: 8,
-        }],
-    );
-    assert_eq!(s.cores[0].l1d.accesses - s.cores[0].tlb.walk_accesses, 2);
-    assert_eq!(s.dram.reads.demand, 2);
-}
-
-#[test]
-fn a_block_fetches_the_lines_it_covers() {
-    let s = run(
-        &small(),
-        vec![Event::Block {
-            addr: 0x40_0030,
-            len: 40,
-            count: 10,
-        }],
-    );
-    assert_eq!(s.cores[0].l1i.accesses, 2);
-    assert_eq!(s.instructions, 10);
-    assert!(s.cycles > 100, "a cold fetch waits for DRAM: {}", s.cycles);
-}
-
-#[test]
-fn a_page_walk_reads_one_entry_per_level_through_the_caches() {
-    let s = run(
-        &small(),
-        vec![Event::Load {
-            addr: 0x7000_0000,
-            size: 8,
-        }],
-    );
-    let tlb = &s.cores[0].tlb;
-    assert_eq!((tlb.walks, tlb.walk_accesses), (1, 4));
-    assert_eq!(s.dram.reads.page_walk, 4);
-    // The next access to the page hits the DTLB.
-    let s = run(
-        &small(),
-        vec![
-            Event::Load {
-                addr: 0x7000_0000,
-                size: 8,
-            },
-            Event::Load {
-                addr: 0x7000_0100,
-                size: 8,
-            },
-        ],
-    );
-    assert_eq!((s.cores[0].tlb.dtlb_accesses, s.cores[0].tlb.walks), (2, 1));
-}
-
-const ANON: u32 = 0x22; // MAP_PRIVATE | MAP_ANONYMOUS
-
-fn mmap(addr: u64, len: u64) -> Event {
-    Event::Mmap {
-        addr,
-        len,
-        prot: 3,
-        flags: ANON,
-    }
-}
-
-fn touch_pages(base: u64, pages: u64) -> Vec<Event> {
-    (0..pages)
-        .map(|p| Event::Store {
-            addr: base + p * 4096,
-            size: 8,
-        })
-        .collect()
-}
-
-#[test]
-fn first_touch_of_an_anonymous_page_faults_once() {
-    let base = 0x5000_0000;
-    let mut events = vec![mmap(base, 4 * 4096)];
-    events.extend(touch_pages(base, 4));
-    events.extend(touch_pages(base, 4));
-    let s = run(&small(), events);
-    let k = &s.cores[0].kernel;
-    assert_eq!((k.page_faults, k.zeroed_pages, k.mmaps), (4, 4, 1));
-    let cfg = small().kernel;
-    let expected = u64::from(cfg.mmap_cycles)
-        + 4 * u64::from(cfg.page_fault_cycles + 64 * cfg.zero_line_cycles);
-    assert_eq!(k.cycles, expected);
-}
-
-#[test]
-fn munmapped_pages_fault_again() {
-    let base = 0x5000_0000;
-    let mut events = vec![mmap(base, 4 * 4096)];
-    events.extend(touch_pages(base, 4));
-    events.push(Event::Munmap {
-        addr: base,
-        len: 4 * 4096,
-    });
-    events.push(mmap(base, 4 * 4096));
-    events.extend(touch_pages(base, 4));
-    let s = run(&small(), events);
-    assert_eq!(s.cores[0].kernel.page_faults, 8);
-    assert_eq!(s.cores[0].kernel.dropped_pages, 4);
-}
-
-#[test]
-fn madvise_dontneed_drops_pages_so_they_fault_again() {
-    let base = 0x5000_0000;
-    let mut events = vec![mmap(base, 4 * 4096)];
-    events.extend(touch_pages(base, 4));
-    events.push(Event::Madvise {
-        addr: base,
-        len: 2 * 4096,
-        advice: 4,
-    });
-    events.extend(touch_pages(base, 4));
-    let s = run(&small(), events);
-    assert_eq!(s.cores[0].kernel.page_faults, 6);
-}
-
-#[test]
-fn brk_growth_is_anonymous_memory() {
-    let mut events = vec![Event::Brk {
-        old: 0x60_0000,
-        new: 0x60_3000,
-    }];
-    events.extend(touch_pages(0x60_0000, 3));
-    events.push(Event::Brk {
-        old: 0x60_3000,
-        new: 0x60_1000,
-    });
-    events.push(Event::Brk {
-        old: 0x60_1000,
-        new: 0x60_3000,
-    });
-    events.extend(touch_pages(0x60_0000, 3));
-    let s = run(&small(), events);
-    assert_eq!(s.cores[0].kernel.page_faults, 5);
-}
-
-#[test]
-fn zeroed_pages_reach_dram_as_zeroing_writes_when_evicted() {
-    let c = small();
-    let base = 0x5000_0000;
-    let mut events = vec![mmap(base, 64 * 4096)];
-    events.extend((0..64).map(|p| Event::Load {
-        addr: base + p * 4096,
-        size: 8,
-    }));
-    // Sweep memory outside any mapping (no faults) to evict everything.
-    let llc_bytes = u64::from(c.llc.sets * c.llc.ways * c.line_size * c.cores);
-    events.extend((0..4 * llc_bytes / 64).map(|i| Event::Load {
-        addr: 0x9000_0000 + i * 64,
-        size: 8,
-    }));
-    let s = run(&c, events);
-    assert_eq!(s.dram.writes.page_zeroing, 64 * 64);
-    assert_eq!(s.dram.writes.writeback, 0);
-}
 
 #[test]
 fn allocator_bracket_work_is_counted_apart() {
@@ -611,4 +334,62 @@ fn each_invocation_gets_its_own_counters() {
     assert!(a.dram_reads >= 10);
     assert_eq!((b.id, b.instructions, b.loads, b.cycles), (8, 40, 0, 10));
     assert_eq!(s.cores[0].invocations, 2);
+}
+
+#[test]
+fn every_replacement_policy_row_policy_and_standard_runs_deterministically() {
+    use memento_sim::config::{PrefetcherKind, Replacement, RowPolicy};
+    for policy in [
+        Replacement::Lru,
+        Replacement::TreePlru,
+        Replacement::Srrip,
+        Replacement::Random,
+    ] {
+        for (standard, row) in [
+            ("ddr4-3200", RowPolicy::Open),
+            ("ddr5-4800", RowPolicy::Closed),
+        ] {
+            let mut c = small();
+            for level in [&mut c.l1i, &mut c.l1d, &mut c.l2, &mut c.llc] {
+                level.replacement = policy;
+            }
+            c.l2.prefetcher = PrefetcherKind::NextLine;
+            c.l1d.prefetcher = PrefetcherKind::Stride;
+            c.dram.standard = standard.into();
+            c.dram.row_policy = row;
+            let go = || {
+                Machine::new(&c)
+                    .unwrap()
+                    .run(vec![
+                        mixed_stream(5, 1500).into_iter(),
+                        mixed_stream(6, 1500).into_iter(),
+                    ])
+                    .unwrap()
+            };
+            let a = go();
+            assert_eq!(a, go(), "{policy:?} {standard}");
+            assert!(a.dram.reads.prefetch > 0);
+            assert_eq!(a.dram.standard, c.dram_standard().unwrap().name);
+        }
+    }
+}
+
+#[test]
+fn llc_writebacks_match_dram_writes_by_cause() {
+    let c = small();
+    let mut events = mixed_stream(9, 4000);
+    let llc_bytes = u64::from(c.llc.sets * c.llc.ways * c.line_size * c.cores);
+    events.extend((0..4 * llc_bytes / 64).map(|i| Event::Load {
+        addr: 0x9000_0000 + i * 64,
+        size: 8,
+    }));
+    let s = run(&c, events);
+    let w = &s.llc.writebacks_by_cause;
+    assert!(w.writeback > 0);
+    assert_eq!(s.llc.writebacks, w.transfers());
+    // Every LLC writeback reached DRAM, minus writes merged in its queue.
+    assert_eq!(
+        s.dram.writes.transfers() + s.dram.merged_writes,
+        s.llc.writebacks
+    );
 }

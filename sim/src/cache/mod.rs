@@ -17,6 +17,7 @@ use tags::{Slot, TagStore};
 const DIRTY: u8 = 1;
 const PREFETCHED: u8 = 2;
 const CAUSE_SHIFT: u32 = 4;
+const META_BITS: u32 = 8;
 
 /// A line leaving a cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,8 +36,6 @@ pub struct Evicted {
 #[derive(Clone, Debug)]
 pub struct Cache {
     tags: TagStore,
-    meta: Vec<u8>,
-    ready: Vec<u64>,
     latency: u64,
     /// Outstanding-miss registers.
     pub mshrs: Mshrs,
@@ -50,7 +49,6 @@ impl Cache {
     /// An empty cache as `config` describes; `seed` drives random
     /// replacement.
     pub fn new(config: &CacheConfig, seed: u64) -> Cache {
-        let n = (config.sets * config.ways) as usize;
         Cache {
             tags: TagStore::new(
                 config.sets as usize,
@@ -58,8 +56,6 @@ impl Cache {
                 config.replacement,
                 seed,
             ),
-            meta: vec![0; n],
-            ready: vec![0; n],
             latency: u64::from(config.latency),
             mshrs: Mshrs::new(config.mshrs as usize),
             prefetcher: Prefetcher::new(config.prefetcher, config.prefetch_degree),
@@ -88,7 +84,7 @@ impl Cache {
     pub fn is_dirty(&self, line: u64) -> bool {
         self.tags
             .find(line)
-            .is_some_and(|s| self.meta[s] & DIRTY != 0)
+            .is_some_and(|s| self.tags.payload(s) as u8 & DIRTY != 0)
     }
 
     /// A demand access that found its line in `slot` at cycle `now`:
@@ -100,15 +96,17 @@ impl Cache {
     pub fn hit(&mut self, slot: Slot, write: bool, now: u64, dirty_cause: Cause) -> (u64, bool) {
         self.tags.touch(slot);
         let mut prefetch_hit = false;
-        let m = &mut self.meta[slot];
-        if *m & PREFETCHED != 0 {
-            *m &= !PREFETCHED;
+        let state = self.tags.payload(slot);
+        let mut m = state as u8;
+        if m & PREFETCHED != 0 {
+            m &= !PREFETCHED;
             self.stats.prefetch_useful += 1;
             prefetch_hit = true;
         }
         let dirty = DIRTY | ((dirty_cause as u8) << CAUSE_SHIFT);
-        *m = if write { dirty } else { *m };
-        let ready = self.ready[slot];
+        m = if write { dirty } else { m };
+        let ready = state >> META_BITS;
+        self.tags.set_payload(slot, (state & !0xff) | u64::from(m));
         let done = now + self.latency;
         if ready > now {
             self.stats.mshr_merges += 1;
@@ -136,8 +134,8 @@ impl Cache {
         if let Some(cause) = dirty {
             m |= DIRTY | ((cause as u8) << CAUSE_SHIFT);
         }
-        self.meta[slot] = m;
-        self.ready[slot] = ready;
+        self.tags
+            .set_payload(slot, (ready << META_BITS) | u64::from(m));
         self.stats.fills += 1;
         evicted
     }
@@ -148,8 +146,9 @@ impl Cache {
     pub fn absorb_writeback(&mut self, line: u64, cause: Cause) -> bool {
         match self.tags.find(line) {
             Some(slot) => {
-                self.meta[slot] =
-                    (self.meta[slot] & PREFETCHED) | DIRTY | ((cause as u8) << CAUSE_SHIFT);
+                let state = self.tags.payload(slot);
+                let m = (state as u8 & PREFETCHED) | DIRTY | ((cause as u8) << CAUSE_SHIFT);
+                self.tags.set_payload(slot, (state & !0xff) | u64::from(m));
                 true
             }
             None => false,
@@ -165,13 +164,11 @@ impl Cache {
             self.stats.prefetch_useless += 1;
         }
         self.tags.clear(slot);
-        self.meta[slot] = 0;
-        self.ready[slot] = 0;
         Some(e)
     }
 
     fn describe(&self, slot: Slot, line: u64) -> Evicted {
-        let m = self.meta[slot];
+        let m = self.tags.payload(slot) as u8;
         Evicted {
             line,
             dirty: m & DIRTY != 0,
@@ -185,6 +182,7 @@ impl Cache {
         self.stats.evictions += 1;
         if e.dirty {
             self.stats.writebacks += 1;
+            self.stats.writebacks_by_cause.add(e.cause, 1);
         }
         if e.unused_prefetch {
             self.stats.prefetch_useless += 1;

@@ -1,6 +1,7 @@
 //! A set-associative tag store in flat arrays: the part that caches and
 //! TLBs share. Keys are full line (or page) numbers, stored plus one so that
-//! zero marks an invalid way.
+//! zero marks an invalid way. Each entry carries one word of payload beside
+//! its key, so that a hit finds both in one host cache line.
 
 use super::replacement::Policy;
 use crate::config::Replacement;
@@ -13,7 +14,8 @@ pub type Slot = usize;
 pub struct TagStore {
     ways: usize,
     set_mask: u64,
-    tags: Vec<u64>,
+    /// `[key + 1, payload]` per entry.
+    entries: Vec<[u64; 2]>,
     policy: Policy,
 }
 
@@ -24,7 +26,7 @@ impl TagStore {
         TagStore {
             ways,
             set_mask: sets as u64 - 1,
-            tags: vec![0; sets * ways],
+            entries: vec![[0, 0]; sets * ways],
             policy: Policy::new(replacement, sets, ways, seed),
         }
     }
@@ -47,8 +49,8 @@ impl TagStore {
         // A scan without early exit compiles to conditional moves: random
         // streams would mispredict the exit branch of a search.
         let mut found = usize::MAX;
-        for (w, &t) in self.tags[base..base + self.ways].iter().enumerate() {
-            found = if t == want { w } else { found };
+        for (w, e) in self.entries[base..base + self.ways].iter().enumerate() {
+            found = if e[0] == want { w } else { found };
         }
         (found != usize::MAX).then(|| base + found)
     }
@@ -62,7 +64,7 @@ impl TagStore {
     /// The key in `slot`, if valid.
     #[inline(always)]
     pub fn key(&self, slot: Slot) -> Option<u64> {
-        self.tags[slot].checked_sub(1)
+        self.entries[slot][0].checked_sub(1)
     }
 
     /// The slot a fill of `key` would use: an invalid way, or the policy's
@@ -71,9 +73,9 @@ impl TagStore {
     pub fn choose(&mut self, key: u64) -> (Slot, Option<u64>) {
         let set = self.set_of(key);
         let base = set * self.ways;
-        if let Some(w) = self.tags[base..base + self.ways]
+        if let Some(w) = self.entries[base..base + self.ways]
             .iter()
-            .position(|&t| t == 0)
+            .position(|e| e[0] == 0)
         {
             return (base + w, None);
         }
@@ -81,21 +83,33 @@ impl TagStore {
         (slot, self.key(slot))
     }
 
-    /// Puts `key` in `slot` (from [`Self::choose`]).
+    /// The payload of `slot`.
+    #[inline(always)]
+    pub fn payload(&self, slot: Slot) -> u64 {
+        self.entries[slot][1]
+    }
+
+    /// Sets the payload of `slot`.
+    #[inline(always)]
+    pub fn set_payload(&mut self, slot: Slot, value: u64) {
+        self.entries[slot][1] = value;
+    }
+
+    /// Puts `key` in `slot` (from [`Self::choose`]), its payload zero.
     #[inline(always)]
     pub fn install(&mut self, slot: Slot, key: u64) {
-        self.tags[slot] = key + 1;
+        self.entries[slot] = [key + 1, 0];
         self.policy.on_fill(slot);
     }
 
     /// Marks `slot` invalid.
     #[inline]
     pub fn clear(&mut self, slot: Slot) {
-        self.tags[slot] = 0;
+        self.entries[slot] = [0, 0];
     }
 
     /// Invalidates every entry.
     pub fn clear_all(&mut self) {
-        self.tags.iter_mut().for_each(|t| *t = 0);
+        self.entries.iter_mut().for_each(|e| *e = [0, 0]);
     }
 }

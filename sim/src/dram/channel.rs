@@ -133,25 +133,38 @@ impl Channel {
             u64::from(self.t.rfc),
             u64::from(self.t.refi),
         );
-        while self.ranks[rank].next_refresh <= t {
-            let banks = &mut self.banks[rank * per_rank..(rank + 1) * per_rank];
-            let mut start = self.ranks[rank].next_refresh;
-            for b in banks.iter() {
-                start = max(
-                    start,
-                    if b.open != NO_ROW {
-                        b.ready_pre + rp
-                    } else {
-                        b.ready_act
-                    },
-                );
-            }
-            for b in banks.iter_mut() {
-                b.open = NO_ROW;
-                b.ready_act = max(b.ready_act, start + rfc);
-            }
-            self.ranks[rank].next_refresh += refi;
-            self.refreshes += 1;
+        if self.ranks[rank].next_refresh > t {
+            return;
+        }
+        let banks = &mut self.banks[rank * per_rank..(rank + 1) * per_rank];
+        let mut start = self.ranks[rank].next_refresh;
+        for b in banks.iter() {
+            start = max(
+                start,
+                if b.open != NO_ROW {
+                    b.ready_pre + rp
+                } else {
+                    b.ready_act
+                },
+            );
+        }
+        // After the first refresh every bank is closed and free again before
+        // the next one is due (tRFC < tREFI): the rest follow in closed form.
+        let later = (t - self.ranks[rank].next_refresh) / refi;
+        let last_start = max(start, self.ranks[rank].next_refresh + later * refi);
+        for b in banks.iter_mut() {
+            b.open = NO_ROW;
+            b.ready_act = max(b.ready_act, last_start + rfc);
+        }
+        self.ranks[rank].next_refresh += (later + 1) * refi;
+        self.refreshes += later + 1;
+    }
+
+    /// Performs the refreshes of every rank due at or before `t` (at the end
+    /// of a run, so that idle ranks are counted too).
+    pub fn refresh_all_until(&mut self, t: u64) {
+        for rank in 0..self.ranks.len() {
+            self.refresh_until(rank, t);
         }
     }
 

@@ -247,12 +247,14 @@ impl Dram {
         }
     }
 
-    /// Issues every queued write, as at the end of a run; returns the DRAM
-    /// cycle at which the last one finished.
+    /// Issues every queued write, as at the end of a run, and performs the
+    /// refreshes due by `at`; returns the DRAM cycle at which the last write
+    /// finished.
     pub fn flush(&mut self, at: u64) -> u64 {
         let mut end = at;
         for ch in 0..self.channels.len() {
             end = end.max(self.drain(ch, 0, at));
+            self.channels[ch].refresh_all_until(at);
         }
         end
     }

@@ -1,0 +1,159 @@
+//! How a core's data accesses reach memory: address spaces, translation
+//! through the TLBs, page walks through the caches, first-touch faults and
+//! page zeroing, and the kernel's unmapping work.
+
+use super::{Machine, VA_BITS};
+use crate::cause::Cause;
+use crate::hierarchy::L1;
+use crate::kernel::Fault;
+use crate::tlb::Lookup;
+
+impl Machine {
+    /// The physical byte address `vaddr` of `core`'s address space stands for
+    /// (virtual addresses are used as physical, the space above bit 47).
+    #[inline]
+    pub(super) fn physical(&self, core: usize, vaddr: u64) -> u64 {
+        ((self.cores[core].space as u64) << (VA_BITS + 1)) | (vaddr & ((1u64 << VA_BITS) - 1))
+    }
+
+    /// Base of the page tables of an address space: above user space.
+    pub(super) fn page_table_base(&self, core: usize) -> u64 {
+        ((self.cores[core].space as u64) << (VA_BITS + 1)) | (1u64 << VA_BITS)
+    }
+
+    /// Translates the page of `vaddr` at cycle `now`; returns the cycle the
+    /// translation is known (after a walk and a fault if needed).
+    #[inline(always)]
+    pub(super) fn translate(&mut self, core: usize, vaddr: u64, now: u64, l1_latency: u64) -> u64 {
+        let vpn = (vaddr & ((1u64 << VA_BITS) - 1)) >> self.page_shift;
+        let c = &mut self.cores[core];
+        match c.tlb.lookup(vpn) {
+            // A DTLB lookup overlaps the L1D tag check (VIPT).
+            Lookup::Dtlb => now + c.tlb.dtlb_latency.saturating_sub(l1_latency),
+            Lookup::Stlb => now + c.tlb.dtlb_latency + c.tlb.stlb_latency,
+            Lookup::Miss => {
+                let start = now + c.tlb.dtlb_latency + c.tlb.stlb_latency;
+                let t = self.walk(core, vpn, start);
+                let c = &mut self.cores[core];
+                c.tlb.stats.walk_cycles += t - start;
+                c.tlb.fill(vpn);
+                self.fault_if_first_touch(core, vpn, t)
+            }
+        }
+    }
+
+    /// Reads one entry per level, each depending on the one before,
+    /// starting below the deepest upper-level entry the walk cache holds.
+    #[inline(never)]
+    pub(super) fn walk(&mut self, core: usize, vpn: u64, start: u64) -> u64 {
+        let levels = self.config.tlb.walk_levels;
+        let prefix = |level: u32| vpn >> (9 * (levels - 1 - level));
+        let wc = &mut self.cores[core].tlb.walk_cache;
+        let first = (0..levels - 1)
+            .rev()
+            .find(|&l| wc.lookup(l, prefix(l)))
+            .map_or(0, |l| l + 1);
+        let base = self.page_table_base(core);
+        let mut t = start;
+        for level in first..levels {
+            let entry = base + (u64::from(level) << (VA_BITS - 8)) + prefix(level) * 8;
+            t = self.mem.access(
+                core,
+                L1::Data,
+                entry >> self.line_shift,
+                false,
+                t,
+                Cause::PageWalk,
+            );
+        }
+        let tlb = &mut self.cores[core].tlb;
+        for level in first..levels - 1 {
+            tlb.walk_cache.insert(level, prefix(level));
+        }
+        tlb.stats.walk_accesses += u64::from(levels - first);
+        tlb.stats.walk_cache_hits += u64::from(first > 0);
+        t
+    }
+
+    /// A walk found no translation: if the page is a first touch of a known
+    /// mapping, the fault (and the zeroing of an anonymous page) happens now.
+    #[inline(never)]
+    pub(super) fn fault_if_first_touch(&mut self, core: usize, vpn: u64, t: u64) -> u64 {
+        let space = self.cores[core].space;
+        let Some(fault) = self.spaces[space].touch(vpn) else {
+            return t;
+        };
+        let k = &self.config.kernel;
+        let mut cost = u64::from(k.page_fault_cycles);
+        let stats = &mut self.cores[core].stats.kernel;
+        stats.page_faults += 1;
+        if fault == Fault::Anonymous && k.zero_pages {
+            stats.zeroed_pages += 1;
+            let lines = 1u64 << (self.page_shift - self.line_shift);
+            let first = self.physical(core, vpn << self.page_shift) >> self.line_shift;
+            for i in 0..lines {
+                self.mem
+                    .install(core, first + i, Cause::PageZeroing, t + cost);
+                cost += u64::from(k.zero_line_cycles);
+            }
+        }
+        self.kernel_work(core, cost);
+        self.cores[core].timing.now().max(t)
+    }
+
+    /// Kernel work on `core`: counted, and the pipeline drains first.
+    pub(super) fn kernel_work(&mut self, core: usize, cycles: u64) {
+        let c = &mut self.cores[core];
+        c.stats.kernel.cycles += cycles;
+        c.timing.serialise(cycles);
+    }
+
+    /// A data access of `size` bytes at `vaddr`, issued at `now`; returns
+    /// when the last line's data is ready.
+    #[inline(always)]
+    pub(super) fn data_access(
+        &mut self,
+        core: usize,
+        vaddr: u64,
+        size: u32,
+        write: bool,
+        now: u64,
+    ) -> u64 {
+        let cause = if self.cores[core].alloc_depth > 0 {
+            Cause::AllocMetadata
+        } else {
+            Cause::Demand
+        };
+        let l1_latency = self.mem.private[core].l1d.latency();
+        let last = vaddr.wrapping_add(u64::from(size.max(1)) - 1);
+        let mut done = now;
+        let mut addr = vaddr;
+        loop {
+            let t = self.translate(core, addr, now, l1_latency);
+            let line = self.physical(core, addr) >> self.line_shift;
+            done = done.max(self.mem.access(core, L1::Data, line, write, t, cause));
+            let next = ((addr >> self.line_shift) + 1) << self.line_shift;
+            if next == 0 || next > last {
+                break;
+            }
+            addr = next;
+        }
+        done
+    }
+
+    /// Shoots down the translations of the pages the kernel model just
+    /// dropped (on every core of the address space) and charges their cost.
+    pub(super) fn unmap(&mut self, core: usize) {
+        let space = self.cores[core].space;
+        let pages = self.dropped.len() as u64;
+        for &vpn in &self.dropped {
+            for c in self.cores.iter_mut().filter(|c| c.space == space) {
+                c.tlb.invalidate(vpn);
+            }
+        }
+        self.dropped.clear();
+        self.cores[core].stats.kernel.dropped_pages += pages;
+        let cycles = pages * u64::from(self.config.kernel.unmap_page_cycles);
+        self.kernel_work(core, cycles);
+    }
+}

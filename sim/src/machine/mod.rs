@@ -1,0 +1,268 @@
+//! The machine: cores replaying event streams over the memory system,
+//! interleaved by simulated time so that they contend for the LLC and DRAM.
+//! Deterministic: the same streams and config give the same stats.
+
+use memento_trace::Event;
+
+mod access;
+mod fallible;
+mod replay;
+
+use crate::config::{Config, ConfigError};
+use crate::core::CoreTiming;
+use crate::dram::Dram;
+use crate::hierarchy::MemorySystem;
+use crate::kernel::Kernel;
+use crate::stats::{AllocStats, CoreStats, InvocationStats, Stats};
+use crate::tlb::Tlb;
+
+use fallible::UntilError;
+pub use fallible::{FallibleRunError, StreamError};
+
+/// Virtual addresses keep this many bits; above them sits the address
+/// space, so that two processes never share a line.
+const VA_BITS: u32 = 47;
+/// Requests of at most this many bytes go to Memento's object allocator.
+const SMALL_OBJECT: u64 = 512;
+
+/// Why a run could not start.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    /// More streams than cores.
+    #[error(
+        "{streams} event streams but the machine has {cores} cores (set `cores` in the config)"
+    )]
+    TooManyStreams {
+        /// Streams given.
+        streams: usize,
+        /// Cores configured.
+        cores: u32,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Core {
+    timing: CoreTiming,
+    tlb: Tlb,
+    space: usize,
+    alloc_depth: u32,
+    alloc_entered_at: u64,
+    /// The invocation in progress and the counters at its begin.
+    invocation: Option<InvocationStats>,
+    stats: CoreStats,
+}
+
+/// A machine built from a [`Config`]: cores, caches, TLBs, kernel model
+/// and DRAM, ready to replay event streams once.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    config: Config,
+    mem: MemorySystem,
+    cores: Vec<Core>,
+    spaces: Vec<Kernel>,
+    page_shift: u32,
+    line_shift: u32,
+    dropped: Vec<u64>,
+    invocations: Vec<InvocationStats>,
+}
+
+impl Machine {
+    /// A machine for `config`, validated first.
+    pub fn new(config: &Config) -> Result<Machine, ConfigError> {
+        config.validate().map_err(|(field, message)| ConfigError {
+            source_name: config.name.clone(),
+            field,
+            message,
+        })?;
+        let standard = config.dram_standard()?;
+        let dram = Dram::new(
+            &config.dram,
+            &standard,
+            config.line_size,
+            config.frequency_mhz,
+        );
+        let cores = (0..config.cores)
+            .map(|i| Core {
+                timing: CoreTiming::new(&config.core),
+                tlb: Tlb::new(&config.tlb),
+                space: i as usize,
+                alloc_depth: 0,
+                alloc_entered_at: 0,
+                invocation: None,
+                stats: CoreStats {
+                    core: i,
+                    ..CoreStats::default()
+                },
+            })
+            .collect();
+        Ok(Machine {
+            config: config.clone(),
+            mem: MemorySystem::new(config, dram),
+            cores,
+            spaces: (0..config.cores)
+                .map(|_| Kernel::new(config.page_size))
+                .collect(),
+            page_shift: config.page_size.trailing_zeros(),
+            line_shift: config.line_size.trailing_zeros(),
+            dropped: Vec::new(),
+            invocations: Vec::new(),
+        })
+    }
+
+    /// The configuration the machine was built from.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The memory system (caches and DRAM), for inspection.
+    pub fn memory(&self) -> &MemorySystem {
+        &self.mem
+    }
+
+    /// The memory system, for extensions that install or drop lines.
+    pub fn memory_mut(&mut self) -> &mut MemorySystem {
+        &mut self.mem
+    }
+
+    /// Replays one stream per core, each its own process (address space);
+    /// stream `i` runs on core `i`. Returns the stats of the whole run.
+    pub fn run<I: Iterator<Item = Event>>(self, streams: Vec<I>) -> Result<Stats, RunError> {
+        let spaces = (0..streams.len()).collect();
+        self.run_in(streams, spaces)
+    }
+
+    /// Replays one stream per core, all threads of one process: they share
+    /// the address space, so the same address is the same line and a page
+    /// faults once.
+    pub fn run_shared<I: Iterator<Item = Event>>(self, streams: Vec<I>) -> Result<Stats, RunError> {
+        let spaces = vec![0; streams.len()];
+        self.run_in(streams, spaces)
+    }
+
+    /// Like [`Self::run`] (or [`Self::run_shared`] when `shared`) for
+    /// streams that may fail, as a trace reader's do: a stream that yields
+    /// an error ends there, and the first such error is returned instead of
+    /// the stats.
+    pub fn run_fallible<I, E>(
+        self,
+        streams: Vec<I>,
+        shared: bool,
+    ) -> Result<Stats, FallibleRunError<E>>
+    where
+        I: Iterator<Item = Result<Event, E>>,
+        E: std::error::Error,
+    {
+        let error = std::cell::RefCell::new(None);
+        let wrapped: Vec<_> = streams
+            .into_iter()
+            .enumerate()
+            .map(|(stream, inner)| UntilError {
+                inner,
+                stream,
+                error: &error,
+            })
+            .collect();
+        let stats = if shared {
+            self.run_shared(wrapped)?
+        } else {
+            self.run(wrapped)?
+        };
+        match error.into_inner() {
+            Some(e) => Err(FallibleRunError::Stream(e)),
+            None => Ok(stats),
+        }
+    }
+
+    fn run_in<I: Iterator<Item = Event>>(
+        mut self,
+        mut streams: Vec<I>,
+        spaces: Vec<usize>,
+    ) -> Result<Stats, RunError> {
+        if streams.len() > self.cores.len() {
+            return Err(RunError::TooManyStreams {
+                streams: streams.len(),
+                cores: self.config.cores,
+            });
+        }
+        for (core, space) in self.cores.iter_mut().zip(spaces) {
+            core.space = space;
+        }
+        let mut active: Vec<bool> = vec![true; streams.len()];
+        if streams.len() == 1 {
+            for event in streams[0].by_ref() {
+                self.step(0, event);
+            }
+        } else {
+            // The core furthest behind in simulated time runs until it
+            // passes the next one; ties go to the lower core number.
+            loop {
+                let mut order = (0..streams.len()).filter(|&i| active[i]);
+                let Some(first) = order.next() else { break };
+                let mut best = first;
+                for i in order {
+                    if self.cores[i].timing.now() < self.cores[best].timing.now() {
+                        best = i;
+                    }
+                }
+                let bound = (0..streams.len())
+                    .filter(|&i| active[i] && i != best)
+                    .map(|i| self.cores[i].timing.now())
+                    .min()
+                    .unwrap_or(u64::MAX);
+                loop {
+                    match streams[best].next() {
+                        Some(event) => {
+                            self.step(best, event);
+                            if self.cores[best].timing.now() > bound {
+                                break;
+                            }
+                        }
+                        None => {
+                            active[best] = false;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(self.finish())
+    }
+    fn finish(mut self) -> Stats {
+        let mut end = 0;
+        for c in &mut self.cores {
+            c.stats.cycles = c.timing.finish();
+            c.stats.instructions = c.timing.instructions();
+            end = end.max(c.stats.cycles);
+        }
+        let at = self.mem.dram.to_dram_cycle(end);
+        self.mem.dram.flush(at);
+        let mut stats = Stats {
+            invocations: std::mem::take(&mut self.invocations),
+            config: self.config.name.clone(),
+            frequency_mhz: self.config.frequency_mhz,
+            cycles: end,
+            ..Stats::default()
+        };
+        for slice in &self.mem.llc {
+            stats.llc.merge(&slice.stats);
+        }
+        for (i, c) in self.cores.into_iter().enumerate() {
+            let mut s = c.stats;
+            let p = &self.mem.private[i];
+            s.stalls = c.timing.stalls.clone();
+            s.l1i = p.l1i.stats.clone();
+            s.l1d = p.l1d.stats.clone();
+            s.l2 = p.l2.stats.clone();
+            s.tlb = c.tlb.stats.clone();
+            s.alloc = AllocStats {
+                l1d_misses: s.l1d.misses_by_cause.alloc_metadata,
+                ..s.alloc
+            };
+            stats.instructions += s.instructions;
+            stats.events += s.events;
+            stats.cores.push(s);
+        }
+        stats.dram = self.mem.dram.stats(end);
+        stats
+    }
+}
