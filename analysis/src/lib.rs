@@ -1,5 +1,7 @@
 //! Memento's reports: printers for the plain-data statistics the other
 //! crates compute. Nothing here computes a result; it only presents one.
 
+#![warn(missing_docs)]
+
 pub mod table;
 pub mod trace_info;

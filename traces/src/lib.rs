@@ -2,6 +2,8 @@
 //! chunked binary encoding (`FORMAT.md`), a writer, a streaming zero-copy
 //! reader, importers from other tools' traces and exporters to them.
 
+#![warn(missing_docs)]
+
 pub mod atomic;
 pub mod codec;
 pub mod convert;

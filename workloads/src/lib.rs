@@ -2,5 +2,7 @@
 //! synthetic traces whose allocation sizes, lifetimes and access patterns
 //! follow the characterisation behind Memento, tunable through profiles.
 
+#![warn(missing_docs)]
+
 pub mod rng;
 pub mod synth;
