@@ -1,5 +1,5 @@
 //! Decodes a trace through one reading path, for profiling the reader:
-//! `cargo run --release -p memento-trace --example decode_paths -- next|raw FILE`.
+//! `cargo run --release -p memento-trace --example decode_paths -- next|raw|encode FILE`.
 
 use memento_trace::{Event, TraceFile};
 
@@ -17,6 +17,15 @@ fn main() {
     let trace = TraceFile::open(&args[2]).expect("trace opens");
     let mut acc = 0u64;
     match args[1].as_str() {
+        "encode" => {
+            let events: Vec<Event> = trace.events().collect::<Result<_, _>>().expect("decodes");
+            let mut writer =
+                memento_trace::TraceWriter::new(Vec::new(), trace.header()).expect("memory");
+            for event in &events {
+                writer.push(event).expect("valid");
+            }
+            acc = writer.finish().expect("memory").0.len() as u64;
+        }
         "next" => {
             for event in trace.events() {
                 acc = fingerprint(acc, &event.expect("decodes"));

@@ -256,25 +256,25 @@ impl Encoder {
     fn choose_base(&self, addr: u64, size: u32) -> (usize, u8) {
         let size = u64::from(size);
         let mut best = 0;
-        let mut best_cost = u64::MAX;
+        let mut best_distance = u64::MAX;
         for (b, &base) in self.bases.mem.iter().enumerate() {
             let delta = addr.wrapping_sub(base);
-            if delta == 0 {
-                return (b, FORM_SAME);
+            let distance = (delta as i64).unsigned_abs();
+            // One compare keeps the three one-byte forms off the common path.
+            if distance <= size && (distance == 0 || distance == size) {
+                let form = match delta {
+                    0 => FORM_SAME,
+                    d if d == size => FORM_NEXT,
+                    _ => FORM_PREV,
+                };
+                return (b, form);
             }
-            if delta == size {
-                return (b, FORM_NEXT);
-            }
-            if delta == size.wrapping_neg() {
-                return (b, FORM_PREV);
-            }
-            let cost = varint::zigzag(delta as i64);
-            if cost < best_cost {
+            if distance < best_distance {
                 best = b;
-                best_cost = cost;
+                best_distance = distance;
             }
         }
-        if best_cost >= 1 << 13 {
+        if best_distance >= 1 << 12 {
             best = (0..MEM_BASES)
                 .min_by_key(|&b| self.last_use[b])
                 .expect("MEM_BASES > 0");
