@@ -26,20 +26,7 @@ enum {
    MT_OP_BLOCK_SHORT = 0x40, MT_OP_MEM = 0x80, MT_OP_MEM_STORE = 0x40
 };
 
-/* Allocator functions and levels, as FORMAT.md numbers them. */
-enum {
-   MT_FN_MALLOC = 1, MT_FN_CALLOC, MT_FN_REALLOC, MT_FN_FREE,
-   MT_FN_POSIX_MEMALIGN, MT_FN_ALIGNED_ALLOC, MT_FN_MEMALIGN, MT_FN_VALLOC,
-   MT_FN_PVALLOC, MT_FN_NEW, MT_FN_NEW_ARRAY, MT_FN_DELETE,
-   MT_FN_DELETE_ARRAY, MT_FN_PYOBJ_MALLOC, MT_FN_PYOBJ_CALLOC,
-   MT_FN_PYOBJ_REALLOC, MT_FN_PYOBJ_FREE, MT_FN_PYMEM_MALLOC,
-   MT_FN_PYMEM_CALLOC, MT_FN_PYMEM_REALLOC, MT_FN_PYMEM_FREE,
-   MT_FN_MALLOCX, MT_FN_RALLOCX, MT_FN_DALLOCX
-};
-enum {
-   MT_LEVEL_UNKNOWN = 0, MT_LEVEL_LIBC = 1, MT_LEVEL_PYMALLOC = 2,
-   MT_LEVEL_JEMALLOC = 3
-};
+#include "mtrace_ids.h"
 
 /* Writes all of buf or returns non-zero. */
 typedef int (*mt_write_fn)(void *ctx, const void *buf, mt_u32 len);
