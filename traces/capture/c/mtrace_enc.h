@@ -6,6 +6,9 @@
 #ifndef MTRACE_ENC_H
 #define MTRACE_ENC_H
 
+/* Each user needs only some of these helpers. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
 typedef unsigned char mt_u8;
 typedef unsigned int mt_u32;
 typedef unsigned long long mt_u64;
