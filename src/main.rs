@@ -1,5 +1,6 @@
 //! The `memento` command line: parses arguments and calls the crates.
 
+mod capture_cmd;
 mod trace_cmd;
 
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ enum Command {
     /// Inspect and convert traces.
     #[command(subcommand)]
     Trace(trace_cmd::TraceCommand),
+    /// Run a program and capture its trace (Valgrind, or --alloc-only).
+    Capture(capture_cmd::CaptureArgs),
 }
 
 /// A failure the user can act on: printed as one line, exit status 2.
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Trace(command) => trace_cmd::run(command),
+        Command::Capture(args) => capture_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -49,6 +49,8 @@ static pthread_mutex_t enc_lock = PTHREAD_MUTEX_INITIALIZER;
 static mt_enc *enc;
 static int out_fd = -1;
 static int active;               /* recording (set up, not a forked child) */
+static int roi_only;             /* --roi: drop events outside the markers */
+static int roi_inside;
 static uint64_t last_brk;
 static uint32_t enc_tid;
 
@@ -195,6 +197,12 @@ static void record(uint8_t kind, uint8_t fn, uint64_t a, uint64_t b, uint64_t c,
 {
    if (!active)
       return;
+   if (kind == R_MARK && fn == MEMENTO_MARK_ROI_BEGIN)
+      roi_inside = 1;
+   if (roi_only && !roi_inside && kind != R_MARK)
+      return;
+   if (kind == R_MARK && fn == MEMENTO_MARK_ROI_END)
+      roi_inside = 0;
    ThreadBuf *t = thread_buf();
    if (!t)
       return;
@@ -257,6 +265,8 @@ __attribute__((constructor)) static void shim_init(void)
               getenv("MEMENTO_SHIM_WORKLOAD"), getenv("MEMENTO_SHIM_RUNTIME"),
               getenv("MEMENTO_SHIM_CMDLINE"));
       last_brk = (uint64_t)(uintptr_t)sbrk(0);
+      const char *roi = getenv("MEMENTO_SHIM_ROI");
+      roi_only = roi && *roi == '1';
       pthread_atfork(NULL, NULL, after_fork_child);
       active = 1;
    }

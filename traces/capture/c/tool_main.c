@@ -551,6 +551,8 @@ static void post_clo_init(void)
       VG_(fmsg)("memento: --out=FILE is required\n");
       VG_(exit)(1);
    }
+   /* %p becomes the pid: each traced process of a tree writes its own file */
+   clo_out = VG_(expand_file_name)("--out", clo_out);
    SysRes r = VG_(open)(clo_out, VKI_O_CREAT | VKI_O_WRONLY | VKI_O_TRUNC, 0644);
    if (sr_isError(r)) {
       VG_(fmsg)("memento: cannot create %s\n", clo_out);
