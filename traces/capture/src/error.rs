@@ -6,7 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     /// The Valgrind tool could not be built on this machine.
-    #[error("the memento Valgrind tool was not built: {0}; then rebuild memento, or use --alloc-only")]
+    #[error(
+        "the memento Valgrind tool was not built: {0}; then rebuild memento, or use --alloc-only"
+    )]
     ToolNotBuilt(String),
     /// `valgrind` is not on `PATH`.
     #[error("valgrind not found on PATH (Debian: apt-get install valgrind), or use --alloc-only")]

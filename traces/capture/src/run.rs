@@ -149,7 +149,8 @@ pub fn capture(options: &CaptureOptions) -> Result<CaptureReport, CaptureError> 
     let mut command = match options.mode {
         CaptureMode::Full => {
             let lib = artifacts::valgrind_lib()?;
-            let valgrind = find_program(OsStr::new("valgrind")).ok_or(CaptureError::ValgrindNotFound)?;
+            let valgrind =
+                find_program(OsStr::new("valgrind")).ok_or(CaptureError::ValgrindNotFound)?;
             let mut c = Command::new(valgrind);
             c.env("VALGRIND_LIB", lib)
                 .arg("--tool=memento")
