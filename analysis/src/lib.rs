@@ -1,5 +1,7 @@
 //! Memento's reports: printers for the plain-data statistics the other
 //! crates compute. Nothing here computes a result; it only presents one.
 
+pub mod sites;
+pub mod symbols;
 pub mod table;
 pub mod trace_info;
