@@ -27,12 +27,15 @@ pub struct Site {
     pub location: Option<Location>,
 }
 
+/// A site being counted: its totals, allocations per level, functions seen.
+type Tally = (Site, HashMap<AllocLevel, u64>, Vec<AllocFn>);
+
 /// Counts call sites over a trace's events. Only outermost allocator calls
 /// count: the `malloc` inside `PyObject_Malloc` belongs to the same request.
 #[derive(Default)]
 pub struct SiteCounter {
     depth: u32,
-    sites: HashMap<u64, (Site, HashMap<AllocLevel, u64>, Vec<AllocFn>)>,
+    sites: HashMap<u64, Tally>,
 }
 
 impl SiteCounter {
