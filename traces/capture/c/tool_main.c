@@ -108,7 +108,12 @@ enum { IT_INSTR, IT_LOAD, IT_STORE, IT_LOAD_G, IT_STORE_G };
 typedef struct {
    Addr addr;     /* instructions: address */
    UInt size;     /* instructions: length; accesses: bytes */
-   UInt kind;
+   UChar kind;
+   /* instructions: the block that starts here when the superblock runs
+      past it (computed once, so decoding does not rescan) */
+   UChar run_cnt;
+   UShort run_end;
+   UInt run_len;
 } Item;
 
 typedef struct {
@@ -131,7 +136,11 @@ static void decode_record(const Desc *d, UInt done, const ULong *addr)
       if (it->kind == IT_INSTR) {
          Addr start = it->addr;
          UInt len = it->size, cnt = 1, j = i + 1;
-         while (j < done && cnt < 64) {
+         if (it->run_end <= done) {
+            len = it->run_len;
+            cnt = it->run_cnt;
+            j = it->run_end;
+         } else while (j < done && cnt < 64) {
             const Item *n = &d->items[j];
             if (n->kind == IT_INSTR) {
                if (n->addr != start + len)
@@ -223,6 +232,7 @@ static void put_progress(IRSB *sb, IRTemp base, UInt items, UInt slots)
 static void add_item(UInt *n, UInt kind, Addr addr, UInt size)
 {
    tl_assert(*n < MAX_ITEMS);
+   scratch[*n].run_end = 0;
    scratch[*n].kind = kind;
    scratch[*n].addr = addr;
    scratch[*n].size = size;
@@ -369,6 +379,25 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
    d->n = n;
    for (UInt k = 0; k < n; k++)
       d->items[k] = scratch[k];
+   for (UInt k = 0; k < n; k++) {
+      Item *it = &d->items[k];
+      if (it->kind != IT_INSTR)
+         continue;
+      UInt len = it->size, cnt = 1, j = k + 1;
+      while (j < n && cnt < 64) {
+         const Item *m = &d->items[j];
+         if (m->kind == IT_INSTR) {
+            if (m->addr != it->addr + len)
+               break;
+            len += m->size;
+            cnt++;
+         }
+         j++;
+      }
+      it->run_end = (UShort)j;
+      it->run_cnt = (UChar)cnt;
+      it->run_len = len;
+   }
    desc_const->Ico.U64 = (ULong)(HWord)d;
    return sb;
 }
