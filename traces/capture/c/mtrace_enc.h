@@ -17,6 +17,11 @@ typedef long long mt_i64;
 #define MT_CHUNK_BYTES (64u * 1024u)
 /* Largest single event (realloc: 3 bytes + 4 varints of 10) with slack. */
 #define MT_MAX_EVENT 64u
+/* Room past MT_CHUNK_BYTES: a writer that checks once for several events
+   (the Valgrind tool, per superblock) defines a larger one. */
+#ifndef MT_SLACK
+#define MT_SLACK (2 * MT_MAX_EVENT)
+#endif
 
 enum {
    MT_OP_GAP = 0x01, MT_OP_BLOCK = 0x02, MT_OP_LOAD_EXT = 0x03,
@@ -38,7 +43,7 @@ typedef struct {
    mt_write_fn write;
    void *ctx;
    int failed;                 /* a write failed: the file is unusable */
-   mt_u8 payload[MT_CHUNK_BYTES + 2 * MT_MAX_EVENT];
+   mt_u8 payload[MT_CHUNK_BYTES + MT_SLACK];
    mt_u32 len;                 /* payload bytes of the open chunk */
    mt_u32 count;               /* events in the open chunk */
    mt_u32 chunk_tid;           /* thread current when the chunk opened */

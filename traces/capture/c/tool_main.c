@@ -26,6 +26,9 @@
 #include "pub_tool_vkiscnums.h"
 #include "pub_tool_clreq.h"
 
+/* A superblock record is encoded without a per-event room check: at most
+   MAX_ITEMS events of at most 20 bytes each. */
+#define MT_SLACK (96u * 1024u)
 #include "mtrace_enc.h"
 #include "memento_requests.h"
 
@@ -127,10 +130,67 @@ static ULong *evbuf;
 /* Next free slot. Generated code loads and stores it directly. */
 static ULong *evptr;
 
+/* One access, encoded as mt_mem does (traces/src/codec.rs's base choice),
+   with the bases in the caller's locals so they stay in registers. */
+static inline __attribute__((always_inline))
+mt_u8 *put_mem(mt_u8 *p, mt_u64 *mem, mt_u64 *last_use, mt_u64 *clock, int store,
+               mt_u64 addr, mt_u32 size)
+{
+   mt_u64 sz = size;
+   int best = 0, form = -1;
+   for (int b = 0; b < 4; b++) {
+      mt_u64 d = addr - mem[b];
+      if (d == 0) { best = b; form = 1; break; }
+      if (d == sz) { best = b; form = 2; break; }
+      if (d == (mt_u64)0 - sz) { best = b; form = 3; break; }
+   }
+   if (form < 0) {
+      mt_u64 best_cost = ~0ull;
+      form = 0;
+      for (int b = 0; b < 4; b++) {
+         mt_u64 cost = mt_zigzag(addr - mem[b]);
+         if (cost < best_cost) { best = b; best_cost = cost; }
+      }
+      if (best_cost >= (1ull << 13)) {
+         best = 0;
+         for (int b = 1; b < 4; b++)
+            if (last_use[b] < last_use[best])
+               best = b;
+      }
+   }
+   int code = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : size == 8 ? 3 : -1;
+   mt_u64 delta = addr - mem[best];
+   if (code >= 0) {
+      *p++ = (mt_u8)(MT_OP_MEM | (store ? MT_OP_MEM_STORE : 0) | (code << 4)
+                     | (best << 2) | form);
+      if (form == 0)
+         p = mt_put_s(p, delta);
+   } else {
+      *p++ = store ? MT_OP_STORE_EXT : MT_OP_LOAD_EXT;
+      *p++ = (mt_u8)best;
+      p = mt_put(p, size);
+      p = mt_put_s(p, delta);
+   }
+   mem[best] = addr;
+   last_use[best] = ++*clock;
+   return p;
+}
+
+/* Encodes one executed superblock: for each run of contiguous
+   instructions, a block event, then the accesses of those instructions. */
 static void decode_record(const Desc *d, UInt done, const ULong *addr)
 {
-   UInt i = 0;
    sync_thread();
+   if (enc.len >= MT_CHUNK_BYTES)
+      mt_flush(&enc);
+   mt_u8 *p = enc.payload + enc.len;
+   mt_u64 mem[4], last_use[4];
+   for (int b = 0; b < 4; b++) {
+      mem[b] = enc.mem[b];
+      last_use[b] = enc.last_use[b];
+   }
+   mt_u64 clock = enc.clock, block_end = enc.block_end, instr = 0;
+   UInt events = 0, i = 0;
    while (i < done) {
       const Item *it = &d->items[i];
       if (it->kind == IT_INSTR) {
@@ -150,7 +210,12 @@ static void decode_record(const Desc *d, UInt done, const ULong *addr)
             }
             j++;
          }
-         mt_block(&enc, start, len, cnt);
+         *p++ = (mt_u8)(MT_OP_BLOCK_SHORT | (cnt - 1));
+         p = mt_put_s(p, start - block_end);
+         p = mt_put(p, len);
+         block_end = start + len;
+         instr += cnt;
+         events++;
          i++;
          for (; i < j; i++) {
             const Item *m = &d->items[i];
@@ -159,16 +224,31 @@ static void decode_record(const Desc *d, UInt done, const ULong *addr)
             ULong a = *addr++;
             if (m->kind >= IT_LOAD_G && a == 0)
                continue;
-            mt_mem(&enc, m->kind == IT_STORE || m->kind == IT_STORE_G, a, m->size);
+            p = put_mem(p, mem, last_use, &clock,
+                        m->kind == IT_STORE || m->kind == IT_STORE_G, a, m->size);
+            events++;
          }
       } else {
          /* accesses of a 64th instruction, after its block */
          ULong a = *addr++;
-         if (!(it->kind >= IT_LOAD_G && a == 0))
-            mt_mem(&enc, it->kind == IT_STORE || it->kind == IT_STORE_G, a, it->size);
+         if (!(it->kind >= IT_LOAD_G && a == 0)) {
+            p = put_mem(p, mem, last_use, &clock,
+                        it->kind == IT_STORE || it->kind == IT_STORE_G, a, it->size);
+            events++;
+         }
          i++;
       }
    }
+   for (int b = 0; b < 4; b++) {
+      enc.mem[b] = mem[b];
+      enc.last_use[b] = last_use[b];
+   }
+   enc.clock = clock;
+   enc.block_end = block_end;
+   enc.len = (mt_u32)(p - enc.payload);
+   enc.count += events;
+   enc.events += events;
+   enc.instr += instr;
 }
 
 /* Encodes (or, outside the ROI, drops) everything in the event buffer. */
@@ -255,7 +335,7 @@ static UInt slots_of(IRStmt *st)
    case Ist_CAS: return 2;
    case Ist_Dirty: {
       IRDirty *d = st->Ist.Dirty.details;
-      if (d->mFx == Ifx_None) return 0;
+      if (d->mFx == Ifx_None || d->mSize == 0) return 0;
       return d->mFx == Ifx_Modify ? 2 : 1;
    }
    default: return 0;
@@ -355,6 +435,8 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
       }
       case Ist_Dirty: {
          IRDirty *d = st->Ist.Dirty.details;
+         if (d->mSize == 0)
+            break;
          if (d->mFx == Ifx_Read || d->mFx == Ifx_Modify) {
             add_item(&n, IT_LOAD, 0, d->mSize);
             put_addr(sb, base, &slot, d->mAddr, NULL);
