@@ -1,5 +1,6 @@
 //! The `memento` command line: parses arguments and calls the crates.
 
+mod capture_cmd;
 mod config_cmd;
 mod replay_cmd;
 mod trace_cmd;
@@ -32,6 +33,8 @@ enum Command {
     /// Generate and run workloads.
     #[command(subcommand)]
     Workloads(workloads_cmd::WorkloadsCommand),
+    /// Run a program and capture its trace (Valgrind, or --alloc-only).
+    Capture(capture_cmd::CaptureArgs),
 }
 
 /// A failure the user can act on: printed as one line, exit status 2.
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Workloads(command) => workloads_cmd::run(command),
         Command::Replay(args) => replay_cmd::run(args),
         Command::Config(command) => config_cmd::run(command),
+        Command::Capture(args) => capture_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

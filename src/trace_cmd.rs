@@ -1,8 +1,10 @@
-//! `memento trace ...`: info and convert.
+//! `memento trace ...`: info, convert and sites.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use memento_analysis::sites::{self, SiteCounter};
+use memento_analysis::symbols::Symbolizer;
 use memento_analysis::trace_info::{self, TraceInfo};
 use memento_trace::convert::{self, ConvertOptions, InputFormat, OutputFormat};
 use memento_trace::format::{ChunkKind, MAGIC};
@@ -19,6 +21,21 @@ pub enum TraceCommand {
     Info(InfoArgs),
     /// Convert between Memento traces and other tools' formats.
     Convert(ConvertArgs),
+    /// The top allocation call sites by count and bytes, symbolised.
+    Sites(SitesArgs),
+}
+
+/// Arguments of `trace sites`.
+#[derive(Args)]
+pub struct SitesArgs {
+    /// A Memento trace with allocation events (from `memento capture`).
+    file: PathBuf,
+    /// How many sites to list.
+    #[arg(long, default_value_t = 20)]
+    top: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `trace info`.
@@ -67,7 +84,31 @@ pub fn run(command: TraceCommand) -> Result<(), UserError> {
     match command {
         TraceCommand::Info(args) => info(args),
         TraceCommand::Convert(args) => convert(args),
+        TraceCommand::Sites(args) => sites(args),
     }
+}
+
+fn sites(args: SitesArgs) -> Result<(), UserError> {
+    let trace = TraceFile::open(&args.file)?;
+    let mut counter = SiteCounter::new();
+    let mut failure = None;
+    trace.events().for_each(|event| match event {
+        Ok(event) => counter.push(&event),
+        Err(error) => failure = Some(error),
+    });
+    if let Some(error) = failure {
+        return Err(error.into());
+    }
+    let mut symbolizer = Symbolizer::new(&trace.metadata()?.modules);
+    let sites = counter.finish(args.top, &mut symbolizer);
+    if args.json {
+        println!("{}", sites::render_json(&sites));
+    } else if sites.is_empty() {
+        println!("no allocations in {}", args.file.display());
+    } else {
+        print!("{}", sites::render_text(&sites));
+    }
+    Ok(())
 }
 
 fn info(args: InfoArgs) -> Result<(), UserError> {

@@ -3,5 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod sites;
+pub mod symbols;
 pub mod table;
 pub mod trace_info;

@@ -1,0 +1,152 @@
+//! Allocation call sites of a trace: which code asks for memory, how often,
+//! how much, and which allocator level served it.
+
+use std::collections::HashMap;
+
+use memento_trace::{AllocFn, AllocLevel, Event};
+
+use crate::symbols::{Location, Symbolizer};
+use crate::table::{bytes, thousands, Align, Table};
+
+/// The allocations made from one call site.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Site {
+    /// The return address into the caller (0 when unknown).
+    pub site: u64,
+    /// Allocations (alloc and realloc events) made here.
+    pub count: u64,
+    /// Bytes they asked for.
+    pub bytes: u64,
+    /// Frees made here.
+    pub frees: u64,
+    /// Allocations by the level that served them.
+    pub levels: Vec<(String, u64)>,
+    /// The entry points called here, by name.
+    pub functions: Vec<String>,
+    /// Where the site is, when the module map and files tell.
+    pub location: Option<Location>,
+}
+
+/// A site being counted: its totals, allocations per level, functions seen.
+type Tally = (Site, HashMap<AllocLevel, u64>, Vec<AllocFn>);
+
+/// Counts call sites over a trace's events. Only outermost allocator calls
+/// count: the `malloc` inside `PyObject_Malloc` belongs to the same request.
+#[derive(Default)]
+pub struct SiteCounter {
+    depth: u32,
+    sites: HashMap<u64, Tally>,
+}
+
+impl SiteCounter {
+    /// A counter with nothing seen.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes the next event of the trace.
+    pub fn push(&mut self, event: &Event) {
+        let outermost = self.depth <= 1;
+        let (site, func, level, size, is_free) = match *event {
+            Event::AllocEnter { .. } => {
+                self.depth += 1;
+                return;
+            }
+            Event::AllocExit => {
+                self.depth = self.depth.saturating_sub(1);
+                return;
+            }
+            Event::Alloc(a) => (a.site, a.func, a.level, a.size, false),
+            Event::Realloc(r) => (r.site, r.func, r.level, r.size, false),
+            Event::Free(f) => (f.site, f.func, f.level, 0, true),
+            _ => return,
+        };
+        if !outermost {
+            return;
+        }
+        let entry = self.sites.entry(site).or_insert_with(|| {
+            (
+                Site {
+                    site,
+                    ..Site::default()
+                },
+                HashMap::new(),
+                Vec::new(),
+            )
+        });
+        if is_free {
+            entry.0.frees += 1;
+        } else {
+            entry.0.count += 1;
+            entry.0.bytes += size;
+            *entry.1.entry(level).or_default() += 1;
+        }
+        if !entry.2.contains(&func) {
+            entry.2.push(func);
+        }
+    }
+
+    /// The `top` sites by allocation count (then bytes), symbolised.
+    pub fn finish(self, top: usize, symbolizer: &mut Symbolizer) -> Vec<Site> {
+        let mut sites: Vec<Site> = self
+            .sites
+            .into_values()
+            .filter(|(s, _, _)| s.count > 0)
+            .map(|(mut s, levels, funcs)| {
+                let mut levels: Vec<(AllocLevel, u64)> = levels.into_iter().collect();
+                levels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                s.levels = levels
+                    .into_iter()
+                    .map(|(l, n)| (l.name().into(), n))
+                    .collect();
+                s.functions = funcs.into_iter().map(|f| f.name().into()).collect();
+                s
+            })
+            .collect();
+        sites.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then(b.bytes.cmp(&a.bytes))
+                .then(a.site.cmp(&b.site))
+        });
+        sites.truncate(top);
+        for s in &mut sites {
+            if s.site != 0 {
+                s.location = Some(symbolizer.lookup_return_address(s.site));
+            }
+        }
+        sites
+    }
+}
+
+/// The sites as a text table.
+pub fn render_text(sites: &[Site]) -> String {
+    let mut table = Table::new(&[
+        ("allocs", Align::Right),
+        ("bytes", Align::Right),
+        ("frees", Align::Right),
+        ("levels", Align::Left),
+        ("functions", Align::Left),
+        ("site", Align::Left),
+    ]);
+    for s in sites {
+        let levels: Vec<String> = s.levels.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        table.row(vec![
+            thousands(s.count),
+            bytes(s.bytes),
+            thousands(s.frees),
+            levels.join(", "),
+            s.functions.join(", "),
+            match &s.location {
+                Some(l) => l.to_string(),
+                None => "unknown".into(),
+            },
+        ]);
+    }
+    table.render()
+}
+
+/// The sites as pretty JSON.
+pub fn render_json(sites: &[Site]) -> String {
+    serde_json::to_string_pretty(sites).expect("plain data serialises")
+}
