@@ -1,0 +1,322 @@
+//! Stress tests through both the C-style API and the global allocator:
+//! this whole test binary, harness included, runs on Memento.
+
+mod common;
+
+use common::*;
+use memento_alloc::{aligned_alloc, calloc, free, malloc, realloc, usable_size, Memento};
+use std::sync::mpsc;
+
+#[global_allocator]
+static GLOBAL: Memento = Memento;
+
+#[test]
+fn every_boundary_size_is_usable_and_keeps_its_contents() {
+    let sizes = boundary_sizes();
+    let mut blocks = Vec::new();
+    for round in 0..3 {
+        for (k, &s) in sizes.iter().enumerate() {
+            let p = malloc(s);
+            assert!(!p.is_null(), "malloc({s})");
+            assert!(unsafe { usable_size(p) } >= s.max(1));
+            let align = if s > 8 { 16 } else { 8 };
+            assert_eq!(p as usize % align, 0, "malloc({s}) = {p:?}");
+            unsafe { fill(p, s, k + round) };
+            blocks.push((p, s, k + round));
+        }
+    }
+    for &(p, s, seed) in &blocks {
+        unsafe { verify(p, s, seed) };
+    }
+    for (p, _, _) in blocks {
+        unsafe { free(p) };
+    }
+}
+
+#[test]
+fn every_alignment_and_size_boundary_is_honoured() {
+    let sizes = [
+        1usize,
+        8,
+        15,
+        16,
+        17,
+        100,
+        512,
+        513,
+        4096,
+        65536,
+        524288,
+        524289,
+        3 << 20,
+    ];
+    let mut align = 1usize;
+    while align <= 16 << 20 {
+        for (k, &s) in sizes.iter().enumerate() {
+            let p = aligned_alloc(align, s);
+            assert!(!p.is_null(), "aligned_alloc({align}, {s})");
+            assert_eq!(p as usize % align, 0, "aligned_alloc({align}, {s}) = {p:?}");
+            assert!(unsafe { usable_size(p) } >= s);
+            unsafe {
+                fill(p, s.min(1 << 16), k);
+                verify(p, s.min(1 << 16), k);
+                free(p);
+            }
+        }
+        align *= 2;
+    }
+    assert!(
+        aligned_alloc(24, 10).is_null(),
+        "non-power-of-two alignment"
+    );
+}
+
+#[test]
+fn rust_layouts_of_every_alignment_are_honoured() {
+    use std::alloc::{GlobalAlloc, Layout};
+    for align_log in 0..=22 {
+        let align = 1usize << align_log;
+        for size in [1usize, 3, 8, 16, 24, 1000, 70_000, 600_000] {
+            let layout = Layout::from_size_align(size, align).unwrap();
+            unsafe {
+                let p = Memento.alloc(layout);
+                assert_eq!(p as usize % align, 0, "{layout:?}");
+                fill(p, size, align_log);
+                let q = Memento.realloc(p, layout, size * 2 + 1);
+                assert_eq!(q as usize % align, 0, "realloc {layout:?}");
+                verify(q, size, align_log);
+                Memento.dealloc(q, Layout::from_size_align(size * 2 + 1, align).unwrap());
+                let z = Memento.alloc_zeroed(layout);
+                assert!(std::slice::from_raw_parts(z, size).iter().all(|&b| b == 0));
+                Memento.dealloc(z, layout);
+            }
+        }
+    }
+}
+
+#[test]
+fn realloc_keeps_contents_across_classes_and_into_large_objects() {
+    let mut p = malloc(1);
+    unsafe { fill(p, 1, 5) };
+    let mut size = 1usize;
+    while size < (2 << 20) {
+        let next = size * 3 / 2 + 1;
+        p = unsafe { realloc(p, next) };
+        assert!(!p.is_null());
+        unsafe {
+            verify(p, size, 5);
+            fill(p, next, 5);
+        }
+        size = next;
+    }
+    while size > 1 {
+        size /= 3;
+        p = unsafe { realloc(p, size.max(1)) };
+        unsafe { verify(p, size.max(1), 5) };
+    }
+    assert!(unsafe { realloc(p, 0) }.is_null(), "realloc(p, 0) frees");
+}
+
+#[test]
+fn calloc_zeroes_reused_and_fresh_memory() {
+    for &s in &[8usize, 48, 512, 4000, 100_000, 1 << 20] {
+        let p = malloc(s);
+        unsafe {
+            std::ptr::write_bytes(p, 0xAB, s);
+            free(p);
+        }
+        let z = calloc(1, s);
+        assert!(
+            unsafe { std::slice::from_raw_parts(z, s) }
+                .iter()
+                .all(|&b| b == 0),
+            "calloc({s})"
+        );
+        unsafe { free(z) };
+    }
+    assert!(
+        calloc(usize::MAX / 2, 3).is_null(),
+        "overflowing calloc fails"
+    );
+}
+
+#[test]
+fn pointers_not_ours_are_ignored() {
+    let mut local = [0u8; 64];
+    let p = local.as_mut_ptr();
+    unsafe {
+        free(p);
+        free(std::ptr::null_mut());
+        assert_eq!(usable_size(p), 0);
+        assert!(realloc(p, 10).is_null());
+    }
+    let sys = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    } as *mut u8;
+    unsafe {
+        free(sys.add(16));
+        assert_eq!(usable_size(sys), 0);
+        libc::munmap(sys.cast(), 4096);
+    }
+    assert_eq!(local[0], 0);
+}
+
+#[test]
+fn huge_requests_fail_cleanly() {
+    assert!(malloc(usize::MAX).is_null());
+    assert!(malloc(usize::MAX - 4096).is_null());
+    assert!(aligned_alloc(1 << 20, usize::MAX - 100).is_null());
+}
+
+#[test]
+fn single_thread_churn_keeps_every_live_block_intact() {
+    // A deterministic mix of sizes and lifetimes (most die young, as in
+    // serverless functions), checked in full at every free.
+    let mut live: Vec<(usize, usize, usize)> = Vec::new();
+    let mut x = 0x2545F4914F6CDD1Du64;
+    for step in 0..200_000usize {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let r = x as usize;
+        if live.len() < 64 || r % 3 != 0 {
+            let size = match r % 16 {
+                0..=11 => r % 512,
+                12..=14 => r % 16384,
+                _ => r % (800 << 10),
+            };
+            let p = malloc(size);
+            assert!(!p.is_null());
+            unsafe { fill(p, size.min(256), step) };
+            live.push((p as usize, size, step));
+        } else {
+            let (p, size, seed) = live.swap_remove((r >> 8) % live.len());
+            unsafe {
+                verify(p as *const u8, size.min(256), seed);
+                free(p as *mut u8);
+            }
+        }
+    }
+    for (p, size, seed) in live {
+        unsafe {
+            verify(p as *const u8, size.min(256), seed);
+            free(p as *mut u8);
+        }
+    }
+}
+
+#[test]
+fn cross_thread_frees_reach_the_owner() {
+    // Producers allocate and fill; consumers verify and free (remote frees).
+    const PRODUCERS: usize = 3;
+    const PER: usize = 30_000;
+    let (tx, rx) = mpsc::sync_channel::<SendPtr>(1024);
+    let consumer = std::thread::spawn(move || {
+        let mut n = 0;
+        for SendPtr(p, s, seed) in rx {
+            unsafe {
+                verify(p, s, seed);
+                free(p);
+            }
+            n += 1;
+        }
+        n
+    });
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|t| {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for i in 0..PER {
+                    let s = (i * 37 + t) % 700;
+                    let p = malloc(s);
+                    unsafe { fill(p, s, i + t) };
+                    tx.send(SendPtr(p, s, i + t)).unwrap();
+                    if i % 3 == 0 {
+                        // Local churn between remote frees.
+                        let q = malloc(s);
+                        unsafe { free(q) };
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    for p in producers {
+        p.join().unwrap();
+    }
+    assert_eq!(consumer.join().unwrap(), PRODUCERS * PER);
+}
+
+#[test]
+fn objects_outlive_their_threads_and_threads_are_recreated_every_round() {
+    let mut survivors: Vec<SendPtr> = Vec::new();
+    for round in 0..20 {
+        let handed: Vec<SendPtr> = std::mem::take(&mut survivors);
+        let threads: Vec<_> = (0..3)
+            .map(|t| {
+                let mine: Vec<SendPtr> = handed.iter().copied().skip(t).step_by(3).collect();
+                std::thread::spawn(move || {
+                    // Free what earlier (now dead) threads allocated.
+                    for SendPtr(p, s, seed) in mine {
+                        unsafe {
+                            verify(p, s, seed);
+                            free(p);
+                        }
+                    }
+                    // Allocate objects that outlive this thread.
+                    (0..2000)
+                        .map(|i| {
+                            let s = (i * 13 + round) % 2048 + 1;
+                            let p = malloc(s);
+                            unsafe { fill(p, s, i ^ round) };
+                            SendPtr(p, s, i ^ round)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for t in threads {
+            survivors.extend(t.join().unwrap());
+        }
+    }
+    for SendPtr(p, s, seed) in survivors {
+        unsafe {
+            verify(p, s, seed);
+            free(p);
+        }
+    }
+}
+
+#[test]
+fn many_threads_churn_with_rust_collections() {
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let mut maps = Vec::new();
+                for round in 0..30 {
+                    let m: std::collections::HashMap<String, Vec<u64>> = (0..300)
+                        .map(|i| (format!("k{t}-{round}-{i}"), vec![i as u64; i % 40]))
+                        .collect();
+                    maps.push(m);
+                    if maps.len() > 4 {
+                        let old = maps.remove(0);
+                        assert_eq!(old.len(), 300);
+                    }
+                }
+                maps.iter()
+                    .map(|m| m.values().map(|v| v.len()).sum::<usize>())
+                    .sum::<usize>()
+            })
+        })
+        .collect();
+    for t in threads {
+        assert!(t.join().unwrap() > 0);
+    }
+}
