@@ -28,7 +28,7 @@ pub fn harvest(max_bytes: usize) -> usize {
     heap::collect_abandoned();
     pool::LOCK.lock();
     // SAFETY: the pool lock is held.
-    let released = unsafe { pool::purge_locked(max_bytes, |_| true) };
+    let released = unsafe { pool::purge_locked(max_bytes, |_, _| true) };
     pool::LOCK.unlock();
     released
 }

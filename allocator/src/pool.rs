@@ -20,13 +20,15 @@ pub(crate) static LOCK: SpinLock = SpinLock::new();
 struct PoolState {
     segments: *mut Segment,
     releases: u64,
-    last_check: u64,
+    last_check_ms: u64,
+    last_check_rel: u64,
 }
 
 static STATE: Static<Cell<PoolState>> = Static(Cell::new(PoolState {
     segments: null_mut(),
     releases: 0,
-    last_check: 0,
+    last_check_ms: 0,
+    last_check_rel: 0,
 }));
 
 /// Bytes of segments mapped.
@@ -285,16 +287,14 @@ pub(crate) unsafe fn release_locked(a: &Arena) {
     unsafe {
         let st = &mut *state();
         st.releases += 1;
-        let stamp = match config::decay() {
-            Decay::AfterReleases(_) => st.releases,
-            _ => os::now_ms(),
-        };
+        let now = os::now_ms();
         let s = &*seg;
         for i in first..first + slots {
             let t = touched.min(SLOT_SIZE);
             touched -= t;
             s.touched[i].set(t as u32);
-            s.stamps[i].set(stamp);
+            s.stamps_ms[i].set(now);
+            s.stamps_rel[i].set(st.releases);
         }
         let m = run_mask(first, slots);
         s.free_slots.set(s.free_slots.get() | m);
@@ -308,25 +308,28 @@ unsafe fn decay_locked() {
     // SAFETY: the pool lock is held by the caller.
     unsafe {
         let st = &mut *state();
-        let (now, threshold) = match config::decay() {
+        let (now, threshold, last, by_count) = match config::decay() {
             Decay::Never => return,
-            Decay::Immediate => (0, 0),
-            Decay::AfterMillis(ms) => (os::now_ms(), ms),
-            Decay::AfterReleases(n) => (st.releases, n),
+            Decay::Immediate => (0, 0, &mut st.last_check_ms, false),
+            Decay::AfterMillis(ms) => (os::now_ms(), ms, &mut st.last_check_ms, false),
+            Decay::AfterReleases(n) => (st.releases, n, &mut st.last_check_rel, true),
         };
         // Scanning every segment costs; do it at most four times per delay.
-        if threshold > 0 && now.saturating_sub(st.last_check) < threshold.div_ceil(4) {
+        if threshold > 0 && now.saturating_sub(*last) < threshold.div_ceil(4) {
             return;
         }
-        st.last_check = now;
-        purge_locked(usize::MAX, |stamp| now.saturating_sub(stamp) >= threshold);
+        *last = now;
+        purge_locked(usize::MAX, |ms, rel| {
+            now.saturating_sub(if by_count { rel } else { ms }) >= threshold
+        });
     }
 }
 
-/// Purges free dirty slots accepted by `expired` (given their stamp) until
+/// Purges free dirty slots accepted by `expired` (given their release time
+/// in milliseconds and in pool releases) until
 /// `max_bytes` were released, then unmaps segments left entirely free and
 /// clean except one. Returns the bytes released. Pool lock held.
-pub(crate) unsafe fn purge_locked(max_bytes: usize, expired: impl Fn(u64) -> bool) -> usize {
+pub(crate) unsafe fn purge_locked(max_bytes: usize, expired: impl Fn(u64, u64) -> bool) -> usize {
     let mut released = 0usize;
     let mut spare_kept = false;
     // SAFETY: the pool lock is held; free slots hold no live block.
@@ -341,7 +344,8 @@ pub(crate) unsafe fn purge_locked(max_bytes: usize, expired: impl Fn(u64) -> boo
             let mut i = 1;
             while i < SLOTS_PER_SEGMENT && released < max_bytes {
                 let bit = 1u64 << i;
-                if free & dirty & bit == 0 || !expired(s.stamps[i].get()) {
+                if free & dirty & bit == 0 || !expired(s.stamps_ms[i].get(), s.stamps_rel[i].get())
+                {
                     i += 1;
                     continue;
                 }
@@ -350,7 +354,7 @@ pub(crate) unsafe fn purge_locked(max_bytes: usize, expired: impl Fn(u64) -> boo
                 let mut bytes = 0usize;
                 while i < SLOTS_PER_SEGMENT
                     && free & dirty & (1u64 << i) != 0
-                    && expired(s.stamps[i].get())
+                    && expired(s.stamps_ms[i].get(), s.stamps_rel[i].get())
                     && released + bytes < max_bytes
                 {
                     bytes += s.touched[i].get() as usize;

@@ -178,6 +178,22 @@ impl Snapshot {
             .sum()
     }
 
+    /// Whether `p` lies in one of the arenas captured. Blocks there are
+    /// handed out again, after each restore, in the same order.
+    pub fn covers(&self, p: *const u8) -> bool {
+        let seg = p as usize & !(crate::types::SEGMENT_SIZE - 1);
+        let slot = (p as usize - seg) >> crate::types::SLOT_SHIFT;
+        self.arenas.iter().any(|i| {
+            let a = i.arena as usize;
+            if a & !(crate::types::SEGMENT_SIZE - 1) != seg {
+                return false;
+            }
+            let first = (a - seg - core::mem::offset_of!(crate::types::Segment, arenas))
+                / core::mem::size_of::<Arena>();
+            slot >= first && slot < first + crate::size_class::arena_slots(i.class as usize)
+        })
+    }
+
     /// Large objects captured.
     pub fn large_objects(&self) -> usize {
         self.large.len()

@@ -94,6 +94,21 @@ pub(crate) fn current_heap() -> *mut Heap {
     tls::get()
 }
 
+/// The calling thread's heap, set up if it is still the empty heap (for
+/// paths that record an owner, such as large objects). May be the empty
+/// heap if the OS refuses memory.
+pub(crate) fn owning_heap() -> *mut Heap {
+    let h = tls::get();
+    // SAFETY: h is a valid heap (the empty heap is a static).
+    if unsafe { (*h).is_empty } {
+        let n = init_heap();
+        if !n.is_null() {
+            return n;
+        }
+    }
+    h
+}
+
 const UNINIT: u8 = 0;
 const RUNNING: u8 = 1;
 const DONE: u8 = 2;

@@ -143,8 +143,10 @@ pub(crate) struct Segment {
     pub free_slots: Cell<u64>,
     /// Bit i: free slot i may hold resident pages (pool lock).
     pub dirty_slots: Cell<u64>,
-    /// When each free slot was released, in decay units (pool lock).
-    pub stamps: [Cell<u64>; SLOTS_PER_SEGMENT],
+    /// When each free slot was released, in milliseconds (pool lock).
+    pub stamps_ms: [Cell<u64>; SLOTS_PER_SEGMENT],
+    /// When each free slot was released, in pool releases (pool lock).
+    pub stamps_rel: [Cell<u64>; SLOTS_PER_SEGMENT],
     /// Bytes of each free dirty slot that were ever touched (pool lock).
     pub touched: [Cell<u32>; SLOTS_PER_SEGMENT],
     /// For each slot in use, the first slot of its arena.
