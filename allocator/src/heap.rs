@@ -12,7 +12,7 @@ use crate::size_class::NCLASSES;
 use crate::types::*;
 
 /// The arena with no blocks that every class of the empty heap points at.
-pub(crate) static EMPTY_ARENA: Static<Arena> = Static(Arena::EMPTY);
+pub(crate) static EMPTY_ARENA: Static<Arena> = Static(Arena::empty());
 
 /// The heap of every thread before its first allocation: all its classes
 /// point at [`EMPTY_ARENA`], so the fast path fails over to the slow path,
@@ -285,17 +285,15 @@ unsafe fn free_local_slow(h: *mut Heap, a: &Arena) {
     // SAFETY: `a` is owned by `h`, the calling thread's heap.
     unsafe {
         match a.state.load(Acquire) {
-            FULL => {
-                if a.state
-                    .compare_exchange(FULL, AVAILABLE, SeqCst, Relaxed)
-                    .is_ok()
-                {
-                    link(h, ap);
-                } else {
-                    return; // notified: `take_notified` relinks it
-                }
+            FULL if a
+                .state
+                .compare_exchange(FULL, AVAILABLE, SeqCst, Relaxed)
+                .is_ok() =>
+            {
+                link(h, ap);
             }
             AVAILABLE => {}
+            // Notified (`take_notified` relinks it) or retired.
             _ => return,
         }
         let class = a.class.get() as usize;

@@ -199,7 +199,7 @@ pub(crate) fn segment_of_locked(arena: *const Arena) -> *mut Segment {
     let seg = (arena as usize & !(SEGMENT_SIZE - 1)) as *mut Segment;
     let h = registry::header_of((seg as *mut u8).wrapping_add(1));
     // SAFETY: a registered header is mapped; its kind word is readable.
-    if h as usize == seg as usize && unsafe { (*seg).kind } == KIND_ARENAS {
+    if core::ptr::eq(h as *const u8, seg as *const u8) && unsafe { (*seg).kind } == KIND_ARENAS {
         seg
     } else {
         null_mut()

@@ -113,23 +113,25 @@ pub(crate) struct Arena {
 impl Arena {
     /// An arena with no blocks at all: every allocation from it fails over
     /// to the slow path. Used by the static empty heap.
-    pub const EMPTY: Arena = Arena {
-        free: Cell::new(core::ptr::null_mut()),
-        used: AtomicU32::new(0),
-        capacity: Cell::new(0),
-        reserved: Cell::new(0),
-        block_size: Cell::new(0),
-        class: Cell::new(0),
-        slots: Cell::new(0),
-        has_aligned: AtomicBool::new(false),
-        state: AtomicU8::new(RETIRED),
-        start: Cell::new(core::ptr::null_mut()),
-        heap: AtomicPtr::new(core::ptr::null_mut()),
-        thread_free: AtomicPtr::new(core::ptr::null_mut()),
-        next: Cell::new(core::ptr::null_mut()),
-        prev: Cell::new(core::ptr::null_mut()),
-        notify_next: AtomicPtr::new(core::ptr::null_mut()),
-    };
+    pub const fn empty() -> Arena {
+        Arena {
+            free: Cell::new(core::ptr::null_mut()),
+            used: AtomicU32::new(0),
+            capacity: Cell::new(0),
+            reserved: Cell::new(0),
+            block_size: Cell::new(0),
+            class: Cell::new(0),
+            slots: Cell::new(0),
+            has_aligned: AtomicBool::new(false),
+            state: AtomicU8::new(RETIRED),
+            start: Cell::new(core::ptr::null_mut()),
+            heap: AtomicPtr::new(core::ptr::null_mut()),
+            thread_free: AtomicPtr::new(core::ptr::null_mut()),
+            next: Cell::new(core::ptr::null_mut()),
+            prev: Cell::new(core::ptr::null_mut()),
+            notify_next: AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
 }
 
 /// Header of a segment of arenas, at the segment's first byte.

@@ -13,7 +13,7 @@ static GLOBAL: Memento = Memento;
 
 fn child_work() -> i32 {
     let mut v = Vec::new();
-    for round in 0..50 {
+    for round in 0..20 {
         for i in 0..500 {
             let s = (i * 29 + round) % 3000 + 1;
             let p = malloc(s);
@@ -33,8 +33,8 @@ fn child_work() -> i32 {
         }
     }
     // A thread in the child, allocating and exiting.
-    match std::thread::spawn(|| (0..1000).map(|i| vec![i; 10]).count()).join() {
-        Ok(1000) => 0,
+    match std::thread::spawn(|| (0..1000).map(|i| vec![i; 10].len()).sum::<usize>()).join() {
+        Ok(10_000) => 0,
         _ => 4,
     }
 }
@@ -63,7 +63,7 @@ fn fork_in_the_middle_of_allocation_leaves_a_working_child() {
             })
         })
         .collect();
-    for _ in 0..20 {
+    for _ in 0..12 {
         std::thread::sleep(std::time::Duration::from_millis(3));
         // SAFETY: the child only calls the allocator and _exit.
         let pid = unsafe { libc::fork() };

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use memento_alloc::{free, malloc, stats, Memento, Snapshot, SnapshotError};
+use memento_alloc::{free, malloc, Memento, Snapshot, SnapshotError};
 
 #[global_allocator]
 static GLOBAL: Memento = Memento;
