@@ -166,6 +166,15 @@ pub unsafe fn realloc(p: *mut u8, size: usize) -> *mut u8 {
         unsafe { free(p) };
         return null_mut();
     }
+    if size > MAX_CLASS_SIZE {
+        if let Owner::Large(h) = owner_of(p) {
+            // SAFETY: p is a live large object (caller's contract).
+            let q = unsafe { large::realloc(h, p, size) };
+            if !q.is_null() {
+                return q;
+            }
+        }
+    }
     // SAFETY: caller's contract.
     let old = unsafe { usable_size(p) };
     if old == 0 {

@@ -19,11 +19,14 @@ pub enum Decay {
     Never,
 }
 
-/// The default decay: 10 ms, as mimalloc's purge delay.
-pub const DEFAULT_DECAY: Decay = Decay::AfterMillis(10);
+/// The default decay: one second. Shorter delays purged pages that the
+/// next request of a function faulted straight back in (on the JSON
+/// stand-in, 10 ms cost 2.3x the page faults of 1 s for 7% less peak RSS);
+/// platforms that want memory back sooner call [`crate::harvest`].
+pub const DEFAULT_DECAY: Decay = Decay::AfterMillis(1000);
 
 static KIND: AtomicU8 = AtomicU8::new(1);
-static VALUE: AtomicU64 = AtomicU64::new(10);
+static VALUE: AtomicU64 = AtomicU64::new(1000);
 
 /// Sets the decay policy for the whole process.
 pub fn set_decay(decay: Decay) {

@@ -95,6 +95,74 @@ pub(crate) unsafe fn free(h: *mut LargeHeader) {
     }
 }
 
+/// Resizes the large object at `p` (governed by `h`) to `size` bytes
+/// without copying: shrinks in place, grows in place when the address
+/// space after it is free, or else moves its pages with `mremap` to a new
+/// 4 MiB-aligned mapping. Returns the object's new address, or null when
+/// the caller must copy (alignments above 4 MiB, or the OS refused).
+///
+/// # Safety
+/// `p` must be a live large object governed by `h`, owned by the caller.
+pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *mut u8 {
+    let page = os::page_size();
+    // SAFETY: guaranteed by the caller; the header is moved only under LOCK.
+    unsafe {
+        let (base, len) = ((*h).map_base, (*h).map_len);
+        if base != h as *mut u8 {
+            return null_mut(); // over-aligned: header not at the base
+        }
+        let offset = p as usize - base as usize;
+        let Some(new_len) = size
+            .checked_add(page - 1)
+            .map(|s| s & !(page - 1))
+            .and_then(|s| s.checked_add(offset))
+        else {
+            return null_mut();
+        };
+        if new_len <= len {
+            if new_len < len / 2 {
+                os::unmap(base.add(new_len), len - new_len);
+                (*h).map_len = new_len;
+                MAPPED.fetch_sub(len - new_len, Relaxed);
+            }
+            return p;
+        }
+        if os::remap_in_place(base, len, new_len) {
+            (*h).map_len = new_len;
+            MAPPED.fetch_add(new_len - len, Relaxed);
+            return p;
+        }
+        let dst = os::map_aligned(new_len, SEGMENT_SIZE);
+        if dst.is_null() {
+            return null_mut();
+        }
+        LOCK.lock();
+        if !os::remap_to(base, len, new_len, dst) {
+            LOCK.unlock();
+            os::unmap(dst, new_len);
+            return null_mut();
+        }
+        // The header moved with its page: fix it, its neighbours and the
+        // registry before anyone can look.
+        let nh = dst as *mut LargeHeader;
+        (*nh).map_base = dst;
+        (*nh).map_len = new_len;
+        if (*nh).prev.is_null() {
+            LIST.0.set(nh);
+        } else {
+            (*(*nh).prev).next = nh;
+        }
+        if !(*nh).next.is_null() {
+            (*(*nh).next).prev = nh;
+        }
+        registry::remove(h as usize);
+        registry::insert(nh as usize);
+        LOCK.unlock();
+        MAPPED.fetch_add(new_len - len, Relaxed);
+        dst.add(offset)
+    }
+}
+
 /// Bytes usable from `p` to the end of its large object.
 ///
 /// # Safety

@@ -67,6 +67,37 @@ pub(crate) unsafe fn unmap(p: *mut u8, len: usize) {
     }
 }
 
+/// Grows or shrinks the mapping `[p, p + old)` to `new` bytes without
+/// moving it. Returns whether the kernel could.
+///
+/// # Safety
+/// `[p, p + old)` must be a whole mapping of ours.
+pub(crate) unsafe fn remap_in_place(p: *mut u8, old: usize, new: usize) -> bool {
+    // SAFETY: guaranteed by the caller; without MREMAP_MAYMOVE the mapping
+    // stays where it is or the call fails.
+    unsafe { libc::mremap(p.cast(), old, new, 0) == p.cast() }
+}
+
+/// Moves the pages of mapping `[p, p + old)` to `dst` (replacing the
+/// mapping there) and resizes it to `new` bytes, without copying them.
+/// Returns whether the kernel could; on failure nothing moved.
+///
+/// # Safety
+/// `[p, p + old)` must be a whole mapping of ours and `[dst, dst + new)` a
+/// mapping of ours that holds nothing.
+pub(crate) unsafe fn remap_to(p: *mut u8, old: usize, new: usize, dst: *mut u8) -> bool {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        libc::mremap(
+            p.cast(),
+            old,
+            new,
+            libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+            dst as *mut libc::c_void,
+        ) == dst.cast()
+    }
+}
+
 /// Returns the physical pages of `[p, p + len)` to the OS; the range stays
 /// mapped and reads back as zeroes. Returns whether the kernel accepted.
 ///

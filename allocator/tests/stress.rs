@@ -118,6 +118,47 @@ fn realloc_keeps_contents_across_classes_and_into_large_objects() {
 }
 
 #[test]
+fn large_realloc_grows_in_place_or_moves_pages_and_shrinks_keeping_contents() {
+    let page = 4096;
+    let mut p = malloc(1 << 20);
+    let mark = |p: *mut u8, len: usize, seed: usize| {
+        for off in (0..len).step_by(page) {
+            unsafe { *p.add(off) = pattern(seed, off / page) };
+        }
+    };
+    let check = |p: *mut u8, len: usize, seed: usize| {
+        for off in (0..len).step_by(page) {
+            assert_eq!(
+                unsafe { *p.add(off) },
+                pattern(seed, off / page),
+                "page {}",
+                off / page
+            );
+        }
+    };
+    mark(p, 1 << 20, 9);
+    // Blockers make in-place growth fail some of the time: both paths run.
+    let mut blockers = Vec::new();
+    let mut size = 1usize << 20;
+    for _ in 0..8 {
+        blockers.push(malloc(600 << 10));
+        let next = size * 2 + 12345;
+        p = unsafe { realloc(p, next) };
+        assert!(!p.is_null());
+        assert!(unsafe { usable_size(p) } >= next);
+        check(p, size, 9);
+        mark(p, next, 9);
+        size = next;
+    }
+    p = unsafe { realloc(p, 700 << 10) };
+    check(p, 700 << 10, 9);
+    unsafe { free(p) };
+    for b in blockers {
+        unsafe { free(b) };
+    }
+}
+
+#[test]
 fn calloc_zeroes_reused_and_fresh_memory() {
     for &s in &[8usize, 48, 512, 4000, 100_000, 1 << 20] {
         let p = malloc(s);

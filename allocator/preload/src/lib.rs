@@ -306,3 +306,57 @@ deletes! {
     _ZdlPvSt11align_val_tRKSt9nothrow_t(align: usize, nt: *const c_void) = "`operator delete(void*, std::align_val_t, const std::nothrow_t&)`.";
     _ZdaPvSt11align_val_tRKSt9nothrow_t(align: usize, nt: *const c_void) = "`operator delete[](void*, std::align_val_t, const std::nothrow_t&)`.";
 }
+
+/// A fixed buffer for formatting without allocating.
+struct StackBuf {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl core::fmt::Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let n = s.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+/// At exit, with `MEMENTO_STATS` set, prints the allocator's statistics to
+/// standard error (formatted on the stack: nothing is allocated).
+extern "C" fn print_stats_at_exit() {
+    // SAFETY: the name is NUL-terminated.
+    if unsafe { libc::getenv(c"MEMENTO_STATS".as_ptr()) }.is_null() {
+        return;
+    }
+    use core::fmt::Write;
+    let s = m::stats();
+    let mut b = StackBuf {
+        buf: [0; 512],
+        len: 0,
+    };
+    let _ = writeln!(
+        b,
+        "memento-alloc: allocated {} B, resident {} B, mapped {} B, purged {} B in {} calls, {} large objects ({} B)",
+        s.allocated, s.resident, s.mapped, s.purged, s.purges, s.large_objects, s.large_bytes
+    );
+    // SAFETY: b.buf holds b.len initialised bytes.
+    unsafe { libc::write(2, b.buf.as_ptr().cast(), b.len) };
+    for c in s.classes.iter().filter(|c| c.arenas > 0) {
+        let mut b = StackBuf {
+            buf: [0; 512],
+            len: 0,
+        };
+        let _ = writeln!(
+            b,
+            "  class {:>7} B: {:>8} live, {:>4} arenas, {:>8} capacity",
+            c.block_size, c.live_blocks, c.arenas, c.capacity_blocks
+        );
+        // SAFETY: as above.
+        unsafe { libc::write(2, b.buf.as_ptr().cast(), b.len) };
+    }
+}
+
+#[used]
+#[link_section = ".fini_array"]
+static PRINT_STATS_AT_EXIT: extern "C" fn() = print_stats_at_exit;
