@@ -41,8 +41,11 @@ def sh(cmd, **kw):
 
 def build():
     sh([os.path.join(ROOT, "scripts", "install-bench-deps.sh")])
-    sh(["nice", "-n", "10", "cargo", "build", "--release", "-p", "memento-alloc-preload",
-        "-p", "memento-alloc", "--example", "function_system", "--example", "function_memento"], cwd=ROOT)
+    # Two commands: target flags such as --example would restrict both
+    # packages to examples and skip the cdylib.
+    sh(["nice", "-n", "10", "cargo", "build", "--release", "-p", "memento-alloc-preload"], cwd=ROOT)
+    sh(["nice", "-n", "10", "cargo", "build", "--release", "-p", "memento-alloc",
+        "--example", "function_system", "--example", "function_memento"], cwd=ROOT)
     out = os.path.join(TARGET, "bench-stress")
     os.makedirs(out, exist_ok=True)
     for name in STRESS:
@@ -50,8 +53,16 @@ def build():
         sh(["gcc", "-O2", "-pthread", "-o", os.path.join(out, name), src])
 
 
+def python():
+    """The real interpreter: `python3` may be a shim script (pyenv) whose own
+    processes would be measured too."""
+    return subprocess.run(["python3", "-c", "import sys; print(sys.executable)"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
 def workloads():
-    py = lambda f: ["python3", os.path.join(ROOT, "bench", "python", f)]
+    exe = python()
+    py = lambda f: [exe, os.path.join(ROOT, "bench", "python", f)]
     ex = os.path.join(TARGET, "release", "examples")
     st = os.path.join(TARGET, "bench-stress")
     return {

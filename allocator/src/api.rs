@@ -44,7 +44,7 @@ pub fn malloc(size: usize) -> *mut u8 {
         // SAFETY: the heap is the calling thread's.
         unsafe { heap::alloc(thread::current_heap(), class_of(size)) }
     } else {
-        large::alloc(size, MIN_ALIGN, thread::owning_heap())
+        large::alloc(size, MIN_ALIGN, thread::owning_heap(), false)
     }
 }
 
@@ -101,8 +101,7 @@ pub fn calloc(n: usize, size: usize) -> *mut u8 {
         return null_mut();
     };
     if total > MAX_CLASS_SIZE {
-        // Fresh mappings are already zero.
-        return large::alloc(total, MIN_ALIGN, thread::owning_heap());
+        return large::alloc(total, MIN_ALIGN, thread::owning_heap(), true);
     }
     let p = malloc(total);
     if !p.is_null() {
@@ -147,7 +146,7 @@ pub fn aligned_alloc(align: usize, size: usize) -> *mut u8 {
             }
         }
     }
-    large::alloc(size, align, thread::owning_heap())
+    large::alloc(size, align, thread::owning_heap(), false)
 }
 
 /// Resizes the block at `p` to `size` bytes, keeping its contents, in place

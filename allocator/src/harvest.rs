@@ -9,7 +9,8 @@ use crate::{heap, pool, thread};
 /// heap and into abandoned heaps are collected, arenas left without live
 /// blocks go back to the page pool, and every free slot that may still be
 /// resident is purged at once, ignoring the decay delay. Segments left
-/// wholly free are unmapped, except one kept as a spare. Live objects are
+/// wholly free are unmapped, except one kept as a spare, and so are the
+/// freed large mappings kept for reuse. Live objects are
 /// never moved or touched. The heaps of other live threads are not
 /// visited (they are theirs alone); their empty arenas reach the pool as
 /// they free.
@@ -30,5 +31,5 @@ pub fn harvest(max_bytes: usize) -> usize {
     // SAFETY: the pool lock is held.
     let released = unsafe { pool::purge_locked(max_bytes, |_, _| true) };
     pool::LOCK.unlock();
-    released
+    released + crate::large::trim_cache(true)
 }

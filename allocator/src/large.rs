@@ -11,7 +11,7 @@ use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use crate::lock::SpinLock;
 use crate::types::{Heap, LargeHeader, KIND_LARGE, MIN_ALIGN, SEGMENT_SIZE};
-use crate::{os, registry};
+use crate::{large_cache, os, registry};
 
 /// Guards the list of large objects.
 pub(crate) static LOCK: SpinLock = SpinLock::new();
@@ -22,9 +22,9 @@ pub(crate) static MAPPED: AtomicUsize = AtomicUsize::new(0);
 /// Large objects live.
 pub(crate) static COUNT: AtomicUsize = AtomicUsize::new(0);
 
-/// Maps a zeroed large object of `size` bytes aligned to `align` (a power
-/// of two). Null when the OS refuses or the sizes overflow.
-pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap) -> *mut u8 {
+/// Maps a large object of `size` bytes aligned to `align` (a power of
+/// two), zeroed if `zero`. Null when the OS refuses or the sizes overflow.
+pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, zero: bool) -> *mut u8 {
     let page = os::page_size();
     let align = align.max(MIN_ALIGN);
     let (offset, map_align, header_off) = if align <= SEGMENT_SIZE {
@@ -39,11 +39,27 @@ pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap) -> *mut u8 {
     else {
         return null_mut();
     };
-    let base = os::map_aligned(len, map_align);
+    let mut reused = None;
+    if header_off == 0 {
+        LOCK.lock();
+        reused = large_cache::take_locked(len);
+        LOCK.unlock();
+    }
+    let (base, len) = match reused {
+        Some((base, cached_len)) => {
+            if zero {
+                // SAFETY: the cached mapping is ours and free.
+                unsafe { core::ptr::write_bytes(base.add(offset), 0, size) };
+            }
+            (base, cached_len)
+        }
+        None => (os::map_aligned(len, map_align), len),
+    };
     if base.is_null() {
         return base;
     }
-    // SAFETY: base..base+len is a fresh mapping; the header page is ours.
+    // SAFETY: base..base+len is a fresh or cached mapping; the header page
+    // is ours.
     unsafe {
         let h = base.add(header_off) as *mut LargeHeader;
         h.write(LargeHeader {
@@ -91,7 +107,12 @@ pub(crate) unsafe fn free(h: *mut LargeHeader) {
         let (base, len) = ((*h).map_base, (*h).map_len);
         MAPPED.fetch_sub(len, Relaxed);
         COUNT.fetch_sub(1, Relaxed);
-        os::unmap(base, len);
+        LOCK.lock();
+        let kept = base == h as *mut u8 && large_cache::put_locked(base, len);
+        LOCK.unlock();
+        if !kept {
+            os::unmap(base, len);
+        }
     }
 }
 
@@ -170,6 +191,15 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
 pub(crate) unsafe fn usable_from(h: *mut LargeHeader, p: *mut u8) -> usize {
     // SAFETY: guaranteed by the caller.
     unsafe { (*h).map_base as usize + (*h).map_len - p as usize }
+}
+
+/// Unmaps the cached free large mappings (all of them if `force`, else the
+/// expired ones); returns the bytes unmapped.
+pub(crate) fn trim_cache(force: bool) -> usize {
+    LOCK.lock();
+    let n = large_cache::trim_locked(force, os::now_ms());
+    LOCK.unlock();
+    n
 }
 
 /// Calls `f` on every live large object, large lock held.

@@ -28,6 +28,7 @@ mod global;
 mod harvest;
 mod heap;
 mod large;
+mod large_cache;
 mod lock;
 mod os;
 mod pool;

@@ -27,7 +27,8 @@ pub struct Stats {
     pub allocated: usize,
     /// Bytes possibly resident: segment headers, the touched part of arenas
     /// in use and of free slots not yet purged, large objects, heap metadata.
-    /// An upper bound on what this allocator adds to the RSS.
+    /// Freed large mappings kept for reuse count too. An upper bound on
+    /// what this allocator adds to the RSS.
     pub resident: usize,
     /// Bytes of address space mapped.
     pub mapped: usize,
@@ -63,10 +64,11 @@ pub fn stats() -> Stats {
         .sum::<usize>()
         + large_bytes;
     let meta = heap::META_MAPPED.load(Relaxed);
+    let cached = crate::large_cache::CACHED.load(Relaxed);
     Stats {
         allocated,
-        resident: census.resident + large_bytes + meta,
-        mapped: census.mapped + large_bytes + meta,
+        resident: census.resident + large_bytes + meta + cached,
+        mapped: census.mapped + large_bytes + meta + cached,
         purged: pool::PURGED.load(Relaxed),
         purges: pool::PURGES.load(Relaxed),
         large_objects: large::COUNT.load(Relaxed),

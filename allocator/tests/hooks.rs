@@ -189,3 +189,25 @@ fn time_decay_purges_only_after_the_delay() {
     );
     set_decay(memento_alloc::DEFAULT_DECAY);
 }
+
+#[test]
+fn freed_large_mappings_are_reused_until_harvested() {
+    let _t = turn();
+    set_decay(Decay::Never);
+    let p = malloc(3 << 20);
+    unsafe { std::ptr::write_bytes(p, 7, 3 << 20) };
+    unsafe { free(p) };
+    let q = malloc((3 << 20) - 5000);
+    assert_eq!(q, p, "a similar request takes the cached mapping");
+    unsafe { free(q) };
+    let z = memento_alloc::calloc(1, 3 << 20);
+    assert!(unsafe { std::slice::from_raw_parts(z, 3 << 20) }
+        .iter()
+        .all(|&b| b == 0));
+    unsafe { free(z) };
+    assert!(
+        harvest(usize::MAX) >= 3 << 20,
+        "harvest unmaps cached mappings"
+    );
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}
