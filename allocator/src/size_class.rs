@@ -1,9 +1,10 @@
 //! Size classes: which block size serves a request.
 //!
-//! Up to 128 B the classes step by 16 B (plus an 8 B class); above, four
-//! classes per doubling. Classes up to [`MAX_SMALL_SIZE`] = 512 B are the
-//! ones Memento's hardware object allocator serves; the software classes
-//! continue to [`MAX_CLASS_SIZE`], above which objects are mapped directly.
+//! An 8 B class, then 16 B steps to 256 B and 32 B steps to 512 B: these
+//! classes up to [`MAX_SMALL_SIZE`] = 512 B are the ones Memento's hardware
+//! object allocator serves, and are fine-grained because 93% of requests
+//! (98% in Python) fall there. Above, software classes step four per
+//! doubling to [`MAX_CLASS_SIZE`], above which objects are mapped directly.
 //! Every class above 8 B is a multiple of 16 B, and every power of two is a
 //! class, so a power-of-two request of equal alignment wastes nothing.
 
@@ -27,13 +28,15 @@ const MIN_BLOCKS_PER_ARENA: usize = 8;
 pub const fn class_of(size: usize) -> usize {
     if size <= 8 {
         0
-    } else if size <= 128 {
+    } else if size <= 256 {
         (size + 15) >> 4
+    } else if size <= MAX_SMALL_SIZE {
+        16 + ((size - 256 + 31) >> 5)
     } else {
         let s = size - 1;
         let b = (usize::BITS - 1 - s.leading_zeros()) as usize;
         let sub = (s >> (b - 2)) & 3;
-        9 + (b - 7) * 4 + sub
+        25 + (b - 9) * 4 + sub
     }
 }
 
@@ -42,11 +45,13 @@ pub const fn class_of(size: usize) -> usize {
 pub const fn class_size(class: usize) -> usize {
     if class == 0 {
         8
-    } else if class <= 8 {
+    } else if class <= 16 {
         class * 16
+    } else if class <= 24 {
+        256 + (class - 16) * 32
     } else {
-        let k = class - 9;
-        let b = 7 + k / 4;
+        let k = class - 25;
+        let b = 9 + k / 4;
         (5 + k % 4) << (b - 2)
     }
 }
@@ -103,6 +108,13 @@ mod tests {
     fn classes_above_eight_bytes_keep_sixteen_byte_alignment() {
         for &s in &CLASS_SIZES[1..] {
             assert_eq!(s % 16, 0, "class {s}");
+        }
+    }
+
+    #[test]
+    fn hardware_classes_waste_at_most_31_bytes() {
+        for size in 9..=MAX_SMALL_SIZE {
+            assert!(class_size(class_of(size)) - size < 32, "size {size}");
         }
     }
 
