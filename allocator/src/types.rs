@@ -76,33 +76,34 @@ pub(crate) struct Block {
 ///
 /// Fields in `Cell`s are touched only by the owning thread (or under the
 /// pool lock while no block of the arena is out); the atomics are shared.
-#[repr(C)]
+/// What `malloc` and `free` read comes first, within one cache line.
+#[repr(C, align(64))]
 pub(crate) struct Arena {
     /// Free blocks the owner can pop.
     pub free: Cell<*mut Block>,
-    /// Blocks handed out and not yet freed locally or collected. Written by
-    /// the owner only (relaxed load + store), read by statistics.
-    pub used: AtomicU32,
-    /// Blocks carved so far; blocks past it were never touched.
-    pub capacity: Cell<u32>,
-    /// Blocks the arena can hold.
-    pub reserved: Cell<u32>,
-    /// Bytes per block.
-    pub block_size: Cell<u32>,
-    /// Size class index.
-    pub class: Cell<u8>,
-    /// Slots the arena spans.
-    pub slots: Cell<u8>,
-    /// Some block was handed out at an interior (aligned) address.
-    pub has_aligned: AtomicBool,
-    /// `AVAILABLE`, `FULL`, `NOTIFIED` or `RETIRED`.
-    pub state: AtomicU8,
-    /// Address of block 0.
-    pub start: Cell<*mut u8>,
     /// Owning heap; null when retired.
     pub heap: AtomicPtr<Heap>,
     /// Blocks freed by other threads, not yet collected.
     pub thread_free: AtomicPtr<Block>,
+    /// Blocks handed out and not yet freed locally or collected. Written by
+    /// the owner only (relaxed load + store), read by statistics.
+    pub used: AtomicU32,
+    /// `AVAILABLE`, `FULL`, `NOTIFIED` or `RETIRED`.
+    pub state: AtomicU8,
+    /// Some block was handed out at an interior (aligned) address.
+    pub has_aligned: AtomicBool,
+    /// Size class index.
+    pub class: Cell<u8>,
+    /// Slots the arena spans.
+    pub slots: Cell<u8>,
+    /// Bytes per block.
+    pub block_size: Cell<u32>,
+    /// Blocks carved so far; blocks past it were never touched.
+    pub capacity: Cell<u32>,
+    /// Blocks the arena can hold.
+    pub reserved: Cell<u32>,
+    /// Address of block 0.
+    pub start: Cell<*mut u8>,
     /// Links in the owner's list for this class.
     pub next: Cell<*mut Arena>,
     pub prev: Cell<*mut Arena>,
