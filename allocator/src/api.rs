@@ -31,8 +31,8 @@ fn owner_of(p: *mut u8) -> Owner {
         }
         let seg = h as *const Segment;
         let slot = (p as usize - h as usize) >> SLOT_SHIFT;
-        let first = (*seg).slot_map.get_unchecked(slot).get() as usize;
-        Owner::Arena((*seg).arenas.as_ptr().add(first))
+        let entry = (*seg).arenas.as_ptr().add(slot);
+        Owner::Arena(entry.sub((*entry).lead.get() as usize))
     }
 }
 

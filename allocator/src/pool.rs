@@ -170,6 +170,7 @@ unsafe fn init_arena_locked(
         s.dirty_slots.set(s.dirty_slots.get() & !m);
         for i in first..first + slots {
             s.slot_map[i].set(first as u8);
+            s.arenas[i].lead.set((i - first) as u8);
             s.touched[i].set(0);
         }
         let a = &s.arenas[first];

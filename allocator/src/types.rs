@@ -96,6 +96,10 @@ pub(crate) struct Arena {
     pub class: Cell<u8>,
     /// Slots the arena spans.
     pub slots: Cell<u8>,
+    /// In the metadata entry of every slot of an arena: how many slots
+    /// after the arena's first it is (0 in the arena's own entry), so
+    /// `free` reaches the arena from the slot in one step.
+    pub lead: Cell<u8>,
     /// Bytes per block.
     pub block_size: Cell<u32>,
     /// Blocks carved so far; blocks past it were never touched.
@@ -123,6 +127,7 @@ impl Arena {
             block_size: Cell::new(0),
             class: Cell::new(0),
             slots: Cell::new(0),
+            lead: Cell::new(0),
             has_aligned: AtomicBool::new(false),
             state: AtomicU8::new(RETIRED),
             start: Cell::new(core::ptr::null_mut()),
