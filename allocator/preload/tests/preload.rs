@@ -112,6 +112,58 @@ fn threads_that_exit_and_forks_mid_allocation_stay_consistent() {
     );
 }
 
+/// The modules a `python -m test` transcript reports as failed or crashed:
+/// progress lines (`[3/7] test_x failed`), result lines (`test_x failed
+/// (1 failure)`, `test test_x crashed`) and the closing summary
+/// (`2 tests failed:` followed by the names).
+fn failed_modules(text: &str) -> Vec<String> {
+    let mut failed = Vec::new();
+    let mut in_summary = false;
+    for line in text.lines() {
+        let l = line.trim();
+        if in_summary {
+            if l.is_empty() {
+                in_summary = false;
+            } else {
+                failed.extend(
+                    l.split_whitespace()
+                        .filter(|w| w.starts_with("test_"))
+                        .map(String::from),
+                );
+            }
+            continue;
+        }
+        if l.ends_with("failed:") || l.ends_with("crashed:") {
+            in_summary = true;
+            continue;
+        }
+        let rest = l.rsplit("] ").next().unwrap_or(l);
+        let rest = rest.strip_prefix("test ").unwrap_or(rest);
+        let mut words = rest.split_whitespace();
+        if let (Some(name), Some(verdict)) = (words.next(), words.next()) {
+            if name.starts_with("test_") && (verdict == "failed" || verdict == "crashed") {
+                failed.push(name.to_string());
+            }
+        }
+    }
+    failed.sort();
+    failed.dedup();
+    failed
+}
+
+#[test]
+fn cpython_transcripts_yield_their_failed_modules() {
+    let text = "0:00:00 load avg: 0.87 [1/3] test_json\n\
+                0:00:01 load avg: 0.87 [2/3] test_threading\n\
+                test test_threading failed -- Traceback (most recent call last):\n\
+                test_threading failed (1 failure)\n\
+                0:00:09 load avg: 0.9 [3/3/1] test_os crashed (Exit code -11)\n\
+                \n\
+                2 tests failed:\n    test_os test_threading\n\n1 test OK.\n";
+    assert_eq!(failed_modules(text), ["test_os", "test_threading"]);
+    assert!(failed_modules("Total tests: run=465\nResult: SUCCESS\n").is_empty());
+}
+
 /// Runs CPython's regression test modules; returns (finished, failed modules).
 fn cpython_tests(modules: &[&str], preload: bool) -> (bool, Vec<String>) {
     let out = run(
@@ -125,29 +177,10 @@ fn cpython_tests(modules: &[&str], preload: bool) -> (bool, Vec<String>) {
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     let finished = out.status.code().is_some() && text.contains("Tests result:");
-    let mut failed: Vec<String> = text
-        .lines()
-        .filter_map(|l| {
-            let l = l.trim();
-            let name = l
-                .split("] ")
-                .nth(1)
-                .unwrap_or("")
-                .split(' ')
-                .next()
-                .unwrap_or("");
-            let verdict = l.split("] ").nth(1).unwrap_or("");
-            (name.starts_with("test_")
-                && (verdict.contains(" failed") || verdict.contains(" crashed")))
-            .then(|| name.to_string())
-        })
-        .collect();
-    failed.sort();
-    failed.dedup();
     if !finished {
         eprintln!("{text}");
     }
-    (finished, failed)
+    (finished, failed_modules(&text))
 }
 
 fn assert_cpython_like_glibc(modules: &[&str]) {
