@@ -164,6 +164,15 @@ fn cpython_transcripts_yield_their_failed_modules() {
     assert!(failed_modules("Total tests: run=465\nResult: SUCCESS\n").is_empty());
 }
 
+#[test]
+fn allocation_from_constructors_key_destructors_and_atexit_is_served() {
+    let bin = compile("gcc", "reentrance.c", &["-pthread"]);
+    assert_ok(
+        &run(&mut Command::new(&bin), true),
+        "reentrance.c under the preload library",
+    );
+}
+
 /// Runs CPython's regression test modules; returns (finished, failed modules).
 fn cpython_tests(modules: &[&str], preload: bool) -> (bool, Vec<String>) {
     let out = run(
