@@ -248,8 +248,9 @@ impl Snapshot {
             let mut victim: *mut LargeHeader = null_mut();
             large::for_each(|l| {
                 // SAFETY: listed headers are live.
+                let owner = unsafe { (*l).heap };
                 if victim.is_null()
-                    && unsafe { (*l).heap } == h
+                    && owner == h
                     && self.large.binary_search(&(l as usize)).is_err()
                 {
                     victim = l;

@@ -20,15 +20,18 @@ fn child_work() -> i32 {
             if p.is_null() {
                 return 2;
             }
+            // SAFETY: a live block of ours, large enough for the bytes touched.
             unsafe { fill(p, s, i) };
             v.push((p, s, i));
         }
         for (p, s, i) in v.drain(..) {
             for j in 0..s {
+                // SAFETY: a live block of ours, large enough for the bytes touched.
                 if unsafe { *p.add(j) } != pattern(i, j) {
                     return 3;
                 }
             }
+            // SAFETY: the block came from this allocator and is freed once.
             unsafe { free(p) };
         }
     }
@@ -70,9 +73,11 @@ fn fork_in_the_middle_of_allocation_leaves_a_working_child() {
         assert!(pid >= 0, "fork failed");
         if pid == 0 {
             let code = child_work();
+            // SAFETY: system calls on memory and processes this test owns.
             unsafe { libc::_exit(code) };
         }
         let mut status = 0;
+        // SAFETY: system calls on memory and processes this test owns.
         unsafe { libc::waitpid(pid, &mut status, 0) };
         assert!(libc::WIFEXITED(status), "child died: status {status}");
         assert_eq!(libc::WEXITSTATUS(status), 0, "child check failed");

@@ -22,11 +22,13 @@ fn churn_on_a_thread(size: usize, n: usize) {
         let v: Vec<usize> = (0..n)
             .map(|_| {
                 let p = malloc(size);
+                // SAFETY: a live block of ours, large enough for the bytes touched.
                 unsafe { std::ptr::write_bytes(p, 1, size) };
                 p as usize
             })
             .collect();
         for p in v {
+            // SAFETY: the block came from this allocator and is freed once.
             unsafe { free(p as *mut u8) };
         }
     })
@@ -55,6 +57,7 @@ fn stats_count_live_blocks_and_bytes_per_class() {
     assert!(during.allocated >= before.allocated + 10 * 327_680);
     assert!(during.resident >= 10 * SIZE, "touched blocks are resident");
     for p in blocks {
+        // SAFETY: the block came from this allocator and is freed once.
         unsafe { free(p as *mut u8) };
     }
     assert_eq!(
@@ -71,6 +74,7 @@ fn large_objects_are_counted_until_freed() {
     let s = stats();
     assert_eq!(s.large_objects, before.large_objects + 1);
     assert!(s.large_bytes >= before.large_bytes + (3 << 20));
+    // SAFETY: the block came from this allocator and is freed once.
     unsafe { free(p) };
     assert_eq!(stats().large_objects, before.large_objects);
 }
@@ -195,15 +199,20 @@ fn freed_large_mappings_are_reused_until_harvested() {
     let _t = turn();
     set_decay(Decay::Never);
     let p = malloc(3 << 20);
+    // SAFETY: a live block of ours, large enough for the bytes touched.
     unsafe { std::ptr::write_bytes(p, 7, 3 << 20) };
+    // SAFETY: the block came from this allocator and is freed once.
     unsafe { free(p) };
     let q = malloc((3 << 20) - 5000);
     assert_eq!(q, p, "a similar request takes the cached mapping");
+    // SAFETY: the block came from this allocator and is freed once.
     unsafe { free(q) };
     let z = memento_alloc::calloc(1, 3 << 20);
+    // SAFETY: a live block of ours, large enough for the bytes touched.
     assert!(unsafe { std::slice::from_raw_parts(z, 3 << 20) }
         .iter()
         .all(|&b| b == 0));
+    // SAFETY: the block came from this allocator and is freed once.
     unsafe { free(z) };
     assert!(
         harvest(usize::MAX) >= 3 << 20,

@@ -29,11 +29,13 @@ fn restore_frees_what_came_after_and_keeps_what_came_before() {
             .enumerate()
             .map(|(k, s)| {
                 let p = malloc(s);
+                // SAFETY: a live block of ours, large enough for the bytes touched.
                 unsafe { fill(p, s, k) };
                 (p as usize, s)
             })
             .collect();
         for &(p, _) in init.iter().step_by(3) {
+            // SAFETY: the block came from this allocator and is freed once.
             unsafe { free(p as *mut u8) }; // holes in the captured arenas
         }
         // Everything the invocations record must exist before the snapshot:
@@ -54,6 +56,7 @@ fn restore_frees_what_came_after_and_keeps_what_came_before() {
                     "a live block was handed out"
                 );
             }
+            // SAFETY: nothing allocated after the snapshot is used afterwards.
             unsafe { snap.restore() }.expect("restore");
         }
         let again = Snapshot::take();
@@ -82,6 +85,7 @@ fn restore_frees_what_came_after_and_keeps_what_came_before() {
         assert!(replay[1] == replay[2], "restores replay identically");
         for (k, &(p, s)) in init.iter().enumerate() {
             if k % 3 != 0 {
+                // SAFETY: a live block of ours, large enough for the bytes touched.
                 unsafe { verify(p as *const u8, s, k) };
             }
         }
@@ -96,6 +100,7 @@ fn restore_on_another_thread_is_refused() {
     let snap = std::thread::spawn(|| {
         let p = malloc(10);
         let s = Snapshot::take();
+        // SAFETY: the block came from this allocator and is freed once.
         unsafe { free(p) };
         // Keep the snapshot's buffers alive past this thread: leak it into
         // a raw pointer and return the address.
@@ -103,7 +108,9 @@ fn restore_on_another_thread_is_refused() {
     })
     .join()
     .unwrap();
+    // SAFETY: the pointer came from Box::into_raw above.
     let snap = unsafe { Box::from_raw(snap as *mut Snapshot) };
+    // SAFETY: nothing allocated after the snapshot is used afterwards.
     assert_eq!(unsafe { snap.restore() }, Err(SnapshotError::WrongThread));
 }
 
@@ -115,12 +122,15 @@ fn restore_is_refused_when_a_captured_large_object_was_freed() {
         let snap = Snapshot::take();
         assert_eq!(snap.large_objects(), 1);
         let p = malloc(100);
+        // SAFETY: the block came from this allocator and is freed once.
         unsafe { free(big) };
         assert_eq!(
+            // SAFETY: nothing allocated after the snapshot is used afterwards.
             unsafe { snap.restore() },
             Err(SnapshotError::LargeObjectFreed)
         );
         // Nothing changed: the block allocated after the snapshot is live.
+        // SAFETY: a live block of ours, large enough for the bytes touched.
         unsafe {
             fill(p, 100, 1);
             verify(p, 100, 1);

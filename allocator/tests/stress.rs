@@ -18,17 +18,21 @@ fn every_boundary_size_is_usable_and_keeps_its_contents() {
         for (k, &s) in sizes.iter().enumerate() {
             let p = malloc(s);
             assert!(!p.is_null(), "malloc({s})");
+            // SAFETY: the pointer is live or foreign; both are allowed.
             assert!(unsafe { usable_size(p) } >= s.max(1));
             let align = if s > 8 { 16 } else { 8 };
             assert_eq!(p as usize % align, 0, "malloc({s}) = {p:?}");
+            // SAFETY: a live block of ours, large enough for the bytes touched.
             unsafe { fill(p, s, k + round) };
             blocks.push((p, s, k + round));
         }
     }
     for &(p, s, seed) in &blocks {
+        // SAFETY: a live block of ours, large enough for the bytes touched.
         unsafe { verify(p, s, seed) };
     }
     for (p, _, _) in blocks {
+        // SAFETY: the block came from this allocator and is freed once.
         unsafe { free(p) };
     }
 }
@@ -56,7 +60,9 @@ fn every_alignment_and_size_boundary_is_honoured() {
             let p = aligned_alloc(align, s);
             assert!(!p.is_null(), "aligned_alloc({align}, {s})");
             assert_eq!(p as usize % align, 0, "aligned_alloc({align}, {s}) = {p:?}");
+            // SAFETY: the pointer is live or foreign; both are allowed.
             assert!(unsafe { usable_size(p) } >= s);
+            // SAFETY: a live block of ours, large enough for the bytes touched.
             unsafe {
                 fill(p, s.min(1 << 16), k);
                 verify(p, s.min(1 << 16), k);
@@ -78,6 +84,7 @@ fn rust_layouts_of_every_alignment_are_honoured() {
         let align = 1usize << align_log;
         for size in [1usize, 3, 8, 16, 24, 1000, 70_000, 600_000] {
             let layout = Layout::from_size_align(size, align).unwrap();
+            // SAFETY: valid layouts; each block is freed once, with its layout.
             unsafe {
                 let p = Memento.alloc(layout);
                 assert_eq!(p as usize % align, 0, "{layout:?}");
@@ -97,12 +104,15 @@ fn rust_layouts_of_every_alignment_are_honoured() {
 #[test]
 fn realloc_keeps_contents_across_classes_and_into_large_objects() {
     let mut p = malloc(1);
+    // SAFETY: a live block of ours, large enough for the bytes touched.
     unsafe { fill(p, 1, 5) };
     let mut size = 1usize;
     while size < (2 << 20) {
         let next = size * 3 / 2 + 1;
+        // SAFETY: the block is live and came from this allocator.
         p = unsafe { realloc(p, next) };
         assert!(!p.is_null());
+        // SAFETY: a live block of ours, large enough for the bytes touched.
         unsafe {
             verify(p, size, 5);
             fill(p, next, 5);
@@ -111,9 +121,12 @@ fn realloc_keeps_contents_across_classes_and_into_large_objects() {
     }
     while size > 1 {
         size /= 3;
+        // SAFETY: the block is live and came from this allocator.
         p = unsafe { realloc(p, size.max(1)) };
+        // SAFETY: a live block of ours, large enough for the bytes touched.
         unsafe { verify(p, size.max(1), 5) };
     }
+    // SAFETY: the block is live and came from this allocator.
     assert!(unsafe { realloc(p, 0) }.is_null(), "realloc(p, 0) frees");
 }
 
@@ -123,12 +136,14 @@ fn large_realloc_grows_in_place_or_moves_pages_and_shrinks_keeping_contents() {
     let mut p = malloc(1 << 20);
     let mark = |p: *mut u8, len: usize, seed: usize| {
         for off in (0..len).step_by(page) {
+            // SAFETY: a live block of ours, large enough for the bytes touched.
             unsafe { *p.add(off) = pattern(seed, off / page) };
         }
     };
     let check = |p: *mut u8, len: usize, seed: usize| {
         for off in (0..len).step_by(page) {
             assert_eq!(
+                // SAFETY: a live block of ours, large enough for the bytes touched.
                 unsafe { *p.add(off) },
                 pattern(seed, off / page),
                 "page {}",
@@ -143,17 +158,22 @@ fn large_realloc_grows_in_place_or_moves_pages_and_shrinks_keeping_contents() {
     for _ in 0..8 {
         blockers.push(malloc(600 << 10));
         let next = size * 2 + 12345;
+        // SAFETY: the block is live and came from this allocator.
         p = unsafe { realloc(p, next) };
         assert!(!p.is_null());
+        // SAFETY: the pointer is live or foreign; both are allowed.
         assert!(unsafe { usable_size(p) } >= next);
         check(p, size, 9);
         mark(p, next, 9);
         size = next;
     }
+    // SAFETY: the block is live and came from this allocator.
     p = unsafe { realloc(p, 700 << 10) };
     check(p, 700 << 10, 9);
+    // SAFETY: the block came from this allocator and is freed once.
     unsafe { free(p) };
     for b in blockers {
+        // SAFETY: the block came from this allocator and is freed once.
         unsafe { free(b) };
     }
 }
@@ -162,17 +182,20 @@ fn large_realloc_grows_in_place_or_moves_pages_and_shrinks_keeping_contents() {
 fn calloc_zeroes_reused_and_fresh_memory() {
     for &s in &[8usize, 48, 512, 4000, 100_000, 1 << 20] {
         let p = malloc(s);
+        // SAFETY: a live block of ours, large enough for the bytes touched.
         unsafe {
             std::ptr::write_bytes(p, 0xAB, s);
             free(p);
         }
         let z = calloc(1, s);
         assert!(
+            // SAFETY: a live block of ours, large enough for the bytes touched.
             unsafe { std::slice::from_raw_parts(z, s) }
                 .iter()
                 .all(|&b| b == 0),
             "calloc({s})"
         );
+        // SAFETY: the block came from this allocator and is freed once.
         unsafe { free(z) };
     }
     assert!(
@@ -185,12 +208,14 @@ fn calloc_zeroes_reused_and_fresh_memory() {
 fn pointers_not_ours_are_ignored() {
     let mut local = [0u8; 64];
     let p = local.as_mut_ptr();
+    // SAFETY: the block is live and came from this allocator.
     unsafe {
         free(p);
         free(std::ptr::null_mut());
         assert_eq!(usable_size(p), 0);
         assert!(realloc(p, 10).is_null());
     }
+    // SAFETY: system calls on memory and processes this test owns.
     let sys = unsafe {
         libc::mmap(
             std::ptr::null_mut(),
@@ -201,6 +226,7 @@ fn pointers_not_ours_are_ignored() {
             0,
         )
     } as *mut u8;
+    // SAFETY: system calls on memory and processes this test owns.
     unsafe {
         free(sys.add(16));
         assert_eq!(usable_size(sys), 0);
@@ -235,10 +261,12 @@ fn single_thread_churn_keeps_every_live_block_intact() {
             };
             let p = malloc(size);
             assert!(!p.is_null());
+            // SAFETY: a live block of ours, large enough for the bytes touched.
             unsafe { fill(p, size.min(256), step) };
             live.push((p as usize, size, step));
         } else {
             let (p, size, seed) = live.swap_remove((r >> 8) % live.len());
+            // SAFETY: a live block of ours, large enough for the bytes touched.
             unsafe {
                 verify(p as *const u8, size.min(256), seed);
                 free(p as *mut u8);
@@ -246,6 +274,7 @@ fn single_thread_churn_keeps_every_live_block_intact() {
         }
     }
     for (p, size, seed) in live {
+        // SAFETY: a live block of ours, large enough for the bytes touched.
         unsafe {
             verify(p as *const u8, size.min(256), seed);
             free(p as *mut u8);
@@ -262,6 +291,7 @@ fn cross_thread_frees_reach_the_owner() {
     let consumer = std::thread::spawn(move || {
         let mut n = 0;
         for SendPtr(p, s, seed) in rx {
+            // SAFETY: a live block of ours, large enough for the bytes touched.
             unsafe {
                 verify(p, s, seed);
                 free(p);
@@ -277,11 +307,13 @@ fn cross_thread_frees_reach_the_owner() {
                 for i in 0..PER {
                     let s = (i * 37 + t) % 700;
                     let p = malloc(s);
+                    // SAFETY: a live block of ours, large enough for the bytes touched.
                     unsafe { fill(p, s, i + t) };
                     tx.send(SendPtr(p, s, i + t)).unwrap();
                     if i % 3 == 0 {
                         // Local churn between remote frees.
                         let q = malloc(s);
+                        // SAFETY: the block came from this allocator and is freed once.
                         unsafe { free(q) };
                     }
                 }
@@ -306,6 +338,7 @@ fn objects_outlive_their_threads_and_threads_are_recreated_every_round() {
                 std::thread::spawn(move || {
                     // Free what earlier (now dead) threads allocated.
                     for SendPtr(p, s, seed) in mine {
+                        // SAFETY: a live block of ours, large enough for the bytes touched.
                         unsafe {
                             verify(p, s, seed);
                             free(p);
@@ -316,6 +349,7 @@ fn objects_outlive_their_threads_and_threads_are_recreated_every_round() {
                         .map(|i| {
                             let s = (i * 13 + round) % 2048 + 1;
                             let p = malloc(s);
+                            // SAFETY: a live block of ours, large enough for the bytes touched.
                             unsafe { fill(p, s, i ^ round) };
                             SendPtr(p, s, i ^ round)
                         })
@@ -328,6 +362,7 @@ fn objects_outlive_their_threads_and_threads_are_recreated_every_round() {
         }
     }
     for SendPtr(p, s, seed) in survivors {
+        // SAFETY: a live block of ours, large enough for the bytes touched.
         unsafe {
             verify(p, s, seed);
             free(p);

@@ -22,6 +22,8 @@
 //! out it reports and aborts, as if the new-handler did.
 
 #![allow(clippy::missing_safety_doc)]
+#![warn(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 use core::ffi::c_void;
 use memento_alloc as m;

@@ -10,6 +10,7 @@ pub fn pattern(seed: usize, i: usize) -> u8 {
 /// Fills `len` bytes at `p` with the pattern of `seed`.
 pub unsafe fn fill(p: *mut u8, len: usize, seed: usize) {
     for i in 0..len {
+        // SAFETY: a live block of ours, large enough for the bytes touched.
         unsafe { *p.add(i) = pattern(seed, i) };
     }
 }
@@ -17,6 +18,7 @@ pub unsafe fn fill(p: *mut u8, len: usize, seed: usize) {
 /// Checks the pattern of `seed` on `len` bytes at `p`.
 pub unsafe fn verify(p: *const u8, len: usize, seed: usize) {
     for i in 0..len {
+        // SAFETY: a live block of ours, large enough for the bytes touched.
         let got = unsafe { *p.add(i) };
         assert_eq!(
             got,
@@ -40,4 +42,5 @@ pub fn boundary_sizes() -> Vec<usize> {
 /// A pointer that can be sent between threads in tests.
 #[derive(Clone, Copy)]
 pub struct SendPtr(pub *mut u8, pub usize, pub usize);
+// SAFETY: a test hands each pointer to one thread at a time.
 unsafe impl Send for SendPtr {}
