@@ -76,15 +76,14 @@ pub(crate) struct Block {
 ///
 /// Fields in `Cell`s are touched only by the owning thread (or under the
 /// pool lock while no block of the arena is out); the atomics are shared.
-/// What `malloc` and `free` read comes first, within one cache line.
+/// What `malloc` and `free` read comes first, within one cache line;
+/// what other threads write is on its own line.
 #[repr(C, align(64))]
 pub(crate) struct Arena {
     /// Free blocks the owner can pop.
     pub free: Cell<*mut Block>,
     /// Owning heap; null when retired.
     pub heap: AtomicPtr<Heap>,
-    /// Blocks freed by other threads, not yet collected.
-    pub thread_free: AtomicPtr<Block>,
     /// Blocks handed out and not yet freed locally or collected. Written by
     /// the owner only (relaxed load + store), read by statistics.
     pub used: AtomicU32,
@@ -113,6 +112,20 @@ pub(crate) struct Arena {
     pub prev: Cell<*mut Arena>,
     /// Link in the owner's `notified` stack.
     pub notify_next: AtomicPtr<Arena>,
+    /// Blocks freed by other threads, not yet collected. On its own cache
+    /// line: other threads write it while the owner works on the first.
+    pub thread_free: AlignedPtr,
+}
+
+/// An atomic pointer alone on its cache line.
+#[repr(C, align(64))]
+pub(crate) struct AlignedPtr(pub AtomicPtr<Block>);
+
+impl core::ops::Deref for AlignedPtr {
+    type Target = AtomicPtr<Block>;
+    fn deref(&self) -> &AtomicPtr<Block> {
+        &self.0
+    }
 }
 
 impl Arena {
@@ -132,7 +145,7 @@ impl Arena {
             state: AtomicU8::new(RETIRED),
             start: Cell::new(core::ptr::null_mut()),
             heap: AtomicPtr::new(core::ptr::null_mut()),
-            thread_free: AtomicPtr::new(core::ptr::null_mut()),
+            thread_free: AlignedPtr(AtomicPtr::new(core::ptr::null_mut())),
             next: Cell::new(core::ptr::null_mut()),
             prev: Cell::new(core::ptr::null_mut()),
             notify_next: AtomicPtr::new(core::ptr::null_mut()),
