@@ -1,0 +1,195 @@
+//! The malloc family, with C semantics, over heaps, arenas and large
+//! objects. Both faces (the global allocator and the preload library) call
+//! these.
+
+use core::ptr::null_mut;
+
+use crate::size_class::{class_of, class_size, MAX_CLASS_SIZE};
+use crate::types::{
+    Arena, Block, LargeHeader, Segment, KIND_ARENAS, MIN_ALIGN, SLOT_SHIFT, SLOT_SIZE,
+};
+use crate::{arena, heap, large, registry, thread};
+
+/// Where a pointer came from.
+enum Owner {
+    Arena(*const Arena),
+    Large(*mut LargeHeader),
+    Foreign,
+}
+
+#[inline(always)]
+fn owner_of(p: *mut u8) -> Owner {
+    let h = registry::header_of(p);
+    if h.is_null() {
+        return Owner::Foreign;
+    }
+    // SAFETY: the registry only lists live headers of ours; the kind word
+    // is at offset 0 of both header types.
+    unsafe {
+        if *h != KIND_ARENAS {
+            return Owner::Large(h as *mut LargeHeader);
+        }
+        let seg = h as *const Segment;
+        let slot = (p as usize - h as usize) >> SLOT_SHIFT;
+        let entry = (*seg).arenas.as_ptr().add(slot);
+        Owner::Arena(entry.sub((*entry).lead.get() as usize))
+    }
+}
+
+/// Allocates `size` bytes aligned to 16 (8 for sizes up to 8). Null when
+/// out of memory.
+#[inline]
+pub fn malloc(size: usize) -> *mut u8 {
+    if size <= MAX_CLASS_SIZE {
+        // SAFETY: the heap is the calling thread's.
+        unsafe { heap::alloc(thread::current_heap(), class_of(size)) }
+    } else {
+        large::alloc(size, MIN_ALIGN, thread::owning_heap(), false)
+    }
+}
+
+/// Frees a block from this allocator. Null and pointers this allocator did
+/// not hand out are ignored.
+///
+/// # Safety
+/// `p` must be null, foreign, or a live pointer returned by this allocator
+/// and not freed since.
+#[inline]
+pub unsafe fn free(p: *mut u8) {
+    match owner_of(p) {
+        Owner::Arena(a) => {
+            // SAFETY: p is a live block of arena a (caller's contract).
+            unsafe {
+                let a = &*a;
+                let b = if a.has_aligned.load(core::sync::atomic::Ordering::Relaxed) {
+                    arena::block_start(a, p)
+                } else {
+                    p
+                } as *mut Block;
+                let h = thread::current_heap();
+                if a.heap.load(core::sync::atomic::Ordering::Relaxed) == h {
+                    heap::free_local(h, a, b);
+                } else {
+                    heap::free_remote(a, b);
+                }
+            }
+        }
+        // SAFETY: p is a live large object (caller's contract).
+        Owner::Large(h) => unsafe { large::free(h) },
+        Owner::Foreign => {}
+    }
+}
+
+/// Bytes usable at `p` (at least the size requested); 0 for null and
+/// foreign pointers.
+///
+/// # Safety
+/// As [`free`].
+pub unsafe fn usable_size(p: *mut u8) -> usize {
+    match owner_of(p) {
+        // SAFETY: p is a live block of a (caller's contract).
+        Owner::Arena(a) => arena::usable_from(unsafe { &*a }, p),
+        // SAFETY: p is a live large object (caller's contract).
+        Owner::Large(h) => unsafe { large::usable_from(h, p) },
+        Owner::Foreign => 0,
+    }
+}
+
+/// Allocates `n * size` zeroed bytes; null on overflow or out of memory.
+pub fn calloc(n: usize, size: usize) -> *mut u8 {
+    let Some(total) = n.checked_mul(size) else {
+        return null_mut();
+    };
+    if total > MAX_CLASS_SIZE {
+        return large::alloc(total, MIN_ALIGN, thread::owning_heap(), true);
+    }
+    let p = malloc(total);
+    if !p.is_null() {
+        // SAFETY: p holds at least `total` bytes.
+        unsafe { core::ptr::write_bytes(p, 0, total) };
+    }
+    p
+}
+
+/// Allocates `size` bytes aligned to `align` (a power of two). Null when
+/// out of memory or `align` is not a power of two.
+pub fn aligned_alloc(align: usize, size: usize) -> *mut u8 {
+    if !align.is_power_of_two() {
+        return null_mut();
+    }
+    if align <= MIN_ALIGN {
+        return malloc(if align > 8 { size.max(16) } else { size });
+    }
+    if size <= MAX_CLASS_SIZE && align < SLOT_SIZE {
+        // Arenas start on 64 KiB boundaries, so blocks of a class that is a
+        // multiple of `align` are aligned.
+        let s = size.max(align);
+        if s <= MAX_CLASS_SIZE && class_size(class_of(s)) % align == 0 {
+            return malloc(s);
+        }
+        if let Some(over) = size.checked_add(align - 1) {
+            if over <= MAX_CLASS_SIZE {
+                let p = malloc(over);
+                if p.is_null() {
+                    return p;
+                }
+                let q = ((p as usize + align - 1) & !(align - 1)) as *mut u8;
+                if q != p {
+                    if let Owner::Arena(a) = owner_of(p) {
+                        // SAFETY: a is the live arena holding p.
+                        unsafe { &*a }
+                            .has_aligned
+                            .store(true, core::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+                return q;
+            }
+        }
+    }
+    large::alloc(size, align, thread::owning_heap(), false)
+}
+
+/// Resizes the block at `p` to `size` bytes, keeping its contents, in place
+/// when it fits. `realloc(null, n)` is `malloc(n)`; `realloc(p, 0)` frees
+/// `p` and returns null (as glibc). A foreign `p` cannot be resized: null is
+/// returned and `p` is left alone.
+///
+/// # Safety
+/// As [`free`].
+pub unsafe fn realloc(p: *mut u8, size: usize) -> *mut u8 {
+    if p.is_null() {
+        return malloc(size);
+    }
+    if size == 0 {
+        // SAFETY: caller's contract.
+        unsafe { free(p) };
+        return null_mut();
+    }
+    if size > MAX_CLASS_SIZE {
+        if let Owner::Large(h) = owner_of(p) {
+            // SAFETY: p is a live large object (caller's contract).
+            let q = unsafe { large::realloc(h, p, size) };
+            if !q.is_null() {
+                return q;
+            }
+        }
+    }
+    // SAFETY: caller's contract.
+    let old = unsafe { usable_size(p) };
+    if old == 0 {
+        return null_mut();
+    }
+    if size <= old && (size > old / 2 || old <= 16) {
+        return p;
+    }
+    let q = malloc(size);
+    if !q.is_null() {
+        // SAFETY: both blocks hold at least min(old, size) bytes and are
+        // distinct.
+        unsafe {
+            core::ptr::copy_nonoverlapping(p, q, old.min(size));
+            free(p);
+        }
+    }
+    q
+}

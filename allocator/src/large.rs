@@ -1,0 +1,216 @@
+//! Large objects: requests above the largest class get their own mapping.
+//!
+//! Layout: a 4 MiB-aligned mapping whose first page is a [`LargeHeader`];
+//! the object starts at `max(page, align)` bytes in, so it lies at most
+//! 4 MiB past its header and [`crate::registry`] finds the header the same
+//! way as a segment's. For alignments above 4 MiB the mapping is aligned to
+//! the request and the header sits 4 MiB below the object.
+
+use core::ptr::null_mut;
+use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+use crate::lock::SpinLock;
+use crate::types::{Heap, LargeHeader, KIND_LARGE, MIN_ALIGN, SEGMENT_SIZE};
+use crate::{large_cache, os, registry};
+
+/// Guards the list of large objects.
+pub(crate) static LOCK: SpinLock = SpinLock::new();
+static LIST: crate::types::Static<core::cell::Cell<*mut LargeHeader>> =
+    crate::types::Static(core::cell::Cell::new(null_mut()));
+/// Bytes of large mappings live.
+pub(crate) static MAPPED: AtomicUsize = AtomicUsize::new(0);
+/// Large objects live.
+pub(crate) static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+/// Maps a large object of `size` bytes aligned to `align` (a power of
+/// two), zeroed if `zero`. Null when the OS refuses or the sizes overflow.
+pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, zero: bool) -> *mut u8 {
+    let page = os::page_size();
+    let align = align.max(MIN_ALIGN);
+    let (offset, map_align, header_off) = if align <= SEGMENT_SIZE {
+        (align.max(page), SEGMENT_SIZE, 0)
+    } else {
+        (align, align, align - SEGMENT_SIZE)
+    };
+    let Some(len) = size
+        .checked_add(page - 1)
+        .map(|s| s & !(page - 1))
+        .and_then(|s| s.checked_add(offset))
+    else {
+        return null_mut();
+    };
+    let mut reused = None;
+    if header_off == 0 {
+        LOCK.lock();
+        reused = large_cache::take_locked(len);
+        LOCK.unlock();
+    }
+    let (base, len) = match reused {
+        Some((base, cached_len)) => {
+            if zero {
+                // SAFETY: the cached mapping is ours and free.
+                unsafe { core::ptr::write_bytes(base.add(offset), 0, size) };
+            }
+            (base, cached_len)
+        }
+        None => (os::map_aligned(len, map_align), len),
+    };
+    if base.is_null() {
+        return base;
+    }
+    // SAFETY: base..base+len is a fresh or cached mapping; the header page
+    // is ours.
+    unsafe {
+        let h = base.add(header_off) as *mut LargeHeader;
+        h.write(LargeHeader {
+            kind: KIND_LARGE,
+            map_base: base,
+            map_len: len,
+            heap,
+            next: null_mut(),
+            prev: null_mut(),
+        });
+        LOCK.lock();
+        let top = LIST.0.get();
+        (*h).next = top;
+        if !top.is_null() {
+            (*top).prev = h;
+        }
+        LIST.0.set(h);
+        LOCK.unlock();
+        registry::insert(h as usize);
+        MAPPED.fetch_add(len, Relaxed);
+        COUNT.fetch_add(1, Relaxed);
+        base.add(offset)
+    }
+}
+
+/// Unmaps the large object governed by `h`.
+///
+/// # Safety
+/// `h` must be the header of a live large object, freed once.
+pub(crate) unsafe fn free(h: *mut LargeHeader) {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        LOCK.lock();
+        let (prev, next) = ((*h).prev, (*h).next);
+        if prev.is_null() {
+            LIST.0.set(next);
+        } else {
+            (*prev).next = next;
+        }
+        if !next.is_null() {
+            (*next).prev = prev;
+        }
+        LOCK.unlock();
+        registry::remove(h as usize);
+        let (base, len) = ((*h).map_base, (*h).map_len);
+        MAPPED.fetch_sub(len, Relaxed);
+        COUNT.fetch_sub(1, Relaxed);
+        LOCK.lock();
+        let kept = base == h as *mut u8 && large_cache::put_locked(base, len);
+        LOCK.unlock();
+        if !kept {
+            os::unmap(base, len);
+        }
+    }
+}
+
+/// Resizes the large object at `p` (governed by `h`) to `size` bytes
+/// without copying: shrinks in place, grows in place when the address
+/// space after it is free, or else moves its pages with `mremap` to a new
+/// 4 MiB-aligned mapping. Returns the object's new address, or null when
+/// the caller must copy (alignments above 4 MiB, or the OS refused).
+///
+/// # Safety
+/// `p` must be a live large object governed by `h`, owned by the caller.
+pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *mut u8 {
+    let page = os::page_size();
+    // SAFETY: guaranteed by the caller; the header is moved only under LOCK.
+    unsafe {
+        let (base, len) = ((*h).map_base, (*h).map_len);
+        if base != h as *mut u8 {
+            return null_mut(); // over-aligned: header not at the base
+        }
+        let offset = p as usize - base as usize;
+        let Some(new_len) = size
+            .checked_add(page - 1)
+            .map(|s| s & !(page - 1))
+            .and_then(|s| s.checked_add(offset))
+        else {
+            return null_mut();
+        };
+        if new_len <= len {
+            if new_len < len / 2 {
+                os::unmap(base.add(new_len), len - new_len);
+                (*h).map_len = new_len;
+                MAPPED.fetch_sub(len - new_len, Relaxed);
+            }
+            return p;
+        }
+        if os::remap_in_place(base, len, new_len) {
+            (*h).map_len = new_len;
+            MAPPED.fetch_add(new_len - len, Relaxed);
+            return p;
+        }
+        let dst = os::map_aligned(new_len, SEGMENT_SIZE);
+        if dst.is_null() {
+            return null_mut();
+        }
+        LOCK.lock();
+        if !os::remap_to(base, len, new_len, dst) {
+            LOCK.unlock();
+            os::unmap(dst, new_len);
+            return null_mut();
+        }
+        // The header moved with its page: fix it, its neighbours and the
+        // registry before anyone can look.
+        let nh = dst as *mut LargeHeader;
+        (*nh).map_base = dst;
+        (*nh).map_len = new_len;
+        if (*nh).prev.is_null() {
+            LIST.0.set(nh);
+        } else {
+            (*(*nh).prev).next = nh;
+        }
+        if !(*nh).next.is_null() {
+            (*(*nh).next).prev = nh;
+        }
+        registry::remove(h as usize);
+        registry::insert(nh as usize);
+        LOCK.unlock();
+        MAPPED.fetch_add(new_len - len, Relaxed);
+        dst.add(offset)
+    }
+}
+
+/// Bytes usable from `p` to the end of its large object.
+///
+/// # Safety
+/// `h` must be the header of the live large object holding `p`.
+pub(crate) unsafe fn usable_from(h: *mut LargeHeader, p: *mut u8) -> usize {
+    // SAFETY: guaranteed by the caller.
+    unsafe { (*h).map_base as usize + (*h).map_len - p as usize }
+}
+
+/// Unmaps the cached free large mappings (all of them if `force`, else the
+/// expired ones); returns the bytes unmapped.
+pub(crate) fn trim_cache(force: bool) -> usize {
+    LOCK.lock();
+    let n = large_cache::trim_locked(force, os::now_ms());
+    LOCK.unlock();
+    n
+}
+
+/// Calls `f` on every live large object, large lock held.
+pub(crate) fn for_each(mut f: impl FnMut(*mut LargeHeader)) {
+    LOCK.lock();
+    let mut h = LIST.0.get();
+    while !h.is_null() {
+        // SAFETY: listed headers are live; the lock is held.
+        let next = unsafe { (*h).next };
+        f(h);
+        h = next;
+    }
+    LOCK.unlock();
+}

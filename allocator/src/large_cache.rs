@@ -1,0 +1,113 @@
+//! Freed large mappings kept for reuse.
+//!
+//! A function that builds a 1 MiB string per request would otherwise map,
+//! fault in and unmap it every time (glibc avoids this by raising its mmap
+//! threshold). Freed 4 MiB-aligned large mappings wait here, still
+//! resident, until a request of a similar size takes one, the decay delay
+//! expires, or a harvest unmaps them. All under the large-object lock.
+
+use core::cell::Cell;
+use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+use crate::config::{self, Decay};
+use crate::os;
+use crate::types::Static;
+
+const ENTRIES: usize = 16;
+/// Mappings above this size are not kept.
+const MAX_ENTRY: usize = 64 << 20;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    base: usize,
+    len: usize,
+    freed_ms: u64,
+}
+
+const NONE: Entry = Entry {
+    base: 0,
+    len: 0,
+    freed_ms: 0,
+};
+
+static CACHE: Static<Cell<[Entry; ENTRIES]>> = Static(Cell::new([NONE; ENTRIES]));
+/// Bytes of mappings held in the cache.
+pub(crate) static CACHED: AtomicUsize = AtomicUsize::new(0);
+
+fn entries() -> *mut [Entry; ENTRIES] {
+    CACHE.0.as_ptr()
+}
+
+/// Takes a cached mapping of at least `len` bytes and at most half as much
+/// again. Large lock held.
+pub(crate) fn take_locked(len: usize) -> Option<(*mut u8, usize)> {
+    // SAFETY: the large lock is held by the caller.
+    let es = unsafe { &mut *entries() };
+    let best = es
+        .iter_mut()
+        .filter(|e| e.base != 0 && e.len >= len && e.len - len <= len / 2)
+        .min_by_key(|e| e.len)?;
+    let got = (best.base as *mut u8, best.len);
+    CACHED.fetch_sub(best.len, Relaxed);
+    *best = NONE;
+    Some(got)
+}
+
+/// Keeps a freed mapping; false when the policy says to unmap it now (the
+/// caller does). Evicts the oldest entry when full. Large lock held.
+pub(crate) fn put_locked(base: *mut u8, len: usize) -> bool {
+    if len > MAX_ENTRY || config::decay() == Decay::Immediate {
+        return false;
+    }
+    let now = os::now_ms();
+    trim_locked(false, now);
+    // SAFETY: the large lock is held by the caller.
+    let es = unsafe { &mut *entries() };
+    let slot = match es.iter().position(|e| e.base == 0) {
+        Some(i) => i,
+        None => {
+            let (i, _) = es
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, e)| e.freed_ms)
+                .expect("ENTRIES > 0");
+            // SAFETY: cached mappings are ours and hold no object.
+            unsafe { os::unmap(es[i].base as *mut u8, es[i].len) };
+            CACHED.fetch_sub(es[i].len, Relaxed);
+            i
+        }
+    };
+    es[slot] = Entry {
+        base: base as usize,
+        len,
+        freed_ms: now,
+    };
+    CACHED.fetch_add(len, Relaxed);
+    true
+}
+
+/// Unmaps cached mappings whose decay expired (all of them if `force`);
+/// returns the bytes unmapped. Large lock held.
+pub(crate) fn trim_locked(force: bool, now: u64) -> usize {
+    let expired = |e: &Entry| {
+        force
+            || match config::decay() {
+                Decay::AfterMillis(ms) => now.saturating_sub(e.freed_ms) >= ms,
+                Decay::Immediate => true,
+                Decay::AfterReleases(_) | Decay::Never => false,
+            }
+    };
+    // SAFETY: the large lock is held by the caller.
+    let es = unsafe { &mut *entries() };
+    let mut released = 0;
+    for e in es.iter_mut().filter(|e| e.base != 0) {
+        if expired(e) {
+            // SAFETY: cached mappings are ours and hold no object.
+            unsafe { os::unmap(e.base as *mut u8, e.len) };
+            CACHED.fetch_sub(e.len, Relaxed);
+            released += e.len;
+            *e = NONE;
+        }
+    }
+    released
+}

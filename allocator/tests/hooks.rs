@@ -1,0 +1,222 @@
+//! Statistics, decay and harvest. These read process-wide counters, so the
+//! tests take turns, and each works in a size class nothing else uses.
+
+mod common;
+
+use memento_alloc::{free, harvest, malloc, set_decay, stats, Decay, Memento, SLOT_SIZE};
+use std::sync::Mutex;
+
+#[global_allocator]
+static GLOBAL: Memento = Memento;
+
+static TURN: Mutex<()> = Mutex::new(());
+
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Allocates and frees `n` blocks of `size` on a fresh thread, whose exit
+/// returns its empty arenas to the pool.
+fn churn_on_a_thread(size: usize, n: usize) {
+    std::thread::spawn(move || {
+        let v: Vec<usize> = (0..n)
+            .map(|_| {
+                let p = malloc(size);
+                // SAFETY: a live block of ours, large enough for the bytes touched.
+                unsafe { std::ptr::write_bytes(p, 1, size) };
+                p as usize
+            })
+            .collect();
+        for p in v {
+            // SAFETY: the block came from this allocator and is freed once.
+            unsafe { free(p as *mut u8) };
+        }
+    })
+    .join()
+    .unwrap();
+}
+
+fn rss_bytes() -> usize {
+    let s = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: usize = s.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+#[test]
+fn stats_count_live_blocks_and_bytes_per_class() {
+    let _t = turn();
+    const SIZE: usize = 300_000; // class 327680, unused elsewhere
+    let class = memento_alloc::size_class::class_of(SIZE);
+    let before = stats();
+    let blocks: Vec<usize> = (0..10).map(|_| malloc(SIZE) as usize).collect();
+    let during = stats();
+    let c = during.classes[class];
+    assert_eq!(c.block_size, 327_680);
+    assert_eq!(c.live_blocks, before.classes[class].live_blocks + 10);
+    assert!(c.arenas >= 2 && c.capacity_blocks >= 10);
+    assert!(during.allocated >= before.allocated + 10 * 327_680);
+    assert!(during.resident >= 10 * SIZE, "touched blocks are resident");
+    for p in blocks {
+        // SAFETY: the block came from this allocator and is freed once.
+        unsafe { free(p as *mut u8) };
+    }
+    assert_eq!(
+        stats().classes[class].live_blocks,
+        before.classes[class].live_blocks
+    );
+}
+
+#[test]
+fn large_objects_are_counted_until_freed() {
+    let _t = turn();
+    let before = stats();
+    let p = malloc(3 << 20);
+    let s = stats();
+    assert_eq!(s.large_objects, before.large_objects + 1);
+    assert!(s.large_bytes >= before.large_bytes + (3 << 20));
+    // SAFETY: the block came from this allocator and is freed once.
+    unsafe { free(p) };
+    assert_eq!(stats().large_objects, before.large_objects);
+}
+
+#[test]
+fn harvest_returns_freed_pages_to_the_os() {
+    let _t = turn();
+    set_decay(Decay::Never);
+    harvest(usize::MAX);
+    let rss0 = rss_bytes();
+    churn_on_a_thread(4000, 8000); // ~32 MiB touched, then freed
+    let s = stats();
+    let rss1 = rss_bytes();
+    assert!(
+        rss1 >= rss0 + (16 << 20),
+        "freed but unpurged pages stay resident: {rss0} -> {rss1}"
+    );
+    let released = harvest(usize::MAX);
+    let after = stats();
+    assert!(released >= 30 << 20, "released {released}");
+    assert!(
+        after.resident + released <= s.resident + SLOT_SIZE,
+        "resident {} -> {}",
+        s.resident,
+        after.resident
+    );
+    assert!(after.purged >= s.purged + released);
+    assert!(rss_bytes() + (16 << 20) <= rss1, "RSS did not drop");
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}
+
+#[test]
+fn harvest_stops_near_its_budget() {
+    let _t = turn();
+    set_decay(Decay::Never);
+    harvest(usize::MAX);
+    churn_on_a_thread(4000, 4000);
+    let released = harvest(1 << 20);
+    assert!(released >= 1 << 20, "released {released}");
+    assert!(released <= (1 << 20) + SLOT_SIZE, "released {released}");
+    assert!(
+        harvest(usize::MAX) > 8 << 20,
+        "the rest is still there to harvest"
+    );
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}
+
+#[test]
+fn immediate_decay_purges_arenas_as_they_are_released() {
+    let _t = turn();
+    set_decay(Decay::Never);
+    harvest(usize::MAX);
+    set_decay(Decay::Immediate);
+    let before = stats().purged;
+    churn_on_a_thread(20_000, 200); // ~4 MiB of class 20480
+    assert!(
+        stats().purged >= before + (2 << 20),
+        "purged {} -> {}",
+        before,
+        stats().purged
+    );
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}
+
+#[test]
+fn never_decay_keeps_pages_until_harvest() {
+    let _t = turn();
+    set_decay(Decay::Never);
+    harvest(usize::MAX);
+    let before = stats().purged;
+    churn_on_a_thread(20_000, 200);
+    churn_on_a_thread(20_000, 200);
+    assert_eq!(stats().purged, before);
+    assert!(harvest(usize::MAX) >= 2 << 20);
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}
+
+#[test]
+fn count_decay_purges_after_enough_later_releases() {
+    let _t = turn();
+    set_decay(Decay::Never);
+    harvest(usize::MAX);
+    set_decay(Decay::AfterReleases(1_000_000));
+    let before = stats().purged;
+    churn_on_a_thread(20_000, 200);
+    assert_eq!(stats().purged, before, "not enough releases yet");
+    set_decay(Decay::AfterReleases(2));
+    churn_on_a_thread(20_000, 200);
+    churn_on_a_thread(20_000, 200);
+    assert!(
+        stats().purged >= before + (2 << 20),
+        "purged {} -> {}",
+        before,
+        stats().purged
+    );
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}
+
+#[test]
+fn time_decay_purges_only_after_the_delay() {
+    let _t = turn();
+    set_decay(Decay::Never);
+    harvest(usize::MAX);
+    set_decay(Decay::AfterMillis(600_000));
+    let before = stats().purged;
+    churn_on_a_thread(20_000, 200);
+    assert_eq!(stats().purged, before, "ten minutes have not passed");
+    set_decay(Decay::AfterMillis(20));
+    std::thread::sleep(std::time::Duration::from_millis(40));
+    churn_on_a_thread(20_000, 8); // a pool operation evaluates decay
+    assert!(
+        stats().purged >= before + (2 << 20),
+        "purged {} -> {}",
+        before,
+        stats().purged
+    );
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}
+
+#[test]
+fn freed_large_mappings_are_reused_until_harvested() {
+    let _t = turn();
+    set_decay(Decay::Never);
+    let p = malloc(3 << 20);
+    // SAFETY: a live block of ours, large enough for the bytes touched.
+    unsafe { std::ptr::write_bytes(p, 7, 3 << 20) };
+    // SAFETY: the block came from this allocator and is freed once.
+    unsafe { free(p) };
+    let q = malloc((3 << 20) - 5000);
+    assert_eq!(q, p, "a similar request takes the cached mapping");
+    // SAFETY: the block came from this allocator and is freed once.
+    unsafe { free(q) };
+    let z = memento_alloc::calloc(1, 3 << 20);
+    // SAFETY: a live block of ours, large enough for the bytes touched.
+    assert!(unsafe { std::slice::from_raw_parts(z, 3 << 20) }
+        .iter()
+        .all(|&b| b == 0));
+    // SAFETY: the block came from this allocator and is freed once.
+    unsafe { free(z) };
+    assert!(
+        harvest(usize::MAX) >= 3 << 20,
+        "harvest unmaps cached mappings"
+    );
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}
