@@ -230,7 +230,7 @@ mod tests {
     #[test]
     fn a_runtime_address_resolves_to_its_function_and_source_file() {
         assert_eq!(a_function_to_find(2), 6);
-        let addr = a_function_to_find as usize as u64;
+        let addr = a_function_to_find as fn(u64) -> u64 as usize as u64;
         let mut symbolizer = Symbolizer::new(&own_modules());
         let found = symbolizer.lookup(addr + 1);
         let name = found.function.as_deref().unwrap_or_default();
