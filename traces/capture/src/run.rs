@@ -114,6 +114,8 @@ fn temp_dir_for(out: &Path) -> Result<TempDir, CaptureError> {
         .unwrap_or_else(|| "trace".into());
     let dir = parent.join(format!(".{name}.capture-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+    // absolute: traced children that change directory write here too
+    let dir = dir.canonicalize().map_err(io_error(&dir))?;
     Ok(TempDir(dir))
 }
 
