@@ -536,3 +536,51 @@ fn jemalloc_entry_points_are_wrapped_at_their_level() {
     assert_eq!(x.addr % 64, 0);
     assert_eq!((dx.func, dx.addr), (AllocFn::Dallocx, x.addr));
 }
+
+#[test]
+fn node_markers_cut_the_trace() {
+    let node = memento_capture::run::find_program("node".as_ref())
+        .expect("this test needs Node.js (Debian: apt-get install nodejs)");
+    assert!(
+        memento_capture::artifacts::node_addon().is_some(),
+        "memento_roi.node was not built: install Node's headers (Debian: apt-get install libnode-dev)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("handler.js");
+    std::fs::write(
+        &script,
+        "const roi = require('memento_roi');\n\
+         roi.roiBegin();\n\
+         roi.invocationBegin(9);\n\
+         const reply = JSON.stringify({ items: [1, 2, 3] });\n\
+         roi.invocationEnd(9);\n\
+         roi.roiEnd();\n",
+    )
+    .unwrap();
+    for mode in [CaptureMode::Full, CaptureMode::AllocOnly] {
+        let trace = capture_to(dir.path(), "node", &[&node, &script], true, mode);
+        let (events, _) = read(&trace);
+        let markers: Vec<Event> = events
+            .into_iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    Event::RoiBegin
+                        | Event::RoiEnd
+                        | Event::InvocationBegin { .. }
+                        | Event::InvocationEnd { .. }
+                )
+            })
+            .collect();
+        assert_eq!(
+            markers,
+            [
+                Event::RoiBegin,
+                Event::InvocationBegin { id: 9 },
+                Event::InvocationEnd { id: 9 },
+                Event::RoiEnd
+            ],
+            "{mode:?}"
+        );
+    }
+}
