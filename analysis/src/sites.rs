@@ -150,3 +150,77 @@ pub fn render_text(sites: &[Site]) -> String {
 pub fn render_json(sites: &[Site]) -> String {
     serde_json::to_string_pretty(sites).expect("plain data serialises")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use memento_trace::{Alloc, Free};
+
+    fn alloc(func: AllocFn, level: AllocLevel, size: u64, site: u64) -> Event {
+        Event::Alloc(Alloc {
+            func,
+            level,
+            size,
+            align: 0,
+            addr: 0x1000 + size,
+            site,
+        })
+    }
+
+    #[test]
+    fn nested_calls_count_once_at_the_outermost_site() {
+        let mut counter = SiteCounter::new();
+        let events = [
+            Event::AllocEnter {
+                func: AllocFn::PyObjectMalloc,
+            },
+            Event::AllocEnter {
+                func: AllocFn::Malloc,
+            },
+            alloc(AllocFn::Malloc, AllocLevel::Libc, 1000, 0xa),
+            Event::AllocExit,
+            alloc(AllocFn::PyObjectMalloc, AllocLevel::Libc, 1000, 0xa),
+            Event::AllocExit,
+            Event::AllocEnter {
+                func: AllocFn::PyObjectMalloc,
+            },
+            alloc(AllocFn::PyObjectMalloc, AllocLevel::Pymalloc, 32, 0xa),
+            Event::AllocExit,
+            Event::AllocEnter {
+                func: AllocFn::PyObjectFree,
+            },
+            Event::Free(Free {
+                func: AllocFn::PyObjectFree,
+                level: AllocLevel::Pymalloc,
+                addr: 0x1020,
+                site: 0xa,
+            }),
+            Event::AllocExit,
+        ];
+        for e in &events {
+            counter.push(e);
+        }
+        let sites = counter.finish(10, &mut Symbolizer::new(&[]));
+        assert_eq!(sites.len(), 1);
+        let s = &sites[0];
+        assert_eq!((s.count, s.bytes, s.frees), (2, 1032, 1));
+        assert_eq!(
+            s.levels,
+            [("libc".to_string(), 1), ("pymalloc".to_string(), 1)]
+        );
+        assert_eq!(s.functions, ["PyObject_Malloc", "PyObject_Free"]);
+    }
+
+    #[test]
+    fn sites_rank_by_count_then_bytes_and_keep_the_top() {
+        let mut counter = SiteCounter::new();
+        // unbracketed events, as the alloc-only shim writes them
+        for (size, site) in [(8, 1), (8, 1), (100, 2), (100, 2), (5000, 3)] {
+            counter.push(&alloc(AllocFn::Malloc, AllocLevel::Libc, size, site));
+        }
+        let sites = counter.finish(2, &mut Symbolizer::new(&[]));
+        let order: Vec<(u64, u64)> = sites.iter().map(|s| (s.site, s.count)).collect();
+        assert_eq!(order, [(2, 2), (1, 2)]);
+        assert!(sites[0].location.as_ref().unwrap().function.is_none());
+    }
+}

@@ -195,3 +195,66 @@ impl Symbolizer {
         location
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The executable mappings of this test process, as a capture records them.
+    fn own_modules() -> Vec<ModuleInfo> {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        maps.lines()
+            .filter_map(|line| {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                if f.len() < 6 || !f[1].contains('x') || !f[5].starts_with('/') {
+                    return None;
+                }
+                let (start, end) = f[0].split_once('-')?;
+                let start = u64::from_str_radix(start, 16).ok()?;
+                Some(ModuleInfo {
+                    start,
+                    len: u64::from_str_radix(end, 16).ok()? - start,
+                    file_offset: u64::from_str_radix(f[2], 16).ok()?,
+                    path: f[5].to_string(),
+                    build_id: Vec::new(),
+                })
+            })
+            .collect()
+    }
+
+    #[inline(never)]
+    fn a_function_to_find(x: u64) -> u64 {
+        std::hint::black_box(x).wrapping_mul(3)
+    }
+
+    #[test]
+    fn a_runtime_address_resolves_to_its_function_and_source_file() {
+        assert_eq!(a_function_to_find(2), 6);
+        let addr = a_function_to_find as fn(u64) -> u64 as usize as u64;
+        let mut symbolizer = Symbolizer::new(&own_modules());
+        let found = symbolizer.lookup(addr + 1);
+        let name = found.function.as_deref().unwrap_or_default();
+        assert!(name.contains("a_function_to_find"), "{found:?}");
+        assert_eq!(found.offset, 1);
+        assert!(
+            found
+                .file
+                .as_deref()
+                .unwrap_or_default()
+                .ends_with("symbols.rs"),
+            "{found:?}"
+        );
+        assert!(found.line.is_some());
+    }
+
+    #[test]
+    fn an_address_outside_every_module_stays_bare() {
+        let mut symbolizer = Symbolizer::new(&own_modules());
+        let found = symbolizer.lookup(8);
+        assert_eq!(
+            (&found.module, &found.function, found.line),
+            (&None, &None, None)
+        );
+        assert_eq!(found.to_string(), "0x8");
+    }
+}

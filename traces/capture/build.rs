@@ -2,7 +2,8 @@
 //! - `valgrind-lib/`: the `memento` Valgrind tool and its preload beside
 //!   links to the stock Valgrind files (a folder for `VALGRIND_LIB`);
 //! - `libmemento_roi.so`: the ROI and invocation markers;
-//! - `libmemento_shim.so`: the `--alloc-only` preload shim.
+//! - `libmemento_shim.so`: the `--alloc-only` preload shim;
+//! - `memento_roi.node`: the markers for Node, when Node's headers exist.
 //!
 //! Missing Valgrind headers or archives do not fail the build: the reason
 //! is passed to the crate, which reports it when a capture needs the tool.
@@ -20,6 +21,7 @@ const C_SOURCES: &[&str] = &[
     "c/tool_main.c",
     "c/preload.c",
     "c/roi.c",
+    "c/roi_node.c",
     "c/shim.c",
 ];
 
@@ -135,6 +137,29 @@ fn build_tool(cc: &Path, v: &Valgrind, out: &Path) -> Result<PathBuf, String> {
     Ok(lib)
 }
 
+/// `memento_roi.node`, when Node's headers are installed (else Node
+/// programs cannot mark their ROI, which `artifacts::node_addon` reports).
+fn node_addon(cc: &Path, v: &Valgrind, out: &Path) {
+    let headers = env_path("MEMENTO_NODE_INCLUDE", "/usr/include/node");
+    let addon = out.join("memento_roi.node");
+    let built = headers.join("node_api.h").exists()
+        && run(Command::new(cc)
+            .args(["-O2", "-fPIC", "-shared", "-I"])
+            .arg(&headers)
+            .arg("-I")
+            .arg(&v.include)
+            .arg("-o")
+            .arg(&addon)
+            .args(["c/roi_node.c", "c/roi.c"]))
+        .is_ok();
+    let path = if built {
+        addon.display().to_string()
+    } else {
+        String::new()
+    };
+    println!("cargo:rustc-env=MEMENTO_CAPTURE_NODE_ADDON={path}");
+}
+
 fn main() {
     for source in C_SOURCES {
         println!("cargo:rerun-if-changed={source}");
@@ -163,11 +188,13 @@ fn main() {
                 .arg(&roi)
                 .arg("c/roi.c"))
             .unwrap_or_else(|e| panic!("building libmemento_roi.so: {e}"));
+            node_addon(&cc, &v, &out);
             let tool = build_tool(&cc, &v, &out)
                 .unwrap_or_else(|e| panic!("building the memento Valgrind tool: {e}"));
             (Ok(tool), Ok(roi))
         }
         Err(reason) => {
+            println!("cargo:rustc-env=MEMENTO_CAPTURE_NODE_ADDON=");
             println!("cargo:warning=memento capture (Valgrind mode) unavailable: {reason}");
             (Err(reason.clone()), Err(reason))
         }

@@ -15,6 +15,18 @@ pub fn roi_library() -> Result<&'static Path, CaptureError> {
     built(env!("MEMENTO_CAPTURE_ROI_LIB"))
 }
 
+/// `memento_roi.node`, the markers as a Node addon (None when Node's
+/// headers were not there at build time).
+pub fn node_addon() -> Option<&'static Path> {
+    let path = env!("MEMENTO_CAPTURE_NODE_ADDON");
+    (!path.is_empty()).then(|| Path::new(path))
+}
+
+/// The folder holding `memento_roi.js`, for `NODE_PATH`.
+pub fn node_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/node"))
+}
+
 /// `libmemento_shim.so`, the `--alloc-only` preload.
 pub fn shim_library() -> &'static Path {
     Path::new(env!("MEMENTO_CAPTURE_SHIM"))

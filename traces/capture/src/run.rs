@@ -114,6 +114,8 @@ fn temp_dir_for(out: &Path) -> Result<TempDir, CaptureError> {
         .unwrap_or_else(|| "trace".into());
     let dir = parent.join(format!(".{name}.capture-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+    // absolute: traced children that change directory write here too
+    let dir = dir.canonicalize().map_err(io_error(&dir))?;
     Ok(TempDir(dir))
 }
 
@@ -194,12 +196,20 @@ pub fn capture(options: &CaptureOptions) -> Result<CaptureReport, CaptureError> 
     if let Ok(roi) = artifacts::roi_library() {
         command.env("MEMENTO_ROI_LIB", roi);
     }
-    let mut python_path = OsString::from(artifacts::python_dir());
-    if let Some(existing) = std::env::var_os("PYTHONPATH") {
-        python_path.push(":");
-        python_path.push(existing);
+    if let Some(addon) = artifacts::node_addon() {
+        command.env("MEMENTO_ROI_NODE", addon);
     }
-    command.env("PYTHONPATH", python_path);
+    for (var, dir) in [
+        ("PYTHONPATH", artifacts::python_dir()),
+        ("NODE_PATH", artifacts::node_dir()),
+    ] {
+        let mut path = OsString::from(dir);
+        if let Some(existing) = std::env::var_os(var) {
+            path.push(":");
+            path.push(existing);
+        }
+        command.env(var, path);
+    }
 
     let start = Instant::now();
     let mut child = command.spawn().map_err(io_error(&resolved))?;

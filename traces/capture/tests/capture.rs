@@ -429,9 +429,158 @@ fn failing_captures_say_why_and_leave_no_file() {
 }
 
 #[test]
+fn rust_markers_reach_the_trace() {
+    if std::env::var_os("MEMENTO_ROI_SELFTEST").is_some() {
+        // the run under capture: this test binary, this test only
+        memento_capture::roi::roi_begin();
+        memento_capture::roi::invocation_begin(5);
+        memento_capture::roi::invocation_end(5);
+        memento_capture::roi::roi_end();
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::env::set_var("MEMENTO_ROI_SELFTEST", "1");
+    let exe = std::env::current_exe().unwrap();
+    let out = dir.path().join("rust.mtrace");
+    let result = capture(&CaptureOptions {
+        out: out.clone(),
+        command: vec![
+            exe.into(),
+            "--exact".into(),
+            "rust_markers_reach_the_trace".into(),
+            "--test-threads=1".into(),
+        ],
+        roi: true,
+        mode: CaptureMode::Full,
+        workload: None,
+    });
+    std::env::remove_var("MEMENTO_ROI_SELFTEST");
+    result.unwrap();
+    let (events, _) = read(&out);
+    // the first marker looks up the shim with dlsym, which allocates: keep
+    // the markers only
+    let markers: Vec<Event> = events
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::RoiBegin
+                    | Event::RoiEnd
+                    | Event::InvocationBegin { .. }
+                    | Event::InvocationEnd { .. }
+            )
+        })
+        .collect();
+    assert_eq!(
+        markers,
+        [
+            Event::RoiBegin,
+            Event::InvocationBegin { id: 5 },
+            Event::InvocationEnd { id: 5 },
+            Event::RoiEnd
+        ]
+    );
+}
+
+#[test]
 fn rust_markers_do_nothing_outside_a_capture() {
     memento_capture::roi::roi_begin();
     memento_capture::roi::invocation_begin(1);
     memento_capture::roi::invocation_end(1);
     memento_capture::roi::roi_end();
+}
+
+const JEMALLOC_PROGRAM: &str = r#"
+#include <stdlib.h>
+void *mallocx(size_t size, int flags);
+void dallocx(void *p, int flags);
+int main(void) {
+    void *p = malloc(4000);
+    free(p);
+    void *q = mallocx(5000, 6); /* MALLOCX_LG_ALIGN(6): 64-byte aligned */
+    dallocx(q, 0);
+    return 0;
+}
+"#;
+
+#[test]
+fn jemalloc_entry_points_are_wrapped_at_their_level() {
+    let jemalloc = Path::new("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
+    assert!(
+        jemalloc.exists(),
+        "this test needs jemalloc (Debian: apt-get install libjemalloc2)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let exe = build_c(
+        dir.path(),
+        "je",
+        JEMALLOC_PROGRAM,
+        &[jemalloc.to_str().unwrap()],
+    );
+    let trace = capture_to(dir.path(), "je", &[&exe], false, CaptureMode::Full);
+    let (events, meta) = read(&trace);
+    let ranges = module_range(&meta, &exe);
+    let allocs = program_allocations(&events, &ranges);
+    let [Event::Alloc(a), Event::Free(f), Event::Alloc(x), Event::Free(dx)] = allocs[..] else {
+        panic!("unexpected allocation sequence: {allocs:#?}");
+    };
+    assert_eq!(
+        (a.func, a.size, a.level),
+        (AllocFn::Malloc, 4000, AllocLevel::Jemalloc)
+    );
+    assert_eq!(
+        (f.func, f.addr, f.level),
+        (AllocFn::Free, a.addr, AllocLevel::Jemalloc)
+    );
+    assert_eq!((x.func, x.size, x.align), (AllocFn::Mallocx, 5000, 64));
+    assert_eq!(x.addr % 64, 0);
+    assert_eq!((dx.func, dx.addr), (AllocFn::Dallocx, x.addr));
+}
+
+#[test]
+fn node_markers_cut_the_trace() {
+    let node = memento_capture::run::find_program("node".as_ref())
+        .expect("this test needs Node.js (Debian: apt-get install nodejs)");
+    assert!(
+        memento_capture::artifacts::node_addon().is_some(),
+        "memento_roi.node was not built: install Node's headers (Debian: apt-get install libnode-dev)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("handler.js");
+    std::fs::write(
+        &script,
+        "const roi = require('memento_roi');\n\
+         roi.roiBegin();\n\
+         roi.invocationBegin(9);\n\
+         const reply = JSON.stringify({ items: [1, 2, 3] });\n\
+         roi.invocationEnd(9);\n\
+         roi.roiEnd();\n",
+    )
+    .unwrap();
+    for mode in [CaptureMode::Full, CaptureMode::AllocOnly] {
+        let trace = capture_to(dir.path(), "node", &[&node, &script], true, mode);
+        let (events, _) = read(&trace);
+        let markers: Vec<Event> = events
+            .into_iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    Event::RoiBegin
+                        | Event::RoiEnd
+                        | Event::InvocationBegin { .. }
+                        | Event::InvocationEnd { .. }
+                )
+            })
+            .collect();
+        assert_eq!(
+            markers,
+            [
+                Event::RoiBegin,
+                Event::InvocationBegin { id: 9 },
+                Event::InvocationEnd { id: 9 },
+                Event::RoiEnd
+            ],
+            "{mode:?}"
+        );
+    }
 }
