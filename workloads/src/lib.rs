@@ -3,4 +3,5 @@
 //! follow the characterisation behind Memento, tunable through profiles.
 
 pub mod rng;
+pub mod suite;
 pub mod synth;
