@@ -118,3 +118,18 @@ fn a_missing_environment_tells_the_user_to_run_the_setup_script() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("scripts/setup-workloads.sh"), "{stderr}");
 }
+
+#[test]
+fn functions_with_a_link_entry_are_linked_with_that_library() {
+    setup();
+    for f in manifest().functions.iter().filter(|f| !f.link.is_empty()) {
+        let run = memento(&["workloads", "run", &f.name, "--invocations", "1"], None);
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        let binary = root().join("workloads/.build/cpp").join(&f.name);
+        let ldd = Command::new("ldd").arg(&binary).output().unwrap();
+        let libraries = String::from_utf8_lossy(&ldd.stdout);
+        for lib in &f.link {
+            assert!(libraries.contains(&format!("lib{lib}")), "{}: {libraries}", f.name);
+        }
+    }
+}
