@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use memento_trace::{Header, TraceFileWriter};
-use memento_workloads::suite::{self, Manifest};
+use memento_workloads::suite::{self, Manifest, Runtime};
 use memento_workloads::synth::{self, Profile};
 
 use crate::UserError;
@@ -101,6 +101,9 @@ fn run_cmd(args: RunArgs) -> Result<(), UserError> {
     }
     let prepared = suite::prepare(function, &suite::workloads_dir())?;
     let got = suite::run_native(function, &prepared, invocations)?;
+    if function.runtime == Runtime::Node {
+        println!("note: V8 allocates JavaScript objects in its own heap, which malloc tracing does not see");
+    }
     println!(
         "{} ({}): result {}",
         function.name, function.runtime, function.expected

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Once;
 
-use memento_workloads::suite::Manifest;
+use memento_workloads::suite::{Manifest, Runtime};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -56,6 +56,36 @@ fn every_workload_runs_natively_and_gives_its_checked_result() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn node_runs_say_that_v8_heap_is_invisible_to_malloc_tracing() {
+    setup();
+    let manifest = manifest();
+    let node: Vec<_> = manifest
+        .functions
+        .iter()
+        .filter(|f| f.runtime == Runtime::Node)
+        .collect();
+    assert!(!node.is_empty());
+    for f in node {
+        let run = memento(&["workloads", "run", &f.name, "--invocations", "1"], None);
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            stdout.contains("V8 allocates JavaScript objects in its own heap"),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn the_setup_script_is_quiet_and_changes_nothing_when_run_again() {
+    setup();
+    let again = Command::new(root().join("scripts/setup-workloads.sh"))
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert_eq!(String::from_utf8_lossy(&again.stderr), "");
 }
 
 #[test]
@@ -124,12 +154,20 @@ fn functions_with_a_link_entry_are_linked_with_that_library() {
     setup();
     for f in manifest().functions.iter().filter(|f| !f.link.is_empty()) {
         let run = memento(&["workloads", "run", &f.name, "--invocations", "1"], None);
-        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
         let binary = root().join("workloads/.build/cpp").join(&f.name);
         let ldd = Command::new("ldd").arg(&binary).output().unwrap();
         let libraries = String::from_utf8_lossy(&ldd.stdout);
         for lib in &f.link {
-            assert!(libraries.contains(&format!("lib{lib}")), "{}: {libraries}", f.name);
+            assert!(
+                libraries.contains(&format!("lib{lib}")),
+                "{}: {libraries}",
+                f.name
+            );
         }
     }
 }
