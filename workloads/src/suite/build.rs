@@ -131,17 +131,22 @@ fn prepare_cpp(function: &Function, dir: &Path) -> Result<Prepared, RunError> {
     if newer(&source, &binary) || newer(&header, &binary) {
         std::fs::create_dir_all(&out_dir)
             .map_err(|e| RunError::Build(format!("{}: {e}", out_dir.display())))?;
+        // Written under a per-process name and renamed, so that a concurrent
+        // run never executes a half-written binary.
+        let partial = out_dir.join(format!("{}.{}.tmp", function.name, std::process::id()));
         let mut gxx = Command::new("nice");
         gxx.args(["-n", "10", "g++", "-O2", "-g", "-std=c++17", "-I"])
             .arg(dir.join("functions/cpp"))
             .arg("-o")
-            .arg(&binary)
+            .arg(&partial)
             .arg(&source)
             .arg("-ldl");
         for lib in &function.link {
             gxx.arg(format!("-l{lib}"));
         }
         run_build(gxx, &format!("g++ {}", source.display()))?;
+        std::fs::rename(&partial, &binary)
+            .map_err(|e| RunError::Build(format!("{}: {e}", binary.display())))?;
     }
     Ok(Prepared {
         program: binary,
