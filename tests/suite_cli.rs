@@ -171,3 +171,14 @@ fn functions_with_a_link_entry_are_linked_with_that_library() {
         }
     }
 }
+
+#[test]
+fn zero_invocations_is_a_one_line_usage_error() {
+    let run = memento(&["workloads", "run", "json", "--invocations", "0"], None);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "memento: error: --invocations must be at least 1"
+    );
+}
