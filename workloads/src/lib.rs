@@ -5,4 +5,5 @@
 #![warn(missing_docs)]
 
 pub mod rng;
+pub mod suite;
 pub mod synth;
