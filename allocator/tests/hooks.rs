@@ -54,7 +54,9 @@ fn stats_count_live_blocks_and_bytes_per_class() {
     assert_eq!(c.block_size, 327_680);
     assert_eq!(c.live_blocks, before.classes[class].live_blocks + 10);
     assert!(c.arenas >= 2 && c.capacity_blocks >= 10);
-    assert!(during.allocated >= before.allocated + 10 * 327_680);
+    // The harness's own threads allocate and free meanwhile, so the total
+    // is checked to include this class's live blocks, not by difference.
+    assert!(during.allocated >= c.live_blocks * c.block_size);
     assert!(during.resident >= 10 * SIZE, "touched blocks are resident");
     for p in blocks {
         // SAFETY: the block came from this allocator and is freed once.
