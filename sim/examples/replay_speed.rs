@@ -1,8 +1,11 @@
 //! Replay speed outside criterion: `cargo run --release -p memento-sim
-//! --example replay_speed -- [events]` prints events per second of CPU
-//! time (wall time is misleading on a shared machine).
+//! --example replay_speed -- [events] [--hot] [--json FILE]` prints events
+//! per second of CPU time (wall time is misleading on a shared machine).
+//! `--hot` keeps every data access in the 16 KiB hot region (L1D hits);
+//! `--json` writes the run's `report::json`, to check that a change to the
+//! simulator's speed left its results bit-identical.
 
-use memento_sim::{Config, Machine};
+use memento_sim::{report, Config, Machine};
 #[path = "../benches/support/synthetic.rs"]
 mod synthetic;
 
@@ -19,24 +22,36 @@ fn cpu_seconds() -> f64 {
 }
 
 fn main() {
-    let events: u64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let events: u64 = args
+        .iter()
+        .find_map(|a| a.parse().ok())
         .unwrap_or(20_000_000);
+    let hot = args.iter().any(|a| a == "--hot");
+    let json = args
+        .iter()
+        .position(|a| a == "--json")
+        .and_then(|i| args.get(i + 1));
     let config = Config::preset("micro23").unwrap();
+    let stream = if hot {
+        Synthetic::hot(events)
+    } else {
+        Synthetic::new(events)
+    };
     let wall = std::time::Instant::now();
     let cpu = cpu_seconds();
-    let stats = Machine::new(&config)
-        .unwrap()
-        .run(vec![Synthetic::new(events)])
-        .unwrap();
+    let stats = Machine::new(&config).unwrap().run(vec![stream]).unwrap();
     let cpu = cpu_seconds() - cpu;
     let wall = wall.elapsed().as_secs_f64();
     println!(
-        "{events} events: {:.1} M events/s of CPU time ({cpu:.2} s), {:.1} M/s wall ({wall:.2} s); IPC {:.3}, DRAM reads {}",
+        "{events} events{}: {:.1} M events/s of CPU time ({cpu:.2} s), {:.1} M/s wall ({wall:.2} s); IPC {:.3}, DRAM reads {}",
+        if hot { " (hot)" } else { "" },
         events as f64 / cpu / 1e6,
         events as f64 / wall / 1e6,
         stats.instructions as f64 / stats.cycles as f64,
         stats.dram.reads.transfers()
     );
+    if let Some(path) = json {
+        std::fs::write(path, report::json(&stats)).expect("the JSON file can be written");
+    }
 }

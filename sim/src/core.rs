@@ -5,15 +5,14 @@
 //! buffer that drains in order. A load judged dependent on the load before
 //! it issues only when that one's data arrives, so a chain serialises.
 
-use std::collections::VecDeque;
-
 use crate::config::{CoreConfig, LoadDependence};
+use crate::ring::Ring;
 use crate::stats::StallStats;
 
 /// Fractional bits of the dispatch clock (base CPI can be below one).
 const FRAC: u32 = 16;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct LastLoad {
     addr: u64,
     size: u32,
@@ -33,14 +32,16 @@ pub struct CoreTiming {
     sb: usize,
     dependence: LoadDependence,
     /// Loads in the ROB: (instruction number, retire cycle).
-    loads: VecDeque<(u64, u64)>,
+    loads: Ring<(u64, u64)>,
     /// Retire cycle of the youngest memory operation (retirement is in
     /// order, so no later one retires before it).
     retired: u64,
-    store_queue: VecDeque<u64>,
-    store_buffer: VecDeque<u64>,
+    store_queue: Ring<u64>,
+    store_buffer: Ring<u64>,
     last_drain: u64,
-    last_load: Option<LastLoad>,
+    /// The previous load, if `has_last_load`.
+    last_load: LastLoad,
+    has_last_load: bool,
     /// Stall counters.
     pub stalls: StallStats,
 }
@@ -57,12 +58,13 @@ impl CoreTiming {
             sq: c.store_queue as usize,
             sb: c.store_buffer as usize,
             dependence: c.load_dependence,
-            loads: VecDeque::with_capacity(c.load_queue as usize),
+            loads: Ring::with_capacity(c.load_queue as usize),
             retired: 0,
-            store_queue: VecDeque::with_capacity(c.store_queue as usize),
-            store_buffer: VecDeque::with_capacity(c.store_buffer as usize),
+            store_queue: Ring::with_capacity(c.store_queue as usize),
+            store_buffer: Ring::with_capacity(c.store_buffer as usize),
             last_drain: 0,
-            last_load: None,
+            last_load: LastLoad::default(),
+            has_last_load: false,
             stalls: StallStats::default(),
         }
     }
@@ -95,7 +97,7 @@ impl CoreTiming {
     pub fn dispatch(&mut self, n: u64) {
         let end = self.seq + n;
         let mut cur = self.seq;
-        while let Some(&(s, retire)) = self.loads.front() {
+        while let Some((s, retire)) = self.loads.front() {
             let blocked = s + self.rob;
             if blocked >= end {
                 break;
@@ -133,13 +135,14 @@ impl CoreTiming {
             self.stalls.load_queue_full += self.wait_until(retire);
         }
         let now = self.now();
-        let Some(prev) = self.last_load else {
+        if !self.has_last_load {
             return now;
-        };
+        }
+        let prev = self.last_load;
         let delta = addr.wrapping_sub(prev.addr);
         let dependent = self.dependence == LoadDependence::PointerChase
             && prev.size == 8
-            && prev.addr % 8 == 0
+            && prev.addr.is_multiple_of(8)
             && delta != prev.delta
             && (addr >> 6) != (prev.addr >> 6);
         if dependent {
@@ -152,13 +155,19 @@ impl CoreTiming {
     /// The load issued by [`Self::load_issue`] has its data at `done`.
     #[inline]
     pub fn load_done(&mut self, addr: u64, size: u32, done: u64) {
-        let delta = self.last_load.map_or(0, |p| addr.wrapping_sub(p.addr));
-        self.last_load = Some(LastLoad {
+        let prev = self.last_load;
+        let delta = if self.has_last_load {
+            addr.wrapping_sub(prev.addr)
+        } else {
+            0
+        };
+        self.has_last_load = true;
+        self.last_load = LastLoad {
             addr,
             size,
             done,
             delta,
-        });
+        };
         self.retired = self.retired.max(done);
         self.loads.push_back((self.seq, self.retired));
     }
@@ -179,7 +188,7 @@ impl CoreTiming {
     #[inline]
     pub fn store_done(&mut self, done: u64) {
         let mut retire = (self.now() + 1).max(self.retired);
-        while self.store_buffer.front().is_some_and(|&d| d <= retire) {
+        while self.store_buffer.front().is_some_and(|d| d <= retire) {
             self.store_buffer.pop_front();
         }
         if self.store_buffer.len() >= self.sb {

@@ -48,7 +48,7 @@ pub struct MemorySystem {
 
 /// The cause under which dirty data made by an access is later written.
 #[inline]
-fn dirty_cause(access: Cause) -> Cause {
+pub(crate) fn dirty_cause(access: Cause) -> Cause {
     match access {
         Cause::AllocMetadata | Cause::PageZeroing => access,
         _ => Cause::Writeback,
@@ -97,8 +97,8 @@ impl MemorySystem {
     }
 
     /// An access of `core` to `line` through an L1 at cycle `now`; returns
-    /// the cycle its data is ready.
-    #[inline]
+    /// the cycle its data is ready. A hit is handled inline, a miss apart.
+    #[inline(always)]
     pub fn access(
         &mut self,
         core: usize,
@@ -117,6 +117,20 @@ impl MemorySystem {
             }
             return done;
         }
+        self.l1_miss(core, which, line, write, now, cause)
+    }
+
+    #[inline(never)]
+    fn l1_miss(
+        &mut self,
+        core: usize,
+        which: L1,
+        line: u64,
+        write: bool,
+        now: u64,
+        cause: Cause,
+    ) -> u64 {
+        let c = self.l1(core, which);
         c.stats.misses += 1;
         c.stats.misses_by_cause.add(cause, 1);
         let (reg, start) = c.mshrs.reserve(now);
@@ -255,7 +269,10 @@ impl MemorySystem {
         }
     }
 
-    fn prefetch_l1(&mut self, core: usize, which: L1, line: u64, now: u64) {
+    /// Trains the L1 prefetcher of `core` on `line` and issues what it
+    /// proposes.
+    #[inline(never)]
+    pub(crate) fn prefetch_l1(&mut self, core: usize, which: L1, line: u64, now: u64) {
         let mut lines = [0u64; MAX_DEGREE];
         let n = self.l1(core, which).prefetcher.train(line, &mut lines);
         for &p in &lines[..n] {

@@ -27,6 +27,7 @@ pub mod hierarchy;
 pub mod kernel;
 pub mod machine;
 pub mod report;
+mod ring;
 pub mod stats;
 pub mod tlb;
 

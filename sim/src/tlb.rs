@@ -104,14 +104,34 @@ impl Tlb {
         }
     }
 
+    /// The DTLB slot translating `vpn`, without any side effect (the fast
+    /// path checks it before committing to [`Self::dtlb_hit`]).
+    #[inline(always)]
+    pub fn dtlb_probe(&self, vpn: u64) -> Option<usize> {
+        self.dtlb.find(vpn)
+    }
+
+    /// A DTLB hit in `slot` (from [`Self::dtlb_probe`]): counted and
+    /// made most recently used, as [`Self::lookup`] does.
+    #[inline(always)]
+    pub fn dtlb_hit(&mut self, slot: usize) {
+        self.stats.dtlb_accesses += 1;
+        self.dtlb.touch(slot);
+    }
+
     /// Looks up virtual page `vpn`.
     #[inline(always)]
     pub fn lookup(&mut self, vpn: u64) -> Lookup {
-        self.stats.dtlb_accesses += 1;
         if let Some(slot) = self.dtlb.find(vpn) {
-            self.dtlb.touch(slot);
+            self.dtlb_hit(slot);
             return Lookup::Dtlb;
         }
+        self.lookup_stlb(vpn)
+    }
+
+    #[inline(never)]
+    fn lookup_stlb(&mut self, vpn: u64) -> Lookup {
+        self.stats.dtlb_accesses += 1;
         self.stats.dtlb_misses += 1;
         if let Some(slot) = self.stlb.find(vpn) {
             self.stlb.touch(slot);

@@ -5,6 +5,7 @@
 pub mod mshr;
 pub mod prefetch;
 pub mod replacement;
+mod scan;
 pub mod tags;
 
 use crate::cause::Cause;
@@ -107,14 +108,13 @@ impl Cache {
         m = if write { dirty } else { m };
         let ready = state >> META_BITS;
         self.tags.set_payload(slot, (state & !0xff) | u64::from(m));
-        let done = now + self.latency;
-        if ready > now {
-            self.stats.mshr_merges += 1;
-            (ready.max(done), prefetch_hit)
-        } else {
-            self.stats.hits += 1;
-            (done, prefetch_hit)
-        }
+        // Counted without a branch: whether the line is still in flight
+        // depends on the data. A line that has arrived is ready before
+        // `now + latency`, so the max covers both cases.
+        let in_flight = ready > now;
+        self.stats.mshr_merges += u64::from(in_flight);
+        self.stats.hits += u64::from(!in_flight);
+        ((now + self.latency).max(ready), prefetch_hit)
     }
 
     /// Installs `line`, ready at cycle `ready`; `dirty` gives the cause of

@@ -3,7 +3,7 @@
 
 use memento_trace::Event;
 
-use super::{Machine, SMALL_OBJECT};
+use super::{Machine, SMALL_OBJECT, VA_BITS};
 use crate::cause::Cause;
 use crate::hierarchy::L1;
 use crate::stats::InvocationStats;
@@ -16,10 +16,12 @@ impl Machine {
         let in_alloc = self.cores[core].alloc_depth > 0;
         match event {
             Event::Block { addr, len, count } => {
-                let first = self.physical(core, addr) >> self.line_shift;
-                let last = self.physical(core, addr.wrapping_add(u64::from(len.max(1)) - 1))
-                    >> self.line_shift;
+                let va = addr & ((1u64 << VA_BITS) - 1);
+                let end = addr.wrapping_add(u64::from(len.max(1)) - 1) & ((1u64 << VA_BITS) - 1);
                 let c = &mut self.cores[core];
+                let space = (c.space as u64) << (VA_BITS + 1);
+                let first = (space | va) >> self.line_shift;
+                let last = (space | end) >> self.line_shift;
                 c.stats.blocks += 1;
                 let now = c.timing.now();
                 let hit = now + self.mem.private[core].l1i.latency();
@@ -38,7 +40,10 @@ impl Machine {
                 if ready > hit {
                     c.timing.fetch_stall(ready);
                 }
-                self.retire(core, u64::from(count), in_alloc);
+                c.timing.dispatch(u64::from(count));
+                if in_alloc {
+                    c.stats.alloc.instructions += u64::from(count);
+                }
             }
             Event::Gap { count } => self.retire(core, count, in_alloc),
             Event::Load { addr, size } => {

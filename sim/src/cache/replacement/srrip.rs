@@ -3,6 +3,8 @@
 //! victim is the first line predicted "distant" (3), ageing the set until
 //! one is.
 
+use crate::cache::scan;
+
 const DISTANT: u8 = 3;
 const LONG: u8 = 2;
 
@@ -37,13 +39,12 @@ impl Srrip {
     /// The first distant way, after ageing the set as often as needed.
     pub fn victim(&mut self, set: usize) -> usize {
         let s = &mut self.rrpv[set * self.ways..(set + 1) * self.ways];
-        let oldest = *s.iter().max().expect("a set has ways");
+        let oldest = s.iter().fold(0, |m, &v| m.max(v));
         let age = DISTANT - oldest;
         for v in s.iter_mut() {
             *v += age;
         }
-        s.iter()
-            .position(|v| *v == DISTANT)
-            .expect("one way is distant after ageing")
+        // A way is distant after ageing: the search always finds one.
+        scan::first(s, |v| v == DISTANT)
     }
 }
