@@ -2,7 +2,8 @@
 # Installs what the function suite needs, into project-local folders:
 #   workloads/.venv                       Python packages (requirements.txt)
 #   workloads/functions/node/node_modules npm packages (package-lock.json)
-#   g++ and libjemalloc-dev               from apt, only when missing.
+#   g++, libjemalloc-dev and the rest     from apt, only when missing
+#                                         (scripts/install-deps.sh).
 # Idempotent: a stamp holding the requirement file's hash skips pip when
 # nothing changed, and npm ci runs only when the lock file is newer.
 set -eu
@@ -11,15 +12,7 @@ w="$root/workloads"
 req="$w/functions/python/requirements.txt"
 node="$w/functions/node"
 
-need_apt=""
-command -v g++ >/dev/null 2>&1 || need_apt="$need_apt g++"
-[ -e /usr/include/jemalloc/jemalloc.h ] || need_apt="$need_apt libjemalloc-dev"
-if [ -n "$need_apt" ]; then
-    echo "setup-workloads: apt-get install$need_apt" >&2
-    sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo apt-get update -q >/dev/null
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need_apt >/dev/null
-fi
+"$root/scripts/install-deps.sh"
 
 python=${PYTHON:-python3}
 stamp="$w/.venv/.memento-requirements"

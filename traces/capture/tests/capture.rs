@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{build_c, capture_to, depths, module_range, read, threads_of};
+use common::{build_c, capture_to, depths, install_deps, module_range, read, threads_of};
 use memento_capture::{capture, CaptureError, CaptureMode, CaptureOptions};
 use memento_trace::{AllocFn, AllocLevel, Event};
 
@@ -505,10 +505,11 @@ int main(void) {
 
 #[test]
 fn jemalloc_entry_points_are_wrapped_at_their_level() {
+    install_deps();
     let jemalloc = Path::new("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
     assert!(
         jemalloc.exists(),
-        "this test needs jemalloc (Debian: apt-get install libjemalloc2)"
+        "scripts/install-deps.sh should have installed jemalloc"
     );
     let dir = tempfile::tempdir().unwrap();
     let exe = build_c(

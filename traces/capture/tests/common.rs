@@ -9,8 +9,22 @@ use std::process::Command;
 use memento_capture::{artifacts, capture, CaptureMode, CaptureOptions};
 use memento_trace::{Event, Metadata, TraceFile};
 
+/// Installs the Debian packages the tests need (Valgrind, g++, jemalloc)
+/// once per test process, through the project's script.
+pub fn install_deps() {
+    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    DONE.get_or_init(|| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/install-deps.sh");
+        let status = Command::new(&script)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        assert!(status.success(), "{} failed", script.display());
+    });
+}
+
 /// Compiles `source` with gcc into `dir/name`, linking `libmemento_roi`.
 pub fn build_c(dir: &Path, name: &str, source: &str, extra: &[&str]) -> PathBuf {
+    install_deps();
     let roi = artifacts::roi_library().unwrap_or_else(|e| {
         panic!("these tests need Valgrind's headers (apt-get install valgrind): {e}")
     });

@@ -1,0 +1,59 @@
+#!/bin/sh
+# Installs the Debian packages Memento needs beyond Rust, gcc, Python 3,
+# Node and Valgrind, only those missing. Idempotent; the tests that need a
+# package call it, so nothing is ever installed by hand.
+#
+#   scripts/install-deps.sh           what the tests need
+#   scripts/install-deps.sh --bench   plus the allocators the benchmarks
+#                                     compare against
+#
+# Concurrent callers (tests run in parallel) take turns on a lock file.
+set -eu
+
+# package name, then a file that shows it is installed
+test_pkgs="
+valgrind /usr/bin/valgrind
+g++ /usr/bin/g++
+libjemalloc-dev /usr/include/jemalloc/jemalloc.h
+time /usr/bin/time
+"
+bench_pkgs="
+libmimalloc2.0 /usr/lib/x86_64-linux-gnu/libmimalloc.so.2
+libtcmalloc-minimal4 /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
+"
+
+want="$test_pkgs"
+case "${1:-}" in
+    "") ;;
+    --bench) want="$test_pkgs$bench_pkgs" ;;
+    *) echo "install-deps: unknown option '$1' (use --bench or nothing)" >&2; exit 2 ;;
+esac
+
+missing() {
+    echo "$want" | while read -r pkg file; do
+        [ -n "$pkg" ] && [ ! -e "$file" ] && printf ' %s' "$pkg"
+    done
+    return 0
+}
+
+[ -z "$(missing)" ] && exit 0
+
+lock="${TMPDIR:-/tmp}/memento-install-deps.lock"
+exec 9>"$lock"
+flock 9
+need=$(missing) # another caller may have installed them meanwhile
+[ -z "$need" ] && exit 0
+
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        sudo="sudo -n"
+    else
+        echo "install-deps: need root (or sudo) to apt-get install$need" >&2
+        exit 1
+    fi
+fi
+echo "install-deps: apt-get install$need" >&2
+$sudo apt-get update -q >/dev/null
+# shellcheck disable=SC2086 # one word per package
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need >/dev/null
