@@ -1,5 +1,5 @@
 //! Decodes a trace through one reading path, for profiling the reader:
-//! `cargo run --release -p memento-trace --example decode_paths -- next|raw|encode FILE`.
+//! `cargo run --release -p memento-trace --example decode_paths -- next|fold|raw|encode FILE`.
 
 use memento_trace::{Event, TraceFile};
 
@@ -25,6 +25,11 @@ fn main() {
                 writer.push(event).expect("valid");
             }
             acc = writer.finish().expect("memory").0.len() as u64;
+        }
+        "fold" => {
+            acc = trace
+                .events()
+                .fold(0, |acc, event| fingerprint(acc, &event.expect("decodes")));
         }
         "next" => {
             for event in trace.events() {

@@ -50,30 +50,22 @@ pub fn get(bytes: &[u8], pos: &mut usize) -> Result<u64, DecodeError> {
         let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
         let stops = !word & 0x8080_8080_8080_8080;
         if stops != 0 {
-            let bits = stops.trailing_zeros() + 1;
-            let value = if bits == 64 {
-                word
-            } else {
-                word & ((1u64 << bits) - 1)
-            };
-            *pos = p + (bits / 8) as usize;
+            // Bits up to and including the first stop bit: the varint's bytes.
+            let value = word & (stops ^ (stops - 1));
+            *pos = p + (stops.trailing_zeros() / 8 + 1) as usize;
             return Ok(compact(value));
         }
     }
     get_slow(bytes, pos)
 }
 
-/// Drops the continuation bit of each of the 8 bytes of `x`.
+/// Drops the continuation bit of each of the 8 bytes of `x`: merges 7-bit
+/// groups pairwise into 14, 28 and 56 bits (three steps, not eight).
 #[inline(always)]
 fn compact(x: u64) -> u64 {
-    (x & 0x7f)
-        | ((x >> 1) & (0x7f << 7))
-        | ((x >> 2) & (0x7f << 14))
-        | ((x >> 3) & (0x7f << 21))
-        | ((x >> 4) & (0x7f << 28))
-        | ((x >> 5) & (0x7f << 35))
-        | ((x >> 6) & (0x7f << 42))
-        | ((x >> 7) & (0x7f << 49))
+    let x = (x & 0x007f_007f_007f_007f) | ((x >> 1) & 0x3f80_3f80_3f80_3f80);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x >> 2) & 0x0fff_c000_0fff_c000);
+    (x & 0x0000_0000_0fff_ffff) | ((x >> 4) & 0x00ff_ffff_f000_0000)
 }
 
 /// Byte by byte: near the end of a chunk, and for 9- and 10-byte values.
