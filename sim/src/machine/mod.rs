@@ -6,6 +6,7 @@ use memento_trace::Event;
 
 mod access;
 mod fallible;
+mod fast;
 mod replay;
 
 use crate::config::{Config, ConfigError};
