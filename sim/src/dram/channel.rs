@@ -193,6 +193,15 @@ impl Channel {
         }
     }
 
+    /// The cycle at which the first command (precharge, activate or
+    /// column) of a read arriving at `at` could issue, without issuing
+    /// anything (refresh not considered).
+    pub fn first_read_command(&self, rank: u32, bg: u32, bank: u32, row: u32, at: u64) -> u64 {
+        let bi = self.bank_index(rank, bg, bank);
+        let s = self.plan(bi, rank as usize, bg as usize, row, false, at);
+        s.pre.or(s.act).unwrap_or(s.col)
+    }
+
     fn plan(&self, bi: usize, r: usize, g: usize, row: u32, write: bool, at: u64) -> Service {
         let t = &self.t;
         let bank = &self.banks[bi];
