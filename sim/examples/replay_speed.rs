@@ -6,6 +6,8 @@
 //! `--hot` keeps every data access in its 16 KiB hot region (L1D hits).
 //! `--trace` replays a Memento trace file instead, as `memento replay` does.
 //! `--preset` picks the machine (default `micro23`, one core).
+//! `--repeat N` replays N times on fresh machines and reports the total (a
+//! short trace is then timed over more than a few clock ticks).
 //! `--json` writes the run's `report::json`, to check that a change to the
 //! simulator's speed left its results bit-identical.
 
@@ -43,12 +45,35 @@ fn main() {
     let json = option(&args, "--json");
     let trace = option(&args, "--trace");
     let preset = option(&args, "--preset").map_or("micro23", String::as_str);
+    let repeat: u64 = option(&args, "--repeat").map_or(1, |n| n.parse().unwrap());
     let mut config = Config::preset(preset).unwrap();
     config.cores = 1;
-    let machine = Machine::new(&config).unwrap();
     let wall = std::time::Instant::now();
     let cpu = cpu_seconds();
-    let (what, stats): (String, Stats) = match trace {
+    let mut last = None;
+    for _ in 0..repeat {
+        last = Some(replay(&config, trace, hot, events));
+    }
+    let (what, stats) = last.expect("at least one run");
+    let cpu = cpu_seconds() - cpu;
+    let wall = wall.elapsed().as_secs_f64();
+    let events = stats.events * repeat;
+    println!(
+        "{what}, {preset}: {events} events, {:.1} M events/s of CPU time ({cpu:.2} s), {:.1} M/s wall ({wall:.2} s); IPC {:.3}, DRAM reads {}",
+        events as f64 / cpu / 1e6,
+        events as f64 / wall / 1e6,
+        stats.instructions as f64 / stats.cycles as f64,
+        stats.dram.reads.transfers()
+    );
+    if let Some(path) = json {
+        std::fs::write(path, report::json(&stats)).expect("the JSON file can be written");
+    }
+}
+
+/// One replay of the trace file, or of the synthetic stream.
+fn replay(config: &Config, trace: Option<&String>, hot: bool, events: u64) -> (String, Stats) {
+    let machine = Machine::new(config).unwrap();
+    match trace {
         Some(path) => {
             let file = TraceFile::open(path).unwrap();
             let stats = machine.run_fallible(vec![file.events()], false).unwrap();
@@ -63,18 +88,5 @@ fn main() {
             let what = format!("synthetic{}", if hot { " (hot)" } else { "" });
             (what, machine.run(vec![stream]).unwrap())
         }
-    };
-    let cpu = cpu_seconds() - cpu;
-    let wall = wall.elapsed().as_secs_f64();
-    let events = stats.events;
-    println!(
-        "{what}, {preset}: {events} events, {:.1} M events/s of CPU time ({cpu:.2} s), {:.1} M/s wall ({wall:.2} s); IPC {:.3}, DRAM reads {}",
-        events as f64 / cpu / 1e6,
-        events as f64 / wall / 1e6,
-        stats.instructions as f64 / stats.cycles as f64,
-        stats.dram.reads.transfers()
-    );
-    if let Some(path) = json {
-        std::fs::write(path, report::json(&stats)).expect("the JSON file can be written");
     }
 }
