@@ -26,6 +26,31 @@ const VA_BITS: u32 = 47;
 /// Requests of at most this many bytes go to Memento's object allocator.
 const SMALL_OBJECT: u64 = 512;
 
+/// A stream of events being replayed. Each kind of stream replays its
+/// items itself, so that an event is matched where the stream yields it
+/// (repacking a `Result<Event, E>` into an `Event` per event costs the
+/// host a store-forwarding stall).
+pub(super) trait Stream {
+    /// Replays the next event on `core`; false at the end of the stream.
+    fn step_next(&mut self, machine: &mut Machine, core: usize) -> bool;
+}
+
+/// An infallible stream.
+struct Plain<I>(I);
+
+impl<I: Iterator<Item = Event>> Stream for Plain<I> {
+    #[inline(always)]
+    fn step_next(&mut self, machine: &mut Machine, core: usize) -> bool {
+        match self.0.next() {
+            Some(event) => {
+                machine.step(core, event);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// Why a run could not start.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RunError {
@@ -129,7 +154,7 @@ impl Machine {
     /// stream `i` runs on core `i`. Returns the stats of the whole run.
     pub fn run<I: Iterator<Item = Event>>(self, streams: Vec<I>) -> Result<Stats, RunError> {
         let spaces = (0..streams.len()).collect();
-        self.run_in(streams, spaces)
+        self.run_in(streams.into_iter().map(Plain).collect(), spaces)
     }
 
     /// Replays one stream per core, all threads of one process: they share
@@ -137,7 +162,7 @@ impl Machine {
     /// faults once.
     pub fn run_shared<I: Iterator<Item = Event>>(self, streams: Vec<I>) -> Result<Stats, RunError> {
         let spaces = vec![0; streams.len()];
-        self.run_in(streams, spaces)
+        self.run_in(streams.into_iter().map(Plain).collect(), spaces)
     }
 
     /// Like [`Self::run`] (or [`Self::run_shared`] when `shared`) for
@@ -163,20 +188,21 @@ impl Machine {
                 error: &error,
             })
             .collect();
-        let stats = if shared {
-            self.run_shared(wrapped)?
+        let spaces = if shared {
+            vec![0; wrapped.len()]
         } else {
-            self.run(wrapped)?
+            (0..wrapped.len()).collect()
         };
+        let stats = self.run_in(wrapped, spaces)?;
         match error.into_inner() {
             Some(e) => Err(FallibleRunError::Stream(e)),
             None => Ok(stats),
         }
     }
 
-    fn run_in<I: Iterator<Item = Event>>(
+    fn run_in<S: Stream>(
         mut self,
-        mut streams: Vec<I>,
+        mut streams: Vec<S>,
         spaces: Vec<usize>,
     ) -> Result<Stats, RunError> {
         if streams.len() > self.cores.len() {
@@ -190,9 +216,7 @@ impl Machine {
         }
         let mut active: Vec<bool> = vec![true; streams.len()];
         if streams.len() == 1 {
-            for event in streams[0].by_ref() {
-                self.step(0, event);
-            }
+            while streams[0].step_next(&mut self, 0) {}
         } else {
             // The core furthest behind in simulated time runs until it
             // passes the next one; ties go to the lower core number.
@@ -211,17 +235,12 @@ impl Machine {
                     .min()
                     .unwrap_or(u64::MAX);
                 loop {
-                    match streams[best].next() {
-                        Some(event) => {
-                            self.step(best, event);
-                            if self.cores[best].timing.now() > bound {
-                                break;
-                            }
-                        }
-                        None => {
-                            active[best] = false;
-                            break;
-                        }
+                    if !streams[best].step_next(&mut self, best) {
+                        active[best] = false;
+                        break;
+                    }
+                    if self.cores[best].timing.now() > bound {
+                        break;
                     }
                 }
             }
