@@ -192,8 +192,9 @@ impl Dram {
     /// Reads the line holding `addr` for a request made at core cycle
     /// `now`; returns the core cycle at which its last beat arrives.
     pub fn read(&mut self, addr: u64, cause: Cause, now: u64) -> u64 {
-        let ticket = self.queue_read(addr, cause, now);
-        self.finish_read(ticket)
+        let at = self.to_dram_cycle(now);
+        let done = self.read_at(addr, cause, at).data_end;
+        self.to_core_cycle(done)
     }
 
     /// [`Self::enqueue_read`] for a request made at core cycle `now`.
@@ -224,34 +225,47 @@ impl Dram {
         }
     }
 
-    /// A read arriving at DRAM cycle `at`, served at once: enqueued and
-    /// completed (see [`Self::complete_read`]).
+    /// A read arriving at DRAM cycle `at`, served at once (after the reads
+    /// already queued on its channel, in FR-FCFS order among them all; see
+    /// [`Self::complete_read`]).
     pub fn read_at(&mut self, addr: u64, cause: Cause, at: u64) -> Service {
-        let ticket = self.enqueue_read(addr, cause, at);
-        self.complete_read(ticket)
+        let r = self.request(addr, cause, at);
+        let ch = r.loc.channel as usize;
+        if self.read_queues[ch].is_empty() {
+            // Alone in its queue (the usual case): nothing to choose from.
+            return self.serve_read(ch, r);
+        }
+        self.queue(r);
+        self.complete_read(r.ticket)
     }
 
     /// Queues a read arriving at DRAM cycle `at` without serving it yet, so
     /// that reads queued together are scheduled FR-FCFS among themselves.
     pub fn enqueue_read(&mut self, addr: u64, cause: Cause, at: u64) -> ReadTicket {
-        let loc = self.mapping.locate(addr);
+        let r = self.request(addr, cause, at);
+        self.queue(r);
+        r.ticket
+    }
+
+    /// A new read request, counted under `cause`.
+    fn request(&mut self, addr: u64, cause: Cause, at: u64) -> QueuedRead {
         let ticket = ReadTicket(self.next_ticket);
         self.next_ticket += 1;
         self.counters.reads.add(cause, 1);
-        let queue = &mut self.read_queues[loc.channel as usize];
+        QueuedRead {
+            ticket,
+            line: addr >> self.line_shift,
+            loc: self.mapping.locate(addr),
+            at,
+            skipped: 0,
+        }
+    }
+
+    fn queue(&mut self, r: QueuedRead) {
+        let queue = &mut self.read_queues[r.loc.channel as usize];
         // Oldest first by arrival; equal arrivals in the order they came.
-        let i = queue.partition_point(|r| r.at <= at);
-        queue.insert(
-            i,
-            QueuedRead {
-                ticket,
-                line: addr >> self.line_shift,
-                loc,
-                at,
-                skipped: 0,
-            },
-        );
-        ticket
+        let i = queue.partition_point(|q| q.at <= r.at);
+        queue.insert(i, r);
     }
 
     /// Serves queued reads of the channel of `ticket` in FR-FCFS order until
