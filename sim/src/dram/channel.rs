@@ -115,8 +115,17 @@ impl Channel {
         }
     }
 
-    fn bank_index(&self, rank: u32, bg: u32, bank: u32) -> usize {
+    /// The index of a bank among the channel's banks.
+    #[inline]
+    pub(crate) fn bank_index(&self, rank: u32, bg: u32, bank: u32) -> usize {
         (rank as usize * self.bank_groups + bg as usize) * self.banks_per_group + bank as usize
+    }
+
+    /// The row open in the bank of [`Self::bank_index`] `bank` (`u32::MAX`
+    /// when none is).
+    #[inline]
+    pub(crate) fn open_row(&self, bank: usize) -> u32 {
+        self.banks[bank].open
     }
 
     /// Whether `row` is open in the bank (what FR-FCFS calls a row hit).

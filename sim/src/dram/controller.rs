@@ -18,6 +18,8 @@ const HISTOGRAM_BUCKETS: usize = 4096;
 struct QueuedWrite {
     line: u64,
     loc: Location,
+    /// `Channel::bank_index` of `loc`, for the row-hit search of a drain.
+    bank: u32,
     skipped: u32,
 }
 
@@ -375,6 +377,7 @@ impl Dram {
         let line = addr >> self.line_shift;
         let loc = self.mapping.locate(addr);
         let ch = loc.channel as usize;
+        let bank = self.channels[ch].bank_index(loc.rank, loc.bank_group, loc.bank) as u32;
         let queue = &mut self.write_queues[ch];
         if queue.iter().any(|w| w.line == line) {
             // Merged with the queued write of the same line: no transfer.
@@ -385,6 +388,7 @@ impl Dram {
         queue.push(QueuedWrite {
             line,
             loc,
+            bank,
             skipped: 0,
         });
         if queue.len() >= self.write_high {
@@ -418,15 +422,17 @@ impl Dram {
         while self.write_queues[ch].len() > keep {
             let queue = &self.write_queues[ch];
             let channel = &self.channels[ch];
-            let pick = queue
-                .iter()
-                .position(|w| w.skipped >= self.starvation_cap)
-                .or_else(|| {
-                    queue.iter().position(|w| {
-                        channel.is_open(w.loc.rank, w.loc.bank_group, w.loc.bank, w.loc.row)
-                    })
-                })
-                .unwrap_or(0);
+            // A pick passes over every older write, so skip counts never
+            // grow towards the back: only the oldest can be at the cap.
+            debug_assert!(queue.windows(2).all(|w| w[0].skipped >= w[1].skipped));
+            let pick = if queue[0].skipped >= self.starvation_cap {
+                0
+            } else {
+                queue
+                    .iter()
+                    .position(|w| channel.open_row(w.bank as usize) == w.loc.row)
+                    .unwrap_or(0)
+            };
             if pick > 0 {
                 self.counters.reordered_writes += 1;
             }
