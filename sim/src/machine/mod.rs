@@ -30,9 +30,19 @@ const SMALL_OBJECT: u64 = 512;
 /// items itself, so that an event is matched where the stream yields it
 /// (repacking a `Result<Event, E>` into an `Event` per event costs the
 /// host a store-forwarding stall).
-pub(super) trait Stream {
+trait Stream {
     /// Replays the next event on `core`; false at the end of the stream.
     fn step_next(&mut self, machine: &mut Machine, core: usize) -> bool;
+}
+
+/// The address space of each of `n` streams: one each, or one for all
+/// when they are threads of one process.
+fn spaces(n: usize, shared: bool) -> Vec<usize> {
+    if shared {
+        vec![0; n]
+    } else {
+        (0..n).collect()
+    }
 }
 
 /// An infallible stream.
@@ -153,7 +163,7 @@ impl Machine {
     /// Replays one stream per core, each its own process (address space);
     /// stream `i` runs on core `i`. Returns the stats of the whole run.
     pub fn run<I: Iterator<Item = Event>>(self, streams: Vec<I>) -> Result<Stats, RunError> {
-        let spaces = (0..streams.len()).collect();
+        let spaces = spaces(streams.len(), false);
         self.run_in(streams.into_iter().map(Plain).collect(), spaces)
     }
 
@@ -161,7 +171,7 @@ impl Machine {
     /// the address space, so the same address is the same line and a page
     /// faults once.
     pub fn run_shared<I: Iterator<Item = Event>>(self, streams: Vec<I>) -> Result<Stats, RunError> {
-        let spaces = vec![0; streams.len()];
+        let spaces = spaces(streams.len(), true);
         self.run_in(streams.into_iter().map(Plain).collect(), spaces)
     }
 
@@ -188,11 +198,7 @@ impl Machine {
                 error: &error,
             })
             .collect();
-        let spaces = if shared {
-            vec![0; wrapped.len()]
-        } else {
-            (0..wrapped.len()).collect()
-        };
+        let spaces = spaces(wrapped.len(), shared);
         let stats = self.run_in(wrapped, spaces)?;
         match error.into_inner() {
             Some(e) => Err(FallibleRunError::Stream(e)),
