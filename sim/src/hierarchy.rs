@@ -8,7 +8,7 @@ use crate::cache::prefetch::MAX_DEGREE;
 use crate::cache::{Cache, Evicted};
 use crate::cause::Cause;
 use crate::config::Config;
-use crate::dram::Dram;
+use crate::dram::{Dram, ReadTicket};
 
 /// A private first-level cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -322,7 +322,10 @@ impl MemorySystem {
         let mut lines = [0u64; MAX_DEGREE];
         let s = self.slice(line);
         let n = self.llc[s].prefetcher.train(line, &mut lines);
-        for &p in &lines[..n] {
+        // The reads are queued together, so that the controller serves them
+        // in FR-FCFS order, then each line is filled when its data is known.
+        let mut issued: [Option<(u64, usize, ReadTicket)>; MAX_DEGREE] = [None; MAX_DEGREE];
+        for (slot, &p) in issued.iter_mut().zip(&lines[..n]) {
             let s = self.slice(p);
             let c = &mut self.llc[s];
             if c.contains(p) {
@@ -331,9 +334,21 @@ impl MemorySystem {
             let Some(reg) = c.mshrs.try_reserve(now) else {
                 break;
             };
+            // Busy until its data's cycle is known, so that the next line
+            // takes another register.
+            c.mshrs.hold(reg, u64::MAX);
             c.stats.prefetches += 1;
             let t = now + c.latency();
-            let ready = self.dram.read(p << self.line_shift, Cause::Prefetch, t);
+            *slot = Some((
+                p,
+                reg,
+                self.dram
+                    .queue_read(p << self.line_shift, Cause::Prefetch, t),
+            ));
+        }
+        for &(p, reg, ticket) in issued.iter().flatten() {
+            let ready = self.dram.finish_read(ticket);
+            let s = self.slice(p);
             let c = &mut self.llc[s];
             c.mshrs.hold(reg, ready);
             if let Some(v) = c.fill(p, None, true, ready) {

@@ -241,6 +241,9 @@ pub struct DramStats {
     pub write_drains: u64,
     /// Writes served ahead of older ones for a row hit.
     pub reordered_writes: u64,
+    /// Reads served ahead of older queued ones for a row hit.
+    #[serde(default)]
+    pub reordered_reads: u64,
     /// Mean read latency (arrival at the controller to last beat), in ns.
     pub avg_read_latency_ns: f64,
     /// 99th-percentile read latency, in ns.

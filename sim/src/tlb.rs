@@ -1,6 +1,7 @@
 //! Data TLBs: a first-level DTLB backed by a second-level STLB, both LRU.
 //! A miss in both is a page walk, done by the machine through the caches.
 
+use crate::cache::scan;
 use crate::cache::tags::TagStore;
 use crate::config::{Replacement, TlbConfig};
 use crate::stats::TlbStats;
@@ -43,13 +44,13 @@ impl WalkCache {
     /// Whether the entry of `level` for `prefix` is cached (marks it used).
     pub fn lookup(&mut self, level: u32, prefix: u64) -> bool {
         let key = Self::key(level, prefix);
-        match self.keys.iter().position(|&k| k == key) {
-            Some(i) => {
+        match scan::first(&self.keys, |k| k == key) {
+            usize::MAX => false,
+            i => {
                 self.clock += 1;
                 self.used[i] = self.clock;
                 true
             }
-            None => false,
         }
     }
 
@@ -59,9 +60,7 @@ impl WalkCache {
         if self.keys.is_empty() || self.lookup(level, prefix) {
             return;
         }
-        let i = (0..self.keys.len())
-            .min_by_key(|&i| self.used[i])
-            .expect("not empty");
+        let i = scan::min_index(&self.used);
         self.clock += 1;
         self.keys[i] = Self::key(level, prefix);
         self.used[i] = self.clock;

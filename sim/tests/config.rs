@@ -100,6 +100,25 @@ fn watermarks_must_be_ordered() {
 }
 
 #[test]
+fn zero_read_starvation_cap_names_the_field() {
+    let text = micro23_text().replace("read_starvation_cap = 16", "read_starvation_cap = 0");
+    let err = Config::from_toml_str(&text, "test.toml").unwrap_err();
+    assert_eq!(err.field, "dram.read_starvation_cap");
+    assert!(
+        err.to_string().contains("dram.read_starvation_cap"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_read_starvation_cap_names_the_field() {
+    let text = micro23_text().replace("read_starvation_cap = 16\n", "");
+    assert!(!text.contains("read_starvation_cap"));
+    let err = Config::from_toml_str(&text, "test.toml").unwrap_err();
+    assert!(err.to_string().contains("read_starvation_cap"), "{err}");
+}
+
+#[test]
 fn unknown_dram_standard_names_the_field() {
     let text = micro23_text().replace("\"ddr4-3200\"", "\"ddr3-1600\"");
     assert_eq!(error_field(&text), "dram.standard");

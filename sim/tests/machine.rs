@@ -393,3 +393,20 @@ fn llc_writebacks_match_dram_writes_by_cause() {
         s.llc.writebacks
     );
 }
+
+#[test]
+fn llc_prefetches_queued_together_are_reordered_for_row_hits() {
+    let reordered = |prefetch: bool| {
+        let mut c = small();
+        if prefetch {
+            c.llc.prefetcher = memento_sim::config::PrefetcherKind::NextLine;
+            c.llc.prefetch_degree = 8;
+        }
+        let addrs = scattered(4000, 64 << 20);
+        run(&c, loads(&addrs, 8, 20)).dram.reordered_reads
+    };
+    // Demand reads reach the controller one at a time: nothing to reorder.
+    assert_eq!(reordered(false), 0);
+    // A prefetch batch is queued at once, and its row hits go first.
+    assert!(reordered(true) > 0);
+}

@@ -5,7 +5,7 @@
 pub mod mshr;
 pub mod prefetch;
 pub mod replacement;
-mod scan;
+pub(crate) mod scan;
 pub mod tags;
 
 use crate::cause::Cause;

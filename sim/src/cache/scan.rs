@@ -11,6 +11,7 @@ pub(crate) fn first<T: Copy>(items: &[T], hit: impl Fn(T) -> bool) -> usize {
         8 => first_n::<T, 8>(items, hit),
         12 => first_n::<T, 12>(items, hit),
         16 => first_n::<T, 16>(items, hit),
+        32 => first_n::<T, 32>(items, hit),
         _ => first_any(items, hit),
     }
 }
@@ -36,8 +37,8 @@ fn first_any<T: Copy>(items: &[T], hit: impl Fn(T) -> bool) -> usize {
     found
 }
 
-/// The index of the smallest value (the first on ties); values must be
-/// below 2^56 and there must be at most 256 of them.
+/// The index of the smallest value (the first on ties), for values below
+/// 2^56.
 #[inline(always)]
 pub(crate) fn min_index(values: &[u64]) -> usize {
     match values.len() {
@@ -45,12 +46,14 @@ pub(crate) fn min_index(values: &[u64]) -> usize {
         8 => min_index_n::<8>(values),
         12 => min_index_n::<12>(values),
         16 => min_index_n::<16>(values),
+        32 => min_index_n::<32>(values),
         _ => min_index_any(values),
     }
 }
 
 #[inline(always)]
 fn min_index_n<const N: usize>(values: &[u64]) -> usize {
+    const { assert!(N <= 256) };
     let Ok(values) = <&[u64; N]>::try_from(values) else {
         return min_index_any(values);
     };
@@ -64,9 +67,11 @@ fn min_index_n<const N: usize>(values: &[u64]) -> usize {
 
 #[inline(always)]
 fn min_index_any(values: &[u64]) -> usize {
-    let mut best = u64::MAX;
+    let mut best = 0;
     for (i, &v) in values.iter().enumerate() {
-        best = best.min((v << 8) | i as u64);
+        if v < values[best] {
+            best = i;
+        }
     }
-    (best & 0xff) as usize
+    best
 }

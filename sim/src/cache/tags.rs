@@ -18,8 +18,9 @@ use crate::config::Replacement;
 pub type Slot = usize;
 
 /// Stores of at most this many entries get a way predictor: larger ones
-/// would spend more host cache on the table than the scans cost.
-const PREDICTED_MAX: usize = 2048;
+/// would spend more host cache on the table than the scans cost (they get
+/// a table of one entry, which never misleads, since hints are checked).
+const PREDICTED_MAX: usize = 4096;
 
 /// Tags and replacement state of `sets` x `ways` entries.
 #[derive(Clone, Debug)]
@@ -28,9 +29,13 @@ pub struct TagStore {
     set_mask: u64,
     /// `[key + 1, payload]` per entry.
     entries: Vec<[u64; 2]>,
-    /// Way predictor: key bits to slot (empty when not used).
+    /// Way predictor: key bits to slot. Never empty, its length a power of
+    /// two, and every hint a slot number, so that indexing needs no check.
     hints: Vec<u32>,
     hint_mask: u64,
+    /// Invalid ways per set: a full set (the usual case once warm) needs no
+    /// search for one.
+    free: Vec<u8>,
     policy: Policy,
 }
 
@@ -43,14 +48,15 @@ impl TagStore {
         let hints = if slots <= PREDICTED_MAX {
             vec![0; (2 * slots).next_power_of_two()]
         } else {
-            Vec::new()
+            vec![0]
         };
         TagStore {
             ways,
             set_mask: sets as u64 - 1,
             entries: vec![[0, 0]; slots],
-            hint_mask: (hints.len() as u64).wrapping_sub(1),
+            hint_mask: hints.len() as u64 - 1,
             hints,
+            free: vec![ways as u8; sets],
             policy: Policy::new(replacement, sets, ways, seed),
         }
     }
@@ -69,12 +75,10 @@ impl TagStore {
     #[inline(always)]
     pub fn find(&self, key: u64) -> Option<Slot> {
         let want = key + 1;
-        if !self.hints.is_empty() {
-            // Every hint is a slot number below `entries.len()`.
-            let h = self.hints[(key & self.hint_mask) as usize] as usize;
-            if self.entries.get(h).is_some_and(|e| e[0] == want) {
-                return Some(h);
-            }
+        let h = self.hint(key);
+        // SAFETY: a hint is always a slot number, below `entries.len()`.
+        if unsafe { self.entries.get_unchecked(h) }[0] == want {
+            return Some(h);
         }
         self.scan(key)
     }
@@ -88,11 +92,19 @@ impl TagStore {
     }
 
     #[inline(always)]
+    fn hint(&self, key: u64) -> Slot {
+        let i = (key & self.hint_mask) as usize;
+        debug_assert!(i < self.hints.len());
+        // SAFETY: `hint_mask` is `hints.len() - 1`, a power of two minus one.
+        (unsafe { *self.hints.get_unchecked(i) }) as Slot
+    }
+
+    #[inline(always)]
     fn predict(&mut self, key: u64, slot: Slot) {
-        if !self.hints.is_empty() {
-            let i = (key & self.hint_mask) as usize;
-            self.hints[i] = slot as u32;
-        }
+        let i = (key & self.hint_mask) as usize;
+        debug_assert!(slot < self.entries.len());
+        // SAFETY: as in `hint`.
+        unsafe { *self.hints.get_unchecked_mut(i) = slot as u32 };
     }
 
     /// Tells the policy that `slot` was hit.
@@ -115,8 +127,8 @@ impl TagStore {
     pub fn choose(&mut self, key: u64) -> (Slot, Option<u64>) {
         let set = self.set_of(key);
         let base = set * self.ways;
-        let free = scan::first(&self.entries[base..base + self.ways], |e| e[0] == 0);
-        if free != usize::MAX {
+        if self.free[set] > 0 {
+            let free = scan::first(&self.entries[base..base + self.ways], |e| e[0] == 0);
             return (base + free, None);
         }
         let slot = base + self.policy.victim(set);
@@ -138,6 +150,10 @@ impl TagStore {
     /// Puts `key` in `slot` (from [`Self::choose`]), its payload zero.
     #[inline(always)]
     pub fn install(&mut self, slot: Slot, key: u64) {
+        if self.entries[slot][0] == 0 {
+            let set = self.set_of(key);
+            self.free[set] -= 1;
+        }
         self.entries[slot] = [key + 1, 0];
         self.policy.on_fill(slot);
         self.predict(key, slot);
@@ -146,11 +162,16 @@ impl TagStore {
     /// Marks `slot` invalid.
     #[inline]
     pub fn clear(&mut self, slot: Slot) {
+        if let Some(key) = self.key(slot) {
+            let set = self.set_of(key);
+            self.free[set] += 1;
+        }
         self.entries[slot] = [0, 0];
     }
 
     /// Invalidates every entry.
     pub fn clear_all(&mut self) {
         self.entries.iter_mut().for_each(|e| *e = [0, 0]);
+        self.free.iter_mut().for_each(|f| *f = self.ways as u8);
     }
 }

@@ -201,9 +201,12 @@ pub struct DramConfig {
     pub write_high: u32,
     /// Write-queue occupancy at which a drain stops.
     pub write_low: u32,
-    /// Times a queued request may be passed over by row hits before it is
+    /// Times a queued write may be passed over by row hits before it is
     /// served first.
     pub starvation_cap: u32,
+    /// Times a queued read may be passed over by row hits before it is
+    /// served first.
+    pub read_starvation_cap: u32,
 }
 
 /// One field of a DRAM address.

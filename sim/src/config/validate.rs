@@ -98,6 +98,7 @@ pub(super) fn check(c: &Config) -> Check {
         fail("dram.write_low", "must be below dram.write_high")?;
     }
     positive("dram.starvation_cap", d.starvation_cap.into())?;
+    positive("dram.read_starvation_cap", d.read_starvation_cap.into())?;
     for field in [
         MapField::Row,
         MapField::Rank,

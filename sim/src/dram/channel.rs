@@ -115,8 +115,17 @@ impl Channel {
         }
     }
 
-    fn bank_index(&self, rank: u32, bg: u32, bank: u32) -> usize {
+    /// The index of a bank among the channel's banks.
+    #[inline]
+    pub(crate) fn bank_index(&self, rank: u32, bg: u32, bank: u32) -> usize {
         (rank as usize * self.bank_groups + bg as usize) * self.banks_per_group + bank as usize
+    }
+
+    /// The row open in the bank of [`Self::bank_index`] `bank` (`u32::MAX`
+    /// when none is).
+    #[inline]
+    pub(crate) fn open_row(&self, bank: usize) -> u32 {
+        self.banks[bank].open
     }
 
     /// Whether `row` is open in the bank (what FR-FCFS calls a row hit).
@@ -191,6 +200,15 @@ impl Channel {
             self.commit(bi, r, g, row, write, &s);
             return s;
         }
+    }
+
+    /// The cycle at which the first command (precharge, activate or
+    /// column) of a read arriving at `at` could issue, without issuing
+    /// anything (refresh not considered).
+    pub fn first_read_command(&self, rank: u32, bg: u32, bank: u32, row: u32, at: u64) -> u64 {
+        let bi = self.bank_index(rank, bg, bank);
+        let s = self.plan(bi, rank as usize, bg as usize, row, false, at);
+        s.pre.or(s.act).unwrap_or(s.col)
     }
 
     fn plan(&self, bi: usize, r: usize, g: usize, row: u32, write: bool, at: u64) -> Service {

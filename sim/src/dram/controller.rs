@@ -1,6 +1,7 @@
 //! The memory controller: maps addresses to channels, keeps per-channel
-//! read and write queues, drains writes between watermarks in FR-FCFS order
-//! with a starvation cap, and counts every transfer by cause.
+//! read and write queues, serves queued reads and drains writes between
+//! watermarks in FR-FCFS order, each with a starvation cap, and counts every
+//! transfer by cause.
 
 use super::channel::{Channel, RowOutcome, Service};
 use super::mapping::{AddressMapping, Location};
@@ -17,8 +18,24 @@ const HISTOGRAM_BUCKETS: usize = 4096;
 struct QueuedWrite {
     line: u64,
     loc: Location,
+    /// `Channel::bank_index` of `loc`, for the row-hit search of a drain.
+    bank: u32,
     skipped: u32,
 }
+
+/// A read waiting in its channel's read queue for [`Dram::complete_read`].
+#[derive(Clone, Copy, Debug)]
+struct QueuedRead {
+    ticket: ReadTicket,
+    line: u64,
+    loc: Location,
+    at: u64,
+    skipped: u32,
+}
+
+/// Names a read queued by [`Dram::enqueue_read`] until it is completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadTicket(u64);
 
 /// Counters of the controller, in DRAM cycles where a time is involved.
 #[derive(Clone, Debug)]
@@ -41,6 +58,8 @@ pub struct DramCounters {
     pub write_drains: u64,
     /// Writes served ahead of an older write because of a row hit.
     pub reordered_writes: u64,
+    /// Reads served ahead of an older queued read because of a row hit.
+    pub reordered_reads: u64,
     /// Sum of read latencies (arrival to last data beat).
     pub read_latency_sum: u64,
     /// Read-latency histogram in DRAM cycles.
@@ -55,11 +74,17 @@ pub struct Dram {
     mapping: AddressMapping,
     channels: Vec<Channel>,
     write_queues: Vec<Vec<QueuedWrite>>,
+    /// Reads enqueued and not yet served, per channel, oldest first.
+    read_queues: Vec<Vec<QueuedRead>>,
+    /// Reads served on the way to another one, until completed.
+    served_reads: Vec<(ReadTicket, Service)>,
+    next_ticket: u64,
     read_inflight: Vec<Vec<u64>>,
     read_queue: usize,
     write_high: usize,
     write_low: usize,
     starvation_cap: u32,
+    read_starvation_cap: u32,
     line_shift: u32,
     core_mhz: u64,
     dram_mhz: u64,
@@ -102,11 +127,15 @@ impl Dram {
                 })
                 .collect(),
             write_queues: vec![Vec::with_capacity(config.write_queue as usize); n],
+            read_queues: vec![Vec::new(); n],
+            served_reads: Vec::new(),
+            next_ticket: 0,
             read_inflight: vec![Vec::with_capacity(config.read_queue as usize); n],
             read_queue: config.read_queue as usize,
             write_high: config.write_high as usize,
             write_low: config.write_low as usize,
             starvation_cap: config.starvation_cap,
+            read_starvation_cap: config.read_starvation_cap,
             line_shift: line_size.trailing_zeros(),
             core_mhz: u64::from(core_mhz),
             dram_mhz: u64::from(standard.clock_mhz()),
@@ -120,6 +149,7 @@ impl Dram {
                 forwarded_reads: 0,
                 write_drains: 0,
                 reordered_writes: 0,
+                reordered_reads: 0,
                 read_latency_sum: 0,
                 read_latency_histogram: vec![0; HISTOGRAM_BUCKETS],
             },
@@ -169,6 +199,19 @@ impl Dram {
         self.to_core_cycle(done)
     }
 
+    /// [`Self::enqueue_read`] for a request made at core cycle `now`.
+    pub fn queue_read(&mut self, addr: u64, cause: Cause, now: u64) -> ReadTicket {
+        let at = self.to_dram_cycle(now);
+        self.enqueue_read(addr, cause, at)
+    }
+
+    /// [`Self::complete_read`]: the core cycle at which the last beat of a
+    /// queued read arrives.
+    pub fn finish_read(&mut self, ticket: ReadTicket) -> u64 {
+        let done = self.complete_read(ticket).data_end;
+        self.to_core_cycle(done)
+    }
+
     /// Posts a write of the line holding `addr` at core cycle `now`.
     pub fn write(&mut self, addr: u64, cause: Cause, now: u64) {
         let at = self.to_dram_cycle(now);
@@ -184,14 +227,119 @@ impl Dram {
         }
     }
 
-    /// A read arriving at DRAM cycle `at`: served at once at the earliest
-    /// legal cycles, after waiting for a read-queue slot if all are taken.
+    /// A read arriving at DRAM cycle `at`, served at once (after the reads
+    /// already queued on its channel, in FR-FCFS order among them all; see
+    /// [`Self::complete_read`]).
     pub fn read_at(&mut self, addr: u64, cause: Cause, at: u64) -> Service {
-        let line = addr >> self.line_shift;
-        let loc = self.mapping.locate(addr);
-        let ch = loc.channel as usize;
+        let r = self.request(addr, cause, at);
+        let ch = r.loc.channel as usize;
+        if self.read_queues[ch].is_empty() {
+            // Alone in its queue (the usual case): nothing to choose from.
+            return self.serve_read(ch, r);
+        }
+        self.queue(r);
+        self.complete_read(r.ticket)
+    }
+
+    /// Queues a read arriving at DRAM cycle `at` without serving it yet, so
+    /// that reads queued together are scheduled FR-FCFS among themselves.
+    pub fn enqueue_read(&mut self, addr: u64, cause: Cause, at: u64) -> ReadTicket {
+        let r = self.request(addr, cause, at);
+        self.queue(r);
+        r.ticket
+    }
+
+    /// A new read request, counted under `cause`.
+    fn request(&mut self, addr: u64, cause: Cause, at: u64) -> QueuedRead {
+        let ticket = ReadTicket(self.next_ticket);
+        self.next_ticket += 1;
         self.counters.reads.add(cause, 1);
-        if self.write_queues[ch].iter().any(|w| w.line == line) {
+        QueuedRead {
+            ticket,
+            line: addr >> self.line_shift,
+            loc: self.mapping.locate(addr),
+            at,
+            skipped: 0,
+        }
+    }
+
+    fn queue(&mut self, r: QueuedRead) {
+        let queue = &mut self.read_queues[r.loc.channel as usize];
+        // Oldest first by arrival; equal arrivals in the order they came.
+        let i = queue.partition_point(|q| q.at <= r.at);
+        queue.insert(i, r);
+    }
+
+    /// Serves queued reads of the channel of `ticket` in FR-FCFS order until
+    /// that read is served, and returns its commands. Each choice is made
+    /// for the oldest queued read: a read passed over `read_starvation_cap`
+    /// times goes first; otherwise the oldest read that finds its row open
+    /// and arrived before the oldest read's first command could issue;
+    /// otherwise the oldest.
+    ///
+    /// Every enqueued read must be completed (or flushed): the results of
+    /// reads served on the way are kept until then.
+    ///
+    /// # Panics
+    /// If `ticket` was already completed.
+    pub fn complete_read(&mut self, ticket: ReadTicket) -> Service {
+        if let Some(i) = self.served_reads.iter().position(|(t, _)| *t == ticket) {
+            return self.served_reads.swap_remove(i).1;
+        }
+        let ch = self
+            .read_queues
+            .iter()
+            .position(|q| q.iter().any(|r| r.ticket == ticket))
+            .expect("a read is completed once");
+        loop {
+            let pick = self.pick_read(ch);
+            let queue = &mut self.read_queues[ch];
+            for r in &mut queue[..pick] {
+                r.skipped += 1;
+            }
+            self.counters.reordered_reads += u64::from(pick > 0);
+            let r = queue.remove(pick);
+            let s = self.serve_read(ch, r);
+            if r.ticket == ticket {
+                return s;
+            }
+            self.served_reads.push((r.ticket, s));
+        }
+    }
+
+    /// The index in the read queue of `ch` of the read to serve next.
+    fn pick_read(&self, ch: usize) -> usize {
+        let queue = &self.read_queues[ch];
+        let channel = &self.channels[ch];
+        if queue.len() == 1 {
+            return 0;
+        }
+        if let Some(i) = queue
+            .iter()
+            .position(|r| r.skipped >= self.read_starvation_cap)
+        {
+            return i;
+        }
+        let oldest = &queue[0];
+        let o = oldest.loc;
+        // Younger reads count only if they were waiting when the oldest
+        // one's first command could go.
+        let ready = channel.first_read_command(o.rank, o.bank_group, o.bank, o.row, oldest.at);
+        queue
+            .iter()
+            .position(|r| {
+                r.at <= ready
+                    && channel.is_open(r.loc.rank, r.loc.bank_group, r.loc.bank, r.loc.row)
+            })
+            .unwrap_or(0)
+    }
+
+    /// Issues one read taken from the queue: forwarded from the write queue
+    /// when the line is there, otherwise at the earliest legal cycles after
+    /// waiting for a read-queue slot if all are taken.
+    fn serve_read(&mut self, ch: usize, r: QueuedRead) -> Service {
+        let (loc, at) = (r.loc, r.at);
+        if self.write_queues[ch].iter().any(|w| w.line == r.line) {
             // The newest data is in the write queue: forward it.
             self.counters.forwarded_reads += 1;
             self.record_latency(1);
@@ -229,6 +377,7 @@ impl Dram {
         let line = addr >> self.line_shift;
         let loc = self.mapping.locate(addr);
         let ch = loc.channel as usize;
+        let bank = self.channels[ch].bank_index(loc.rank, loc.bank_group, loc.bank) as u32;
         let queue = &mut self.write_queues[ch];
         if queue.iter().any(|w| w.line == line) {
             // Merged with the queued write of the same line: no transfer.
@@ -239,6 +388,7 @@ impl Dram {
         queue.push(QueuedWrite {
             line,
             loc,
+            bank,
             skipped: 0,
         });
         if queue.len() >= self.write_high {
@@ -247,12 +397,17 @@ impl Dram {
         }
     }
 
-    /// Issues every queued write, as at the end of a run, and performs the
+    /// Serves every queued read (their results are dropped) and issues
+    /// every queued write, as at the end of a run, and performs the
     /// refreshes due by `at`; returns the DRAM cycle at which the last write
     /// finished.
     pub fn flush(&mut self, at: u64) -> u64 {
         let mut end = at;
         for ch in 0..self.channels.len() {
+            while let Some(ticket) = self.read_queues[ch].last().map(|r| r.ticket) {
+                self.complete_read(ticket);
+            }
+            self.served_reads.clear();
             end = end.max(self.drain(ch, 0, at));
             self.channels[ch].refresh_all_until(at);
         }
@@ -267,15 +422,17 @@ impl Dram {
         while self.write_queues[ch].len() > keep {
             let queue = &self.write_queues[ch];
             let channel = &self.channels[ch];
-            let pick = queue
-                .iter()
-                .position(|w| w.skipped >= self.starvation_cap)
-                .or_else(|| {
-                    queue.iter().position(|w| {
-                        channel.is_open(w.loc.rank, w.loc.bank_group, w.loc.bank, w.loc.row)
-                    })
-                })
-                .unwrap_or(0);
+            // A pick passes over every older write, so skip counts never
+            // grow towards the back: only the oldest can be at the cap.
+            debug_assert!(queue.windows(2).all(|w| w[0].skipped >= w[1].skipped));
+            let pick = if queue[0].skipped >= self.starvation_cap {
+                0
+            } else {
+                queue
+                    .iter()
+                    .position(|w| channel.open_row(w.bank as usize) == w.loc.row)
+                    .unwrap_or(0)
+            };
             if pick > 0 {
                 self.counters.reordered_writes += 1;
             }
@@ -348,6 +505,7 @@ impl Dram {
             refreshes: self.refreshes(),
             write_drains: c.write_drains,
             reordered_writes: c.reordered_writes,
+            reordered_reads: c.reordered_reads,
             avg_read_latency_ns: avg,
             p99_read_latency_ns: p99,
             bytes,

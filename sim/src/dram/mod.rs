@@ -7,6 +7,6 @@ mod mapping;
 mod standard;
 
 pub use channel::{RowOutcome, Service};
-pub use controller::{Dram, DramCounters};
+pub use controller::{Dram, DramCounters, ReadTicket};
 pub use mapping::{AddressMapping, Location};
 pub use standard::{DramStandard, Organisation, Timing};

@@ -4,7 +4,7 @@
 
 use super::{Machine, VA_BITS};
 use crate::cause::Cause;
-use crate::hierarchy::{dirty_cause, L1};
+use crate::hierarchy::L1;
 use crate::kernel::Fault;
 use crate::tlb::Lookup;
 
@@ -108,64 +108,12 @@ impl Machine {
         c.timing.serialise(cycles);
     }
 
-    /// A data access of `size` bytes at `vaddr`, issued at `now`; returns
-    /// when the last line's data is ready.
-    #[inline(always)]
-    pub(super) fn data_access(
-        &mut self,
-        core: usize,
-        vaddr: u64,
-        size: u32,
-        write: bool,
-        now: u64,
-    ) -> u64 {
-        match self.data_hit(core, vaddr, size, write, now) {
-            Some(done) => done,
-            None => self.data_access_slow(core, vaddr, size, write, now),
-        }
-    }
-
-    /// The common case on its own: one line, a DTLB hit and an L1D hit.
-    /// Nothing is changed unless it returns the completion cycle, so that
-    /// [`Self::data_access_slow`] can start over.
-    #[inline(always)]
-    fn data_hit(
-        &mut self,
-        core: usize,
-        vaddr: u64,
-        size: u32,
-        write: bool,
-        now: u64,
-    ) -> Option<u64> {
-        let line_mask = (1u64 << self.line_shift) - 1;
-        if (vaddr & line_mask) + u64::from(size.max(1)) - 1 > line_mask {
-            return None;
-        }
-        let va = vaddr & ((1u64 << VA_BITS) - 1);
-        let c = &mut self.cores[core];
-        let entry = c.tlb.dtlb_probe(va >> self.page_shift)?;
-        let line = (((c.space as u64) << (VA_BITS + 1)) | va) >> self.line_shift;
-        let l1 = &mut self.mem.private[core].l1d;
-        let slot = l1.probe(line)?;
-        c.tlb.dtlb_hit(entry);
-        // A DTLB lookup overlaps the L1D tag check (VIPT).
-        let t = now + c.tlb.dtlb_latency.saturating_sub(l1.latency());
-        let cause = if c.alloc_depth > 0 {
-            Cause::AllocMetadata
-        } else {
-            Cause::Demand
-        };
-        l1.stats.accesses += 1;
-        let (done, prefetch_hit) = l1.hit(slot, write, t, dirty_cause(cause));
-        if prefetch_hit && l1.prefetcher.is_active() {
-            self.mem.prefetch_l1(core, L1::Data, line, t);
-        }
-        Some(done)
-    }
-
-    /// Any data access: line by line, each translated, through the caches.
+    /// Any data access of `size` bytes at `vaddr`, issued at `now`: line by
+    /// line, each translated, through the caches; returns when the last
+    /// line's data is ready. (`fast.rs` handles the common case before
+    /// coming here.)
     #[inline(never)]
-    fn data_access_slow(
+    pub(super) fn data_access(
         &mut self,
         core: usize,
         vaddr: u64,

@@ -3,7 +3,7 @@
 
 use memento_trace::Event;
 
-use super::RunError;
+use super::{Machine, RunError, Stream};
 
 /// A stream of a run yielded an error (a damaged trace); the run stopped
 /// there.
@@ -27,29 +27,39 @@ pub enum FallibleRunError<E: std::error::Error> {
     Stream(StreamError<E>),
 }
 
-/// Passes events on until the first error, which it keeps.
+/// Replays events until the first error, which it keeps.
 pub(super) struct UntilError<'a, I, E: std::error::Error> {
     pub(super) inner: I,
     pub(super) stream: usize,
     pub(super) error: &'a std::cell::RefCell<Option<StreamError<E>>>,
 }
 
-impl<I: Iterator<Item = Result<Event, E>>, E: std::error::Error> Iterator for UntilError<'_, I, E> {
-    type Item = Event;
-
-    fn next(&mut self) -> Option<Event> {
-        match self.inner.next()? {
-            Ok(event) => Some(event),
-            Err(error) => {
-                let mut slot = self.error.borrow_mut();
-                if slot.is_none() {
-                    *slot = Some(StreamError {
-                        stream: self.stream,
-                        error,
-                    });
-                }
-                None
+impl<I: Iterator<Item = Result<Event, E>>, E: std::error::Error> Stream for UntilError<'_, I, E> {
+    #[inline(always)]
+    fn step_next(&mut self, machine: &mut Machine, core: usize) -> bool {
+        match self.inner.next() {
+            Some(Ok(event)) => {
+                machine.step(core, event);
+                true
             }
+            Some(Err(error)) => self.keep(error),
+            None => false,
         }
+    }
+}
+
+impl<I, E: std::error::Error> UntilError<'_, I, E> {
+    /// Keeps the first error of the run; the stream ends.
+    #[cold]
+    #[inline(never)]
+    fn keep(&mut self, error: E) -> bool {
+        let mut slot = self.error.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(StreamError {
+                stream: self.stream,
+                error,
+            });
+        }
+        false
     }
 }

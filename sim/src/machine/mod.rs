@@ -6,6 +6,7 @@ use memento_trace::Event;
 
 mod access;
 mod fallible;
+mod fast;
 mod replay;
 
 use crate::config::{Config, ConfigError};
@@ -24,6 +25,41 @@ pub use fallible::{FallibleRunError, StreamError};
 const VA_BITS: u32 = 47;
 /// Requests of at most this many bytes go to Memento's object allocator.
 const SMALL_OBJECT: u64 = 512;
+
+/// A stream of events being replayed. Each kind of stream replays its
+/// items itself, so that an event is matched where the stream yields it
+/// (repacking a `Result<Event, E>` into an `Event` per event costs the
+/// host a store-forwarding stall).
+trait Stream {
+    /// Replays the next event on `core`; false at the end of the stream.
+    fn step_next(&mut self, machine: &mut Machine, core: usize) -> bool;
+}
+
+/// The address space of each of `n` streams: one each, or one for all
+/// when they are threads of one process.
+fn spaces(n: usize, shared: bool) -> Vec<usize> {
+    if shared {
+        vec![0; n]
+    } else {
+        (0..n).collect()
+    }
+}
+
+/// An infallible stream.
+struct Plain<I>(I);
+
+impl<I: Iterator<Item = Event>> Stream for Plain<I> {
+    #[inline(always)]
+    fn step_next(&mut self, machine: &mut Machine, core: usize) -> bool {
+        match self.0.next() {
+            Some(event) => {
+                machine.step(core, event);
+                true
+            }
+            None => false,
+        }
+    }
+}
 
 /// Why a run could not start.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -127,16 +163,16 @@ impl Machine {
     /// Replays one stream per core, each its own process (address space);
     /// stream `i` runs on core `i`. Returns the stats of the whole run.
     pub fn run<I: Iterator<Item = Event>>(self, streams: Vec<I>) -> Result<Stats, RunError> {
-        let spaces = (0..streams.len()).collect();
-        self.run_in(streams, spaces)
+        let spaces = spaces(streams.len(), false);
+        self.run_in(streams.into_iter().map(Plain).collect(), spaces)
     }
 
     /// Replays one stream per core, all threads of one process: they share
     /// the address space, so the same address is the same line and a page
     /// faults once.
     pub fn run_shared<I: Iterator<Item = Event>>(self, streams: Vec<I>) -> Result<Stats, RunError> {
-        let spaces = vec![0; streams.len()];
-        self.run_in(streams, spaces)
+        let spaces = spaces(streams.len(), true);
+        self.run_in(streams.into_iter().map(Plain).collect(), spaces)
     }
 
     /// Like [`Self::run`] (or [`Self::run_shared`] when `shared`) for
@@ -162,20 +198,17 @@ impl Machine {
                 error: &error,
             })
             .collect();
-        let stats = if shared {
-            self.run_shared(wrapped)?
-        } else {
-            self.run(wrapped)?
-        };
+        let spaces = spaces(wrapped.len(), shared);
+        let stats = self.run_in(wrapped, spaces)?;
         match error.into_inner() {
             Some(e) => Err(FallibleRunError::Stream(e)),
             None => Ok(stats),
         }
     }
 
-    fn run_in<I: Iterator<Item = Event>>(
+    fn run_in<S: Stream>(
         mut self,
-        mut streams: Vec<I>,
+        mut streams: Vec<S>,
         spaces: Vec<usize>,
     ) -> Result<Stats, RunError> {
         if streams.len() > self.cores.len() {
@@ -189,9 +222,7 @@ impl Machine {
         }
         let mut active: Vec<bool> = vec![true; streams.len()];
         if streams.len() == 1 {
-            for event in streams[0].by_ref() {
-                self.step(0, event);
-            }
+            while streams[0].step_next(&mut self, 0) {}
         } else {
             // The core furthest behind in simulated time runs until it
             // passes the next one; ties go to the lower core number.
@@ -210,17 +241,12 @@ impl Machine {
                     .min()
                     .unwrap_or(u64::MAX);
                 loop {
-                    match streams[best].next() {
-                        Some(event) => {
-                            self.step(best, event);
-                            if self.cores[best].timing.now() > bound {
-                                break;
-                            }
-                        }
-                        None => {
-                            active[best] = false;
-                            break;
-                        }
+                    if !streams[best].step_next(&mut self, best) {
+                        active[best] = false;
+                        break;
+                    }
+                    if self.cores[best].timing.now() > bound {
+                        break;
                     }
                 }
             }

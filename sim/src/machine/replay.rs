@@ -10,58 +10,51 @@ use crate::stats::InvocationStats;
 
 impl Machine {
     /// Replays one event on `core`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn step(&mut self, core: usize, event: Event) {
+        match event {
+            Event::Block { addr, len, count } => self.block(core, addr, len, count),
+            Event::Load { addr, size } => self.data::<false>(core, addr, size),
+            Event::Store { addr, size } => self.data::<true>(core, addr, size),
+            other => self.step_other(core, other),
+        }
+    }
+
+    /// Fetches the lines of a block at `addr..addr + len` through the L1I;
+    /// dispatch waits for the last one if it misses.
+    #[inline(never)]
+    pub(super) fn fetch(&mut self, core: usize, addr: u64, len: u32) {
+        let va = addr & ((1u64 << VA_BITS) - 1);
+        let end = addr.wrapping_add(u64::from(len.max(1)) - 1) & ((1u64 << VA_BITS) - 1);
+        let c = &mut self.cores[core];
+        let space = (c.space as u64) << (VA_BITS + 1);
+        let first = (space | va) >> self.line_shift;
+        let last = (space | end) >> self.line_shift;
+        let now = c.timing.now();
+        let hit = now + self.mem.private[core].l1i.latency();
+        let mut ready = now;
+        for line in first..=last.max(first) {
+            ready =
+                ready.max(
+                    self.mem
+                        .access(core, L1::Instruction, line, false, now, Cause::Demand),
+                );
+        }
+        if ready > hit {
+            self.cores[core].timing.fetch_stall(ready);
+        }
+    }
+
+    /// Every event but blocks, loads and stores.
+    #[inline(never)]
+    fn step_other(&mut self, core: usize, event: Event) {
         self.cores[core].stats.events += 1;
         let in_alloc = self.cores[core].alloc_depth > 0;
         match event {
-            Event::Block { addr, len, count } => {
-                let va = addr & ((1u64 << VA_BITS) - 1);
-                let end = addr.wrapping_add(u64::from(len.max(1)) - 1) & ((1u64 << VA_BITS) - 1);
-                let c = &mut self.cores[core];
-                let space = (c.space as u64) << (VA_BITS + 1);
-                let first = (space | va) >> self.line_shift;
-                let last = (space | end) >> self.line_shift;
-                c.stats.blocks += 1;
-                let now = c.timing.now();
-                let hit = now + self.mem.private[core].l1i.latency();
-                let mut ready = now;
-                for line in first..=last.max(first) {
-                    ready = ready.max(self.mem.access(
-                        core,
-                        L1::Instruction,
-                        line,
-                        false,
-                        now,
-                        Cause::Demand,
-                    ));
-                }
-                let c = &mut self.cores[core];
-                if ready > hit {
-                    c.timing.fetch_stall(ready);
-                }
-                c.timing.dispatch(u64::from(count));
-                if in_alloc {
-                    c.stats.alloc.instructions += u64::from(count);
-                }
+            Event::Block { .. } | Event::Load { .. } | Event::Store { .. } => {
+                unreachable!("handled by step")
             }
             Event::Gap { count } => self.retire(core, count, in_alloc),
-            Event::Load { addr, size } => {
-                let t = self.cores[core].timing.load_issue(addr);
-                let done = self.data_access(core, addr, size, false, t);
-                let c = &mut self.cores[core];
-                c.timing.load_done(addr, size, done);
-                c.stats.loads += 1;
-                c.stats.alloc.loads += u64::from(in_alloc);
-            }
-            Event::Store { addr, size } => {
-                let t = self.cores[core].timing.store_issue();
-                let done = self.data_access(core, addr, size, true, t);
-                let c = &mut self.cores[core];
-                c.timing.store_done(done);
-                c.stats.stores += 1;
-                c.stats.alloc.stores += u64::from(in_alloc);
-            }
             Event::Alloc(a) => {
                 let s = &mut self.cores[core].stats.alloc;
                 s.allocs += 1;

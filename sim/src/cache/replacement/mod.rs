@@ -15,8 +15,10 @@ pub use srrip::Srrip;
 pub use tree_plru::TreePlru;
 
 /// One of the policies, dispatched by `match` (no virtual calls on the hot
-/// path).
+/// path). An explicit tag: a niche-encoded discriminant costs a few
+/// instructions to decode at every hit.
 #[derive(Clone, Debug)]
+#[repr(u8)]
 pub enum Policy {
     /// Least recently used.
     Lru(Lru),

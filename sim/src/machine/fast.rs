@@ -1,0 +1,138 @@
+//! The common events on their own: instruction blocks, loads and stores,
+//! when the access stays in one line, hits the DTLB and hits the L1. Each
+//! borrows its core and private caches once and changes nothing until it
+//! knows it can finish; otherwise the general path (`access.rs`,
+//! `replay.rs`) does the whole work. Results are the same either way.
+
+use super::{Core, Machine, VA_BITS};
+use crate::cache::Cache;
+use crate::cause::Cause;
+use crate::hierarchy::{dirty_cause, L1};
+
+const VA_MASK: u64 = (1u64 << VA_BITS) - 1;
+
+impl Machine {
+    /// A block of `count` instructions at `addr..addr + len`.
+    #[inline(always)]
+    pub(super) fn block(&mut self, core: usize, addr: u64, len: u32, count: u32) {
+        let line_shift = self.line_shift;
+        let (Some(c), Some(p)) = (self.cores.get_mut(core), self.mem.private.get_mut(core)) else {
+            return;
+        };
+        c.stats.events += 1;
+        c.stats.blocks += 1;
+        let va = addr & VA_MASK;
+        let end = addr.wrapping_add(u64::from(len.max(1)) - 1) & VA_MASK;
+        if va >> line_shift == end >> line_shift {
+            let line = (((c.space as u64) << (VA_BITS + 1)) | va) >> line_shift;
+            let l1i = &mut p.l1i;
+            if let Some(slot) = l1i.probe(line) {
+                let now = c.timing.now();
+                l1i.stats.accesses += 1;
+                let (ready, prefetch_hit) = l1i.hit(slot, false, now, dirty_cause(Cause::Demand));
+                if ready > now + l1i.latency() {
+                    c.timing.fetch_stall(ready);
+                }
+                retire(c, u64::from(count));
+                if prefetch_hit && l1i.prefetcher.is_active() {
+                    self.mem.prefetch_l1(core, L1::Instruction, line, now);
+                }
+                return;
+            }
+        }
+        self.fetch(core, addr, len);
+        retire(&mut self.cores[core], u64::from(count));
+    }
+
+    /// A load (`WRITE` false) or store of `size` bytes at `addr`.
+    #[inline(always)]
+    pub(super) fn data<const WRITE: bool>(&mut self, core: usize, addr: u64, size: u32) {
+        let shifts = (self.page_shift, self.line_shift);
+        let (Some(c), Some(p)) = (self.cores.get_mut(core), self.mem.private.get_mut(core)) else {
+            return;
+        };
+        c.stats.events += 1;
+        let t = if WRITE {
+            c.timing.store_issue()
+        } else {
+            c.timing.load_issue(addr)
+        };
+        let done = match data_hit(c, &mut p.l1d, addr, size, WRITE, t, shifts) {
+            Some((done, false)) => done,
+            Some((done, true)) => {
+                self.data_prefetch(core, addr, t);
+                done
+            }
+            None => self.data_access(core, addr, size, WRITE, t),
+        };
+        let c = &mut self.cores[core];
+        let in_alloc = u64::from(c.alloc_depth > 0);
+        if WRITE {
+            c.timing.store_done(done);
+            c.stats.stores += 1;
+            c.stats.alloc.stores += in_alloc;
+        } else {
+            c.timing.load_done(addr, size, done);
+            c.stats.loads += 1;
+            c.stats.alloc.loads += in_alloc;
+        }
+    }
+
+    /// A hit on a prefetched line trains the L1D prefetcher, issued at the
+    /// cycle the access reached the L1D.
+    #[inline(never)]
+    fn data_prefetch(&mut self, core: usize, addr: u64, now: u64) {
+        let c = &self.cores[core];
+        let t = now
+            + c.tlb
+                .dtlb_latency
+                .saturating_sub(self.mem.private[core].l1d.latency());
+        let line = self.physical(core, addr) >> self.line_shift;
+        self.mem.prefetch_l1(core, L1::Data, line, t);
+    }
+}
+
+/// Dispatches `count` instructions, counted as allocator work inside a
+/// bracket.
+#[inline(always)]
+pub(super) fn retire(c: &mut Core, count: u64) {
+    c.timing.dispatch(count);
+    if c.alloc_depth > 0 {
+        c.stats.alloc.instructions += count;
+    }
+}
+
+/// A data access in one line that hits the DTLB and the L1D, issued at
+/// `now`: the cycle its data is ready and whether it hit a prefetched line
+/// (the caller then trains the prefetcher). `None`, with nothing changed,
+/// when it does not qualify.
+#[inline(always)]
+fn data_hit(
+    c: &mut Core,
+    l1: &mut Cache,
+    vaddr: u64,
+    size: u32,
+    write: bool,
+    now: u64,
+    (page_shift, line_shift): (u32, u32),
+) -> Option<(u64, bool)> {
+    let line_mask = (1u64 << line_shift) - 1;
+    if (vaddr & line_mask) + u64::from(size.max(1)) - 1 > line_mask {
+        return None;
+    }
+    let va = vaddr & VA_MASK;
+    let entry = c.tlb.dtlb_probe(va >> page_shift)?;
+    let line = (((c.space as u64) << (VA_BITS + 1)) | va) >> line_shift;
+    let slot = l1.probe(line)?;
+    c.tlb.dtlb_hit(entry);
+    // A DTLB lookup overlaps the L1D tag check (VIPT).
+    let t = now + c.tlb.dtlb_latency.saturating_sub(l1.latency());
+    let cause = if c.alloc_depth > 0 {
+        Cause::AllocMetadata
+    } else {
+        Cause::Demand
+    };
+    l1.stats.accesses += 1;
+    let (done, prefetch_hit) = l1.hit(slot, write, t, dirty_cause(cause));
+    Some((done, prefetch_hit && l1.prefetcher.is_active()))
+}
