@@ -139,6 +139,11 @@ pub struct TraceSummary {
     pub threads: u64,
     /// Invocations begun.
     pub invocations: u64,
+    /// Allocation events (alloc, free, realloc) of calls made inside
+    /// another allocator call, e.g. the `malloc` under a `PyObject_Malloc`
+    /// of more than 512 B: the outer call's event stands for the object, so
+    /// these are left out of the allocation and lifetime statistics.
+    pub nested_allocator_events: u64,
     /// Inconsistent events.
     pub warnings: Warnings,
 }
@@ -171,6 +176,7 @@ pub struct Summarizer {
     page_shift: u32,
     threads: HashSet<u32>,
     alloc_depth: u64,
+    nested: u64,
     in_roi: bool,
     invocation: Option<u64>,
     warnings: Warnings,
@@ -203,6 +209,7 @@ impl Summarizer {
             page_shift: page_size.trailing_zeros(),
             threads: HashSet::new(),
             alloc_depth: 0,
+            nested: 0,
             in_roi: false,
             invocation: None,
             warnings: Warnings::default(),
@@ -282,6 +289,11 @@ impl Summarizer {
                     self.allocator_accesses += 1;
                 }
                 Self::touch(&mut self.data_pages, self.page_shift, addr, size.into());
+            }
+            // The event of a call comes before the exit of its own bracket:
+            // at depth 2 or more it is a call inside another allocator call.
+            Event::Alloc(_) | Event::Free(_) | Event::Realloc(_) if self.alloc_depth > 1 => {
+                self.nested += 1;
             }
             Event::Alloc(a) => self.allocate(a.addr, a.size),
             Event::Free(f) => self.release(f.addr),
@@ -376,6 +388,7 @@ impl Summarizer {
             page_size: 1 << self.page_shift,
             threads: self.threads.len().max(1) as u64,
             invocations: self.by_kind[EventKind::InvocationBegin as usize],
+            nested_allocator_events: self.nested,
             warnings,
         }
     }

@@ -203,3 +203,29 @@ fn lifetime_classes_are_sixteen_bytes_wide_up_to_512() {
     assert_eq!(lifetime_class(513), lifetime_class(1024));
     assert_ne!(lifetime_class(1024), lifetime_class(1025));
 }
+
+#[test]
+fn a_call_nested_in_another_allocator_call_is_not_a_second_object() {
+    // PyObject_Malloc(1000) falls through to malloc(1000); PyObject_Free
+    // of it to free: each object is counted once, by the outer call.
+    let enter = |func| Event::AllocEnter { func };
+    let s = summarize(&[
+        enter(AllocFn::PyObjectMalloc),
+        enter(AllocFn::Malloc),
+        malloc(0x1000, 1000),
+        Event::AllocExit,
+        malloc(0x1000, 1000),
+        Event::AllocExit,
+        enter(AllocFn::PyObjectFree),
+        enter(AllocFn::Free),
+        free(0x1000),
+        Event::AllocExit,
+        free(0x1000),
+        Event::AllocExit,
+    ]);
+    assert_eq!(s.allocations, 1);
+    assert_eq!(s.nested_allocator_events, 2);
+    assert_eq!(s.allocated_bytes, 1000);
+    assert_eq!(s.live_objects_at_end, 0);
+    assert_eq!(s.warnings.total(), 0);
+}
