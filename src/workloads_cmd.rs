@@ -158,6 +158,10 @@ fn capture_cmd(args: CaptureArgs) -> Result<(), UserError> {
             "--invocations {n}: a capture needs at least 2 (one cold, one warm)"
         )));
     }
+    // Every function must have what was asked before any is captured.
+    for function in &functions {
+        suite::capture::expected_result(function, args.sample)?;
+    }
     let out_dir = traces_dir(args.out_dir.clone());
     let memento = std::env::current_exe()
         .map_err(|e| UserError(format!("cannot find the memento executable: {e}")))?;

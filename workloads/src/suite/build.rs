@@ -72,10 +72,15 @@ fn prepare_python(function: &Function, dir: &Path) -> Result<Prepared, RunError>
             folder.join("driver.py").display().to_string(),
             stem(&function.entry),
         ],
-        env: vec![(
-            "PYTHONPATH".into(),
-            search_path(folder, capture_folder(dir, "python")),
-        )],
+        env: vec![
+            (
+                "PYTHONPATH".into(),
+                search_path(folder, capture_folder(dir, "python")),
+            ),
+            // Fixed string hashing: the same dict and set layouts, hence
+            // the same allocations and accesses, in every run.
+            ("PYTHONHASHSEED".into(), "0".into()),
+        ],
     })
 }
 
