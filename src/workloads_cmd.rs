@@ -65,6 +65,10 @@ pub struct ProfileArgs {
     /// Folder of the captured traces [default: workloads/.traces].
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Add rows pooling the traces' allocations: one per runtime and one
+    /// for all (counts summed; peak live is the largest).
+    #[arg(long)]
+    pooled: bool,
     /// Print Markdown tables.
     #[arg(long, conflicts_with = "json")]
     markdown: bool,
@@ -267,6 +271,10 @@ fn profile_cmd(args: ProfileArgs) -> Result<(), UserError> {
             runtime: info.header.runtime,
             summary: info.summary,
         });
+    }
+    if args.pooled {
+        let pooled = profile::pooled(&profiles);
+        profiles.extend(pooled);
     }
     if args.json {
         println!("{}", profile::render_json(&profiles));

@@ -21,6 +21,38 @@ pub struct TraceProfile {
     pub summary: TraceSummary,
 }
 
+/// Rows pooling `profiles`: one per runtime (in first-seen order) when
+/// there are several, and one for all, labelled `pooled RUNTIME` and
+/// `pooled all`; their counts are the sums of the traces' (see
+/// [`TraceSummary::pool`]), so each share is over all their allocations.
+pub fn pooled(profiles: &[TraceProfile]) -> Vec<TraceProfile> {
+    let mut runtimes: Vec<&str> = Vec::new();
+    for p in profiles {
+        if !runtimes.contains(&p.runtime.as_str()) {
+            runtimes.push(&p.runtime);
+        }
+    }
+    let pool = |label: String, runtime: &str, members: Vec<&TraceProfile>| {
+        let (first, rest) = members.split_first()?;
+        let mut summary = first.summary.clone();
+        rest.iter().for_each(|p| summary.pool(&p.summary));
+        Some(TraceProfile {
+            label,
+            runtime: runtime.to_string(),
+            summary,
+        })
+    };
+    let mut rows = Vec::new();
+    if runtimes.len() > 1 {
+        for runtime in &runtimes {
+            let members = profiles.iter().filter(|p| p.runtime == *runtime).collect();
+            rows.extend(pool(format!("pooled {runtime}"), runtime, members));
+        }
+    }
+    rows.extend(pool("pooled all".into(), "all", profiles.iter().collect()));
+    rows
+}
+
 /// Upper bounds of the size columns; each is a bound of
 /// [`memento_trace::summary::SIZE_BUCKETS`], so columns sum whole buckets.
 const SIZE_COLUMNS: [u64; 6] = [16, 64, SMALL_OBJECT_LIMIT, 4096, 65536, u64::MAX];
@@ -169,6 +201,26 @@ mod tests {
             group(buckets.into_iter(), &SIZE_COLUMNS),
             vec![3, 4, 8, 16, 0, 32]
         );
+    }
+
+    #[test]
+    fn pooled_rows_come_per_runtime_then_for_all() {
+        let empty = memento_trace::Summarizer::new(4096).finish();
+        let row = |label: &str, runtime: &str| TraceProfile {
+            label: label.into(),
+            runtime: runtime.into(),
+            summary: empty.clone(),
+        };
+        let labels = |rows: Vec<TraceProfile>| -> Vec<String> {
+            rows.into_iter().map(|r| r.label).collect()
+        };
+        let two = [row("a", "cpython"), row("b", "native"), row("c", "cpython")];
+        assert_eq!(
+            labels(pooled(&two)),
+            ["pooled cpython", "pooled native", "pooled all"]
+        );
+        assert_eq!(labels(pooled(&two[..1])), ["pooled all"]);
+        assert!(pooled(&[]).is_empty());
     }
 
     #[test]

@@ -148,6 +148,58 @@ pub struct TraceSummary {
     pub warnings: Warnings,
 }
 
+impl Warnings {
+    fn add(&mut self, other: &Warnings) {
+        self.free_of_unknown_address += other.free_of_unknown_address;
+        self.alloc_of_live_address += other.alloc_of_live_address;
+        self.unmatched_alloc_exit += other.unmatched_alloc_exit;
+        self.unclosed_alloc_enter += other.unclosed_alloc_enter;
+        self.unbalanced_roi += other.unbalanced_roi;
+        self.unbalanced_invocation += other.unbalanced_invocation;
+    }
+}
+
+impl TraceSummary {
+    /// Pools `other` into this summary, as if its objects had been
+    /// counted here too: every count and histogram bucket is summed;
+    /// `peak_live_bytes` becomes the larger of the two (the peaks of
+    /// separate runs do not add up), and the page counts are summed (pages
+    /// are not told apart across traces).
+    pub fn pool(&mut self, other: &TraceSummary) {
+        for ((_, mine), (_, theirs)) in self.events_by_kind.iter_mut().zip(&other.events_by_kind) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.size_histogram.iter_mut().zip(&other.size_histogram) {
+            mine.count += theirs.count;
+        }
+        for (mine, theirs) in self
+            .lifetime_histogram
+            .iter_mut()
+            .zip(&other.lifetime_histogram)
+        {
+            mine.count += theirs.count;
+        }
+        self.events += other.events;
+        self.instructions += other.instructions;
+        self.allocator_instructions += other.allocator_instructions;
+        self.accesses += other.accesses;
+        self.allocator_accesses += other.allocator_accesses;
+        self.allocations += other.allocations;
+        self.small_allocations += other.small_allocations;
+        self.allocated_bytes += other.allocated_bytes;
+        self.peak_live_bytes = self.peak_live_bytes.max(other.peak_live_bytes);
+        self.live_bytes_at_end += other.live_bytes_at_end;
+        self.live_objects_at_end += other.live_objects_at_end;
+        self.short_lived += other.short_lived;
+        self.data_pages += other.data_pages;
+        self.code_pages += other.code_pages;
+        self.threads += other.threads;
+        self.invocations += other.invocations;
+        self.nested_allocator_events += other.nested_allocator_events;
+        self.warnings.add(&other.warnings);
+    }
+}
+
 #[derive(Clone, Copy)]
 struct LiveObject {
     size: u64,
