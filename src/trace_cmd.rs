@@ -129,7 +129,9 @@ fn info(args: InfoArgs) -> Result<(), UserError> {
     Ok(())
 }
 
-fn info_of(path: &Path, keep_going: bool) -> Result<TraceInfo, UserError> {
+/// Reads and summarises one trace for `trace info` (and `workloads
+/// profile`); with `keep_going`, damaged chunks are listed and skipped.
+pub(crate) fn info_of(path: &Path, keep_going: bool) -> Result<TraceInfo, UserError> {
     let trace = TraceFile::open(path)?.keep_going(keep_going);
     let mut summarizer = Summarizer::new(trace.header().page_size);
     let mut skipped_errors = Vec::new();

@@ -2,25 +2,13 @@
 //! real function suite. Needs the environments of
 //! `scripts/setup-workloads.sh`, which the first test to need them runs.
 
-use std::path::{Path, PathBuf};
+mod suite_common;
+
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Once;
 
 use memento_workloads::suite::{Manifest, Runtime};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn setup() {
-    static SETUP: Once = Once::new();
-    SETUP.call_once(|| {
-        let status = Command::new(root().join("scripts/setup-workloads.sh"))
-            .status()
-            .expect("setup script starts");
-        assert!(status.success(), "scripts/setup-workloads.sh failed");
-    });
-}
+use suite_common::{root, setup};
 
 fn memento(args: &[&str], workloads_dir: Option<&Path>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_memento"));

@@ -2,23 +2,11 @@
 //! invocation with invocation markers, in order. Stand-ins for the capture
 //! tool's marker library and modules write each call to a log file.
 
-use std::path::{Path, PathBuf};
+mod suite_common;
+
+use std::path::Path;
 use std::process::Command;
-use std::sync::Once;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn setup() {
-    static SETUP: Once = Once::new();
-    SETUP.call_once(|| {
-        let status = Command::new(root().join("scripts/setup-workloads.sh"))
-            .status()
-            .expect("setup script starts");
-        assert!(status.success(), "scripts/setup-workloads.sh failed");
-    });
-}
+use suite_common::{root, setup};
 
 const EXPECTED: &str = "roi_begin\ninvocation_begin 0\ninvocation_end 0\n\
                         invocation_begin 1\ninvocation_end 1\nroi_end\n";

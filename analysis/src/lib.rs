@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod profile;
 pub mod sites;
 pub mod symbols;
 pub mod table;

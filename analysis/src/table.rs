@@ -75,6 +75,37 @@ impl Table {
     }
 }
 
+impl Table {
+    /// The table as Markdown: a header row, an alignment row (`---:` for
+    /// right-aligned columns), then the rows; `|` in cells is escaped.
+    pub fn render_markdown(&self) -> String {
+        let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+        let mut out = line(
+            self.header
+                .iter()
+                .map(|(n, _)| n.replace('|', "\\|"))
+                .collect(),
+        );
+        out.push_str(&line(
+            self.header
+                .iter()
+                .map(|(_, a)| match a {
+                    Align::Left => "---".to_string(),
+                    Align::Right => "---:".to_string(),
+                })
+                .collect(),
+        ));
+        for row in &self.rows {
+            out.push_str(&line(
+                (0..self.header.len())
+                    .map(|i| row.get(i).map_or(String::new(), |c| c.replace('|', "\\|")))
+                    .collect(),
+            ));
+        }
+        out
+    }
+}
+
 /// Formats `n` with thousands separators: `1234567` -> `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -128,6 +159,16 @@ mod tests {
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(bytes(3 << 20), "3.0 MiB");
+    }
+
+    #[test]
+    fn markdown_marks_right_aligned_columns_and_escapes_bars() {
+        let mut t = Table::new(&[("name", Align::Left), ("n", Align::Right)]);
+        t.row(vec!["a|b".into(), "12".into()]);
+        assert_eq!(
+            t.render_markdown(),
+            "| name | n |\n| --- | ---: |\n| a\\|b | 12 |\n"
+        );
     }
 
     #[test]

@@ -111,6 +111,13 @@ pub fn render_text(info: &TraceInfo) -> String {
             bytes(s.peak_live_bytes),
             bytes(s.live_bytes_at_end)
         );
+        if s.nested_allocator_events > 0 {
+            let _ = writeln!(
+                out,
+                "{} events of calls nested in another allocator call, counted once by the outer call",
+                thousands(s.nested_allocator_events)
+            );
+        }
         let mut sizes = Table::new(&[
             ("size", Align::Left),
             ("allocations", Align::Right),

@@ -139,8 +139,65 @@ pub struct TraceSummary {
     pub threads: u64,
     /// Invocations begun.
     pub invocations: u64,
+    /// Allocation events (alloc, free, realloc) of calls made inside
+    /// another allocator call, e.g. the `malloc` under a `PyObject_Malloc`
+    /// of more than 512 B: the outer call's event stands for the object, so
+    /// these are left out of the allocation and lifetime statistics.
+    pub nested_allocator_events: u64,
     /// Inconsistent events.
     pub warnings: Warnings,
+}
+
+impl Warnings {
+    fn add(&mut self, other: &Warnings) {
+        self.free_of_unknown_address += other.free_of_unknown_address;
+        self.alloc_of_live_address += other.alloc_of_live_address;
+        self.unmatched_alloc_exit += other.unmatched_alloc_exit;
+        self.unclosed_alloc_enter += other.unclosed_alloc_enter;
+        self.unbalanced_roi += other.unbalanced_roi;
+        self.unbalanced_invocation += other.unbalanced_invocation;
+    }
+}
+
+impl TraceSummary {
+    /// Pools `other` into this summary, as if its objects had been
+    /// counted here too: every count and histogram bucket is summed;
+    /// `peak_live_bytes` becomes the larger of the two (the peaks of
+    /// separate runs do not add up), and the page counts are summed (pages
+    /// are not told apart across traces).
+    pub fn pool(&mut self, other: &TraceSummary) {
+        for ((_, mine), (_, theirs)) in self.events_by_kind.iter_mut().zip(&other.events_by_kind) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.size_histogram.iter_mut().zip(&other.size_histogram) {
+            mine.count += theirs.count;
+        }
+        for (mine, theirs) in self
+            .lifetime_histogram
+            .iter_mut()
+            .zip(&other.lifetime_histogram)
+        {
+            mine.count += theirs.count;
+        }
+        self.events += other.events;
+        self.instructions += other.instructions;
+        self.allocator_instructions += other.allocator_instructions;
+        self.accesses += other.accesses;
+        self.allocator_accesses += other.allocator_accesses;
+        self.allocations += other.allocations;
+        self.small_allocations += other.small_allocations;
+        self.allocated_bytes += other.allocated_bytes;
+        self.peak_live_bytes = self.peak_live_bytes.max(other.peak_live_bytes);
+        self.live_bytes_at_end += other.live_bytes_at_end;
+        self.live_objects_at_end += other.live_objects_at_end;
+        self.short_lived += other.short_lived;
+        self.data_pages += other.data_pages;
+        self.code_pages += other.code_pages;
+        self.threads += other.threads;
+        self.invocations += other.invocations;
+        self.nested_allocator_events += other.nested_allocator_events;
+        self.warnings.add(&other.warnings);
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -171,6 +228,7 @@ pub struct Summarizer {
     page_shift: u32,
     threads: HashSet<u32>,
     alloc_depth: u64,
+    nested: u64,
     in_roi: bool,
     invocation: Option<u64>,
     warnings: Warnings,
@@ -203,6 +261,7 @@ impl Summarizer {
             page_shift: page_size.trailing_zeros(),
             threads: HashSet::new(),
             alloc_depth: 0,
+            nested: 0,
             in_roi: false,
             invocation: None,
             warnings: Warnings::default(),
@@ -282,6 +341,11 @@ impl Summarizer {
                     self.allocator_accesses += 1;
                 }
                 Self::touch(&mut self.data_pages, self.page_shift, addr, size.into());
+            }
+            // The event of a call comes before the exit of its own bracket:
+            // at depth 2 or more it is a call inside another allocator call.
+            Event::Alloc(_) | Event::Free(_) | Event::Realloc(_) if self.alloc_depth > 1 => {
+                self.nested += 1;
             }
             Event::Alloc(a) => self.allocate(a.addr, a.size),
             Event::Free(f) => self.release(f.addr),
@@ -376,6 +440,7 @@ impl Summarizer {
             page_size: 1 << self.page_shift,
             threads: self.threads.len().max(1) as u64,
             invocations: self.by_kind[EventKind::InvocationBegin as usize],
+            nested_allocator_events: self.nested,
             warnings,
         }
     }

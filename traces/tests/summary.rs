@@ -203,3 +203,63 @@ fn lifetime_classes_are_sixteen_bytes_wide_up_to_512() {
     assert_eq!(lifetime_class(513), lifetime_class(1024));
     assert_ne!(lifetime_class(1024), lifetime_class(1025));
 }
+
+#[test]
+fn a_call_nested_in_another_allocator_call_is_not_a_second_object() {
+    // PyObject_Malloc(1000) falls through to malloc(1000); PyObject_Free
+    // of it to free: each object is counted once, by the outer call.
+    let enter = |func| Event::AllocEnter { func };
+    let s = summarize(&[
+        enter(AllocFn::PyObjectMalloc),
+        enter(AllocFn::Malloc),
+        malloc(0x1000, 1000),
+        Event::AllocExit,
+        malloc(0x1000, 1000),
+        Event::AllocExit,
+        enter(AllocFn::PyObjectFree),
+        enter(AllocFn::Free),
+        free(0x1000),
+        Event::AllocExit,
+        free(0x1000),
+        Event::AllocExit,
+    ]);
+    assert_eq!(s.allocations, 1);
+    assert_eq!(s.nested_allocator_events, 2);
+    assert_eq!(s.allocated_bytes, 1000);
+    assert_eq!(s.live_objects_at_end, 0);
+    assert_eq!(s.warnings.total(), 0);
+}
+
+#[test]
+fn pooling_two_summaries_sums_their_counts_and_keeps_the_larger_peak() {
+    let a = summarize(&[malloc(0x10, 8), malloc(0x20, 1000), free(0x10)]);
+    let b = summarize(&[malloc(0x10, 100), free(0x10), free(0xbad)]);
+    let mut pooled = a.clone();
+    pooled.pool(&b);
+    assert_eq!(pooled.allocations, 3);
+    assert_eq!(pooled.small_allocations, 2);
+    assert_eq!(pooled.short_lived, 2);
+    assert_eq!(pooled.live_objects_at_end, 1);
+    assert_eq!(pooled.peak_live_bytes, 1008);
+    assert_eq!(pooled.allocated_bytes, 1108);
+    assert_eq!(pooled.warnings.free_of_unknown_address, 1);
+    let count = |s: &memento_trace::TraceSummary, up_to| {
+        s.size_histogram
+            .iter()
+            .find(|b| b.up_to == up_to)
+            .unwrap()
+            .count
+    };
+    assert_eq!(count(&pooled, 8), 1);
+    assert_eq!(count(&pooled, 128), 1);
+    assert_eq!(count(&pooled, 1024), 1);
+    assert_eq!(
+        pooled
+            .events_by_kind
+            .iter()
+            .find(|(k, _)| *k == "free")
+            .unwrap()
+            .1,
+        3
+    );
+}

@@ -72,13 +72,13 @@ fn check_rejects_a_wrong_result_a_missing_invocation_and_a_late_cold_start() {
         result: result.into(),
     };
     let good = [inv(0, true, &f.expected), inv(1, false, &f.expected)];
-    assert!(check(f, 2, &good).is_ok());
-    assert!(check(f, 3, &good).is_err());
+    assert!(check(f, &f.expected, 2, &good).is_ok());
+    assert!(check(f, &f.expected, 3, &good).is_err());
     let wrong = [inv(0, true, &f.expected), inv(1, false, "other")];
-    assert!(check(f, 2, &wrong)
+    assert!(check(f, &f.expected, 2, &wrong)
         .unwrap_err()
         .to_string()
         .contains("`other`"));
     let late = [inv(0, false, &f.expected), inv(1, true, &f.expected)];
-    assert!(check(f, 2, &late).is_err());
+    assert!(check(f, &f.expected, 2, &late).is_err());
 }

@@ -62,6 +62,19 @@ struct Rng {
     uint64_t below(uint64_t n) { return next() % n; }
 };
 
+// The input size: MEMENTO_INPUT_SIZE when set (a function's smaller
+// `sample` input in manifest.toml), else `default_size`.
+inline long input_size(long default_size) {
+    const char* v = std::getenv("MEMENTO_INPUT_SIZE");
+    if (v == nullptr || *v == '\0') return default_size;
+    long n = std::strtol(v, nullptr, 10);
+    if (n < 1) {
+        std::fprintf(stderr, "MEMENTO_INPUT_SIZE: `%s` is not a number >= 1\n", v);
+        std::exit(2);
+    }
+    return n;
+}
+
 template <typename Handler>
 int run(int argc, char** argv, Handler handler) {
     long invocations = 1;

@@ -100,7 +100,8 @@ void write(const Value& v, std::string& out) {
 std::string make_document() {
     memento::Rng rng(23);
     std::string out = "[";
-    for (int r = 0; r < 3000; ++r) {
+    const long records = memento::input_size(3000);
+    for (long r = 0; r < records; ++r) {
         if (r) out += ",\n";
         out += "{\"id\": " + std::to_string(r) + ", \"name\": \"item" +
                std::to_string(rng.below(100000)) + "\", \"price\": " +

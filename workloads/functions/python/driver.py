@@ -12,6 +12,7 @@ without it the markers do nothing.
 
 import argparse
 import importlib
+import os
 import sys
 import time
 
@@ -19,6 +20,17 @@ try:
     import memento_roi as _roi
 except ImportError:  # a plain run outside the capture tool
     _roi = None
+
+
+def input_size(default):
+    """The input size: MEMENTO_INPUT_SIZE when set (a function's smaller
+    `sample` input in manifest.toml), else `default`."""
+    value = os.environ.get("MEMENTO_INPUT_SIZE", "")
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        sys.exit(f"MEMENTO_INPUT_SIZE: `{value}` is not a number >= 1")
+    return int(value)
 
 
 def _mark(name, *args):

@@ -4,6 +4,8 @@ import hashlib
 import json
 import random
 
+from driver import input_size
+
 
 def make_input():
     rng = random.Random(1)
@@ -17,7 +19,7 @@ def make_input():
             "active": rng.random() < 0.5,
             "nested": {"x": rng.randint(0, 999), "y": [rng.randint(0, 9) for _ in range(4)]},
         }
-        for i in range(2000)
+        for i in range(input_size(2000))
     ]
     return json.dumps(records)
 

@@ -19,6 +19,22 @@ fn invocations() -> Result<u64, String> {
     }
 }
 
+/// The input size: `MEMENTO_INPUT_SIZE` when set (a function's smaller
+/// `sample` input in `manifest.toml`), else `default`; exits with status 2
+/// when the variable is not a number >= 1.
+pub fn input_size(default: usize) -> usize {
+    match std::env::var("MEMENTO_INPUT_SIZE") {
+        Ok(v) if !v.is_empty() => match v.parse() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                eprintln!("MEMENTO_INPUT_SIZE: `{v}` is not a number >= 1");
+                std::process::exit(2);
+            }
+        },
+        _ => default,
+    }
+}
+
 /// Runs `handler` on the input `make_input` builds (once, inside the cold
 /// invocation) and exits the process; status 2 on a usage error.
 pub fn run<I, M, H>(make_input: M, handler: H) -> !

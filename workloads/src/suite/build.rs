@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::manifest::{Function, Runtime};
+use super::manifest::{Allocator, Function, Runtime};
 use super::run::RunError;
 
 /// A function ready to run: program, arguments before `--invocations`, and
@@ -72,10 +72,15 @@ fn prepare_python(function: &Function, dir: &Path) -> Result<Prepared, RunError>
             folder.join("driver.py").display().to_string(),
             stem(&function.entry),
         ],
-        env: vec![(
-            "PYTHONPATH".into(),
-            search_path(folder, capture_folder(dir, "python")),
-        )],
+        env: vec![
+            (
+                "PYTHONPATH".into(),
+                search_path(folder, capture_folder(dir, "python")),
+            ),
+            // Fixed string hashing: the same dict and set layouts, hence
+            // the same allocations and accesses, in every run.
+            ("PYTHONHASHSEED".into(), "0".into()),
+        ],
     })
 }
 
@@ -156,11 +161,16 @@ fn prepare_cpp(function: &Function, dir: &Path) -> Result<Prepared, RunError> {
 }
 
 fn prepare_rust(function: &Function, dir: &Path) -> Result<Prepared, RunError> {
-    let target = dir.join(".build/rust");
+    // One target folder per allocator: the binaries have the same names.
+    let (target, features) = match function.allocator {
+        Allocator::System => (dir.join(".build/rust"), ""),
+        Allocator::Memento => (dir.join(".build/rust-memento"), "memento-alloc"),
+    };
     let mut cargo = Command::new("nice");
     cargo
         .args(["-n", "10", "cargo", "build", "--quiet", "--release"])
         .args(["-p", "memento-rust-functions", "--bin", &function.entry])
+        .args(["--features", features])
         .arg("--manifest-path")
         .arg(dir.join("rust-functions/Cargo.toml"))
         .env("CARGO_TARGET_DIR", &target);

@@ -31,6 +31,17 @@ impl fmt::Display for Runtime {
     }
 }
 
+/// The allocator a Rust function is built with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Allocator {
+    /// The system allocator (glibc malloc).
+    #[default]
+    System,
+    /// `memento-alloc` (cargo feature `memento-alloc` of the functions).
+    Memento,
+}
+
 /// One function of the suite.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +68,29 @@ pub struct Function {
     /// Extra libraries to link (C++ only), e.g. `jemalloc`.
     #[serde(default)]
     pub link: Vec<String>,
+    /// The allocator of a Rust function: `system` (glibc) or `memento`
+    /// (`memento-alloc` as its `#[global_allocator]`).
+    #[serde(default)]
+    pub allocator: Allocator,
+    /// A smaller input for short sample traces, when the function has one.
+    #[serde(default)]
+    pub sample: Option<Sample>,
 }
+
+/// A function's small input: the function reads [`INPUT_SIZE_VAR`] and
+/// makes `size` items (records, documents, ...) instead of its default.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    /// Items the input holds.
+    pub size: u32,
+    /// The result every invocation must print with this input.
+    pub expected: String,
+}
+
+/// The environment variable through which a function with a [`Sample`]
+/// learns its input size.
+pub const INPUT_SIZE_VAR: &str = "MEMENTO_INPUT_SIZE";
 
 /// The whole manifest.
 #[derive(Clone, Debug, Deserialize)]
@@ -108,6 +141,20 @@ impl Manifest {
             }
             if f.expected.is_empty() {
                 return Err(error(format!("function `{}`: expected is empty", f.name)));
+            }
+            if let Some(sample) = &f.sample {
+                if sample.size == 0 || sample.expected.is_empty() {
+                    return Err(error(format!(
+                        "function `{}`: sample needs size >= 1 and an expected result",
+                        f.name
+                    )));
+                }
+            }
+            if f.allocator != Allocator::System && f.runtime != Runtime::Rust {
+                return Err(error(format!(
+                    "function `{}`: allocator is for rust only",
+                    f.name
+                )));
             }
             if !f.link.is_empty() && f.runtime != Runtime::Cpp {
                 return Err(error(format!(

@@ -8,11 +8,13 @@
 //! `memento-invocation ID cold|warm NANOSECONDS RESULT`.
 
 pub mod build;
+pub mod capture;
 pub mod manifest;
 pub mod run;
 
 pub use build::{prepare, Prepared};
-pub use manifest::{Function, Manifest, ManifestError, Runtime};
+pub use capture::{capture, CaptureError, CaptureOutput, CaptureRequest};
+pub use manifest::{Allocator, Function, Manifest, ManifestError, Runtime, Sample, INPUT_SIZE_VAR};
 pub use run::{run_native, Invocation, RunError};
 
 use std::path::PathBuf;

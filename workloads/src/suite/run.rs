@@ -1,10 +1,11 @@
 //! Native runs: start the driver, read its invocation lines, check them.
 
-use std::process::Command;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use super::build::Prepared;
-use super::manifest::Function;
+use super::capture::expected_result;
+use super::manifest::{Function, INPUT_SIZE_VAR};
 
 /// One invocation as the driver reported it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,8 +70,13 @@ pub fn parse_line(line: &str) -> Option<Invocation> {
 }
 
 /// Checks a run's invocations: the count, the order, one cold start first,
-/// and every result equal to the manifest's `expected`.
-pub fn check(function: &Function, invocations: u32, got: &[Invocation]) -> Result<(), RunError> {
+/// and every result equal to `expected` (the manifest's, or its sample's).
+pub fn check(
+    function: &Function,
+    expected: &str,
+    invocations: u32,
+    got: &[Invocation],
+) -> Result<(), RunError> {
     if got.len() != invocations as usize {
         return Err(RunError::Failed(format!(
             "{}: {} invocations reported, {invocations} expected",
@@ -85,38 +91,26 @@ pub fn check(function: &Function, invocations: u32, got: &[Invocation]) -> Resul
                 function.name
             )));
         }
-        if inv.result != function.expected {
+        if inv.result != expected {
             return Err(RunError::WrongResult {
                 name: function.name.clone(),
                 id: inv.id,
                 got: inv.result.clone(),
-                expected: function.expected.clone(),
+                expected: expected.to_string(),
             });
         }
     }
     Ok(())
 }
 
-/// Runs `function` natively for `invocations` invocations in one process
-/// and returns the checked invocations.
-pub fn run_native(
+/// Checks a finished process: its exit status (the last line of its
+/// standard error on failure), then its invocation lines with [`check`].
+pub fn check_output(
     function: &Function,
-    prepared: &Prepared,
+    expected: &str,
     invocations: u32,
+    output: &Output,
 ) -> Result<Vec<Invocation>, RunError> {
-    let output = Command::new(&prepared.program)
-        .args(&prepared.args)
-        .arg("--invocations")
-        .arg(invocations.to_string())
-        .envs(prepared.env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .map_err(|e| {
-            RunError::Failed(format!(
-                "{}: cannot start {}: {e}",
-                function.name,
-                prepared.program.display()
-            ))
-        })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
@@ -129,6 +123,48 @@ pub fn run_native(
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     let got: Vec<Invocation> = stdout.lines().filter_map(parse_line).collect();
-    check(function, invocations, &got)?;
+    check(function, expected, invocations, &got)?;
     Ok(got)
+}
+
+/// Runs `command` (a run of `function`, under the capture tool or not)
+/// to its end, on the function's sample input when `sample` is set, and
+/// checks what it printed against the manifest.
+pub(crate) fn run_checked(
+    function: &Function,
+    mut command: Command,
+    invocations: u32,
+    sample: bool,
+) -> Result<Vec<Invocation>, RunError> {
+    let expected = expected_result(function, sample)?;
+    match (&function.sample, sample) {
+        (Some(s), true) => command.env(INPUT_SIZE_VAR, s.size.to_string()),
+        _ => command.env_remove(INPUT_SIZE_VAR),
+    };
+    let output = command.output().map_err(|e| {
+        RunError::Failed(format!(
+            "{}: cannot start {}: {e}",
+            function.name,
+            command.get_program().to_string_lossy()
+        ))
+    })?;
+    check_output(function, &expected, invocations, &output)
+}
+
+/// Runs `function` natively for `invocations` invocations in one process
+/// (on its small `sample` input when `sample` is set) and returns the
+/// checked invocations.
+pub fn run_native(
+    function: &Function,
+    prepared: &Prepared,
+    invocations: u32,
+    sample: bool,
+) -> Result<Vec<Invocation>, RunError> {
+    let mut command = Command::new(&prepared.program);
+    command
+        .args(&prepared.args)
+        .arg("--invocations")
+        .arg(invocations.to_string())
+        .envs(prepared.env.iter().map(|(k, v)| (k, v)));
+    run_checked(function, command, invocations, sample)
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 fn make_input() -> String {
     let mut r = rng::Rng::new(31);
-    let records: Vec<Value> = (0..3000)
+    let records: Vec<Value> = (0..driver::input_size(3000))
         .map(|i| {
             json!({
                 "id": i,
