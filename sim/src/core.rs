@@ -200,6 +200,7 @@ impl CoreTiming {
 
     /// Whether the batch must be settled before a load at `addr` issues:
     /// it depends on a deferred load, or deferred loads fill the load queue.
+    #[inline(always)]
     pub fn load_needs_settle(&self, addr: u64) -> bool {
         (is_token(self.last_load.done) && self.depends_on_last(addr))
             || (self.loads.len() == 0 && self.deferred_loads >= self.lq)
@@ -207,12 +208,14 @@ impl CoreTiming {
 
     /// Whether the batch must be settled before a store issues: deferred
     /// stores fill the store queue.
+    #[inline(always)]
     pub fn store_needs_settle(&self) -> bool {
         self.store_queue.len() == 0 && self.deferred_stores >= self.sq
     }
 
     /// Whether the batch must be settled before `n` more instructions
     /// dispatch: the ROB would fill behind a deferred load.
+    #[inline(always)]
     pub fn dispatch_needs_settle(&self, n: u64) -> bool {
         self.deferred_loads > 0 && self.first_deferred_load + self.rob < self.seq + n
     }

@@ -348,11 +348,13 @@ impl MemorySystem {
         if self.deferred.is_empty() && self.deferred_writes.is_empty() {
             return;
         }
-        for ticket in std::mem::take(&mut self.deferred) {
-            let ready = self.dram.finish_read(ticket);
+        // By index, so that the vectors keep their capacity.
+        for i in 0..self.deferred.len() {
+            let ready = self.dram.finish_read(self.deferred[i]);
             self.resolved.push(ready);
-            self.settled += 1;
         }
+        self.settled += self.deferred.len() as u64;
+        self.deferred.clear();
         let (resolved, from) = (&self.resolved, self.resolved_from);
         let resolve = |t: u64| resolved[(t - TOKEN - from) as usize];
         for p in &mut self.private {
@@ -363,10 +365,12 @@ impl MemorySystem {
         for c in &mut self.llc {
             c.settle(resolve);
         }
-        for (addr, cause, at) in std::mem::take(&mut self.deferred_writes) {
+        for i in 0..self.deferred_writes.len() {
+            let (addr, cause, at) = self.deferred_writes[i];
             let at = self.resolve(at);
             self.dram.write(addr, cause, at);
         }
+        self.deferred_writes.clear();
     }
 
     /// The cycle `t` stands for: itself, or the cycle of a settled token

@@ -45,8 +45,9 @@ pub struct Cache {
     pub prefetcher: Prefetcher,
     /// Counters.
     pub stats: CacheStats,
-    /// Lines filled with a token as their ready cycle, until settled.
-    pending: Vec<u64>,
+    /// Lines filled with a token as their ready cycle, and where, until
+    /// settled.
+    pending: Vec<(Slot, u64)>,
 }
 
 impl Cache {
@@ -102,8 +103,16 @@ impl Cache {
     /// Replaces the tokens of deferred reads by their cycles, in the lines
     /// still present and in the MSHRs.
     pub(crate) fn settle(&mut self, resolve: impl Fn(u64) -> u64) {
-        for line in std::mem::take(&mut self.pending) {
-            if let Some(slot) = self.tags.find(line) {
+        // A register takes a token only for a miss whose line is filled
+        // with it, so a cache without such lines has nothing to settle.
+        if self.pending.is_empty() {
+            return;
+        }
+        // By index, so that the vector keeps its capacity.
+        for i in 0..self.pending.len() {
+            let (slot, line) = self.pending[i];
+            // Still there unless evicted or invalidated since.
+            if self.tags.key(slot) == Some(line) {
                 let state = self.tags.payload(slot);
                 let ready = state >> META_BITS;
                 if is_token(ready) {
@@ -112,6 +121,7 @@ impl Cache {
                 }
             }
         }
+        self.pending.clear();
         self.mshrs.settle(resolve);
     }
 
@@ -164,7 +174,7 @@ impl Cache {
         self.tags
             .set_payload(slot, (ready << META_BITS) | u64::from(m));
         if is_token(ready) {
-            self.pending.push(line);
+            self.pending.push((slot, line));
         }
         self.stats.fills += 1;
         evicted

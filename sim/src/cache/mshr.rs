@@ -8,6 +8,8 @@ use crate::pending::is_token;
 #[derive(Clone, Debug)]
 pub struct Mshrs {
     free_at: Vec<u64>,
+    /// Registers given a token since the last settle.
+    tokens: Vec<usize>,
 }
 
 impl Mshrs {
@@ -15,6 +17,7 @@ impl Mshrs {
     pub fn new(n: usize) -> Mshrs {
         Mshrs {
             free_at: vec![0; n],
+            tokens: Vec::new(),
         }
     }
 
@@ -57,14 +60,19 @@ impl Mshrs {
     #[inline]
     pub fn hold(&mut self, i: usize, until: u64) {
         self.free_at[i] = until;
+        if is_token(until) {
+            self.tokens.push(i);
+        }
     }
 
     /// Replaces the tokens of deferred reads by their cycles.
     pub(crate) fn settle(&mut self, resolve: impl Fn(u64) -> u64) {
-        for t in &mut self.free_at {
-            if is_token(*t) {
-                *t = resolve(*t);
+        for &i in &self.tokens {
+            let t = self.free_at[i];
+            if is_token(t) {
+                self.free_at[i] = resolve(t);
             }
         }
+        self.tokens.clear();
     }
 }

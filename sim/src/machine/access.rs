@@ -172,7 +172,6 @@ impl Machine {
     /// operations that waited for them. Only between events: an access in
     /// progress may hold a token, which [`Self::settle_keeping`] keeps
     /// resolvable.
-    #[cold]
     #[inline(never)]
     pub(super) fn settle(&mut self) {
         self.settle_keeping();
@@ -180,12 +179,11 @@ impl Machine {
     }
 
     /// [`Self::settle`] inside an access.
-    #[cold]
-    #[inline(never)]
+    #[inline(always)]
     fn settle_keeping(&mut self) {
         self.mem.settle();
         let mem = &self.mem;
-        for c in &mut self.cores {
+        for c in self.cores.iter_mut().filter(|c| c.timing.has_deferred()) {
             c.timing.settle(|t| mem.resolve(t));
         }
     }

@@ -49,12 +49,16 @@ impl Machine {
     /// A load (`WRITE` false) or store of `size` bytes at `addr`.
     #[inline(always)]
     pub(super) fn data<const WRITE: bool>(&mut self, core: usize, addr: u64, size: u32) {
-        if self
-            .cores
-            .get(core)
-            .is_some_and(|c| c.timing.has_deferred())
-        {
-            self.settle_before_issue::<WRITE>(core, addr);
+        if self.cores.get(core).is_some_and(|c| {
+            let t = &c.timing;
+            t.has_deferred()
+                && if WRITE {
+                    t.store_needs_settle()
+                } else {
+                    t.load_needs_settle(addr)
+                }
+        }) {
+            self.settle();
         }
         let shifts = (self.page_shift, self.line_shift);
         let (Some(c), Some(p)) = (self.cores.get_mut(core), self.mem.private.get_mut(core)) else {
@@ -88,17 +92,6 @@ impl Machine {
             c.timing.load_done(addr, size, done);
             c.stats.loads += 1;
             c.stats.alloc.loads += in_alloc;
-        }
-    }
-
-    /// Settles the deferred reads if the load (`WRITE` false) or store
-    /// about to issue on `core` needs one of their cycles.
-    #[cold]
-    #[inline(never)]
-    fn settle_before_issue<const WRITE: bool>(&mut self, core: usize, addr: u64) {
-        let t = &self.cores[core].timing;
-        if (WRITE && t.store_needs_settle()) || (!WRITE && t.load_needs_settle(addr)) {
-            self.settle();
         }
     }
 
