@@ -4,8 +4,17 @@
 //! a full ROB or load queue stalls dispatch. Stores retire into a store
 //! buffer that drains in order. A load judged dependent on the load before
 //! it issues only when that one's data arrives, so a chain serialises.
+//!
+//! A load or store whose data cycle is still a token (its DRAM read is
+//! queued with the other misses of its window, see `pending.rs`) is kept
+//! aside, with every memory operation after it, and retired in program
+//! order once the batch is settled. The machine settles first whenever the
+//! core would need such a cycle: a full ROB, load or store queue behind a
+//! deferred operation, a load that depends on a deferred one, kernel work,
+//! the end of the run.
 
 use crate::config::{CoreConfig, LoadDependence};
+use crate::pending::is_token;
 use crate::ring::Ring;
 use crate::stats::StallStats;
 
@@ -18,6 +27,16 @@ struct LastLoad {
     size: u32,
     done: u64,
     delta: u64,
+}
+
+/// A memory operation whose retirement waits for a settled batch.
+#[derive(Clone, Copy, Debug, Default)]
+struct Deferred {
+    /// A store's dispatch cycle, or a load's instruction number.
+    at: u64,
+    /// The cycle its data is ready: a token or, behind one, a cycle.
+    done: u64,
+    store: bool,
 }
 
 /// Timing state of one core.
@@ -42,6 +61,12 @@ pub struct CoreTiming {
     /// The previous load, if `has_last_load`.
     last_load: LastLoad,
     has_last_load: bool,
+    /// Loads and stores waiting for a settled batch, in program order.
+    deferred: Ring<Deferred>,
+    deferred_loads: usize,
+    deferred_stores: usize,
+    /// Instruction number of the oldest deferred load.
+    first_deferred_load: u64,
     /// Stall counters.
     pub stalls: StallStats,
 }
@@ -65,6 +90,10 @@ impl CoreTiming {
             last_drain: 0,
             last_load: LastLoad::default(),
             has_last_load: false,
+            deferred: Ring::with_capacity((c.load_queue + c.store_queue) as usize),
+            deferred_loads: 0,
+            deferred_stores: 0,
+            first_deferred_load: 0,
             stalls: StallStats::default(),
         }
     }
@@ -130,8 +159,11 @@ impl CoreTiming {
     /// queue entry and returns the cycle it issues.
     #[inline]
     pub fn load_issue(&mut self, addr: u64) -> u64 {
-        if self.loads.len() >= self.lq {
-            let (_, retire) = self.loads.pop_front().expect("queue is full");
+        if self.loads.len() + self.deferred_loads >= self.lq {
+            let (_, retire) = self
+                .loads
+                .pop_front()
+                .expect("queue is full (settled first when only deferred loads hold it)");
             self.stalls.load_queue_full += self.wait_until(retire);
         }
         let now = self.now();
@@ -139,17 +171,70 @@ impl CoreTiming {
             return now;
         }
         let prev = self.last_load;
-        let delta = addr.wrapping_sub(prev.addr);
-        let dependent = self.dependence == LoadDependence::PointerChase
-            && prev.size == 8
-            && prev.addr.is_multiple_of(8)
-            && delta != prev.delta
-            && (addr >> 6) != (prev.addr >> 6);
-        if dependent {
+        if self.depends_on_last(addr) {
+            debug_assert!(!is_token(prev.done), "settled before a dependent load");
             now.max(prev.done)
         } else {
             now
         }
+    }
+
+    /// Whether a load at `addr` is judged to depend on the previous one.
+    #[inline(always)]
+    fn depends_on_last(&self, addr: u64) -> bool {
+        let prev = self.last_load;
+        let delta = addr.wrapping_sub(prev.addr);
+        self.has_last_load
+            && self.dependence == LoadDependence::PointerChase
+            && prev.size == 8
+            && prev.addr.is_multiple_of(8)
+            && delta != prev.delta
+            && (addr >> 6) != (prev.addr >> 6)
+    }
+
+    /// Whether memory operations wait for a settled batch.
+    #[inline(always)]
+    pub fn has_deferred(&self) -> bool {
+        self.deferred.len() != 0
+    }
+
+    /// Whether the batch must be settled before a load at `addr` issues:
+    /// it depends on a deferred load, or deferred loads fill the load queue.
+    #[inline(always)]
+    pub fn load_needs_settle(&self, addr: u64) -> bool {
+        (is_token(self.last_load.done) && self.depends_on_last(addr))
+            || (self.loads.len() == 0 && self.deferred_loads >= self.lq)
+    }
+
+    /// Whether the batch must be settled before a store issues: deferred
+    /// stores fill the store queue.
+    #[inline(always)]
+    pub fn store_needs_settle(&self) -> bool {
+        self.store_queue.len() == 0 && self.deferred_stores >= self.sq
+    }
+
+    /// Whether the batch must be settled before `n` more instructions
+    /// dispatch: the ROB would fill behind a deferred load.
+    #[inline(always)]
+    pub fn dispatch_needs_settle(&self, n: u64) -> bool {
+        self.deferred_loads > 0 && self.first_deferred_load + self.rob < self.seq + n
+    }
+
+    /// Retires the deferred operations in program order, `resolve` giving
+    /// the cycle of each token.
+    pub fn settle(&mut self, resolve: impl Fn(u64) -> u64) {
+        while let Some(d) = self.deferred.pop_front() {
+            let done = resolve(d.done);
+            debug_assert!(!is_token(done), "a batch is settled whole");
+            if d.store {
+                self.retire_store(d.at, done);
+            } else {
+                self.retire_load(d.at, done);
+            }
+        }
+        self.deferred_loads = 0;
+        self.deferred_stores = 0;
+        self.last_load.done = resolve(self.last_load.done);
     }
 
     /// The load issued by [`Self::load_issue`] has its data at `done`.
@@ -168,16 +253,37 @@ impl CoreTiming {
             done,
             delta,
         };
+        if is_token(done) || self.has_deferred() {
+            if self.deferred_loads == 0 {
+                self.first_deferred_load = self.seq;
+            }
+            self.deferred_loads += 1;
+            self.deferred.push_back(Deferred {
+                at: self.seq,
+                done,
+                store: false,
+            });
+        } else {
+            self.retire_load(self.seq, done);
+        }
+    }
+
+    /// Load number `seq` has its data at `done`: it retires in order.
+    #[inline(always)]
+    fn retire_load(&mut self, seq: u64, done: u64) {
         self.retired = self.retired.max(done);
-        self.loads.push_back((self.seq, self.retired));
+        self.loads.push_back((seq, self.retired));
     }
 
     /// A store is about to issue: takes a store-queue entry and returns the
     /// cycle its write (read-for-ownership) starts.
     #[inline]
     pub fn store_issue(&mut self) -> u64 {
-        if self.store_queue.len() >= self.sq {
-            let retire = self.store_queue.pop_front().expect("queue is full");
+        if self.store_queue.len() + self.deferred_stores >= self.sq {
+            let retire = self
+                .store_queue
+                .pop_front()
+                .expect("queue is full (settled first when only deferred stores hold it)");
             self.stalls.store_queue_full += self.wait_until(retire);
         }
         self.now()
@@ -187,7 +293,22 @@ impl CoreTiming {
     /// store-buffer entry, and drains to the L1D in order.
     #[inline]
     pub fn store_done(&mut self, done: u64) {
-        let mut retire = (self.now() + 1).max(self.retired);
+        if is_token(done) || self.has_deferred() {
+            self.deferred_stores += 1;
+            self.deferred.push_back(Deferred {
+                at: self.now(),
+                done,
+                store: true,
+            });
+        } else {
+            self.retire_store(self.now(), done);
+        }
+    }
+
+    /// The store dispatched at cycle `now` owns its line at `done`.
+    #[inline(always)]
+    fn retire_store(&mut self, now: u64, done: u64) {
+        let mut retire = (now + 1).max(self.retired);
         while self.store_buffer.front().is_some_and(|d| d <= retire) {
             self.store_buffer.pop_front();
         }
@@ -206,6 +327,7 @@ impl CoreTiming {
     /// The cycle at which everything dispatched so far has retired and
     /// drained.
     pub fn finish(&self) -> u64 {
+        debug_assert!(!self.has_deferred(), "settled before the end");
         self.now().max(self.retired).max(self.last_drain)
     }
 }

@@ -9,6 +9,7 @@ use crate::cache::{Cache, Evicted};
 use crate::cause::Cause;
 use crate::config::Config;
 use crate::dram::{Dram, ReadTicket};
+use crate::pending::{is_token, TOKEN};
 
 /// A private first-level cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +45,21 @@ pub struct MemorySystem {
     /// Set-index bits of one LLC slice: the slice is chosen from the bits
     /// above them, so that every slice uses all its sets.
     llc_set_bits: u32,
+    /// Set by the machine around a core's data access: its demand reads
+    /// that miss the LLC are queued at the controller and answered with a
+    /// token, so that the misses of one ROB window are scheduled together.
+    pub(crate) defer: bool,
+    /// The tickets of the deferred reads not yet settled, for the tokens
+    /// from `TOKEN + settled` on.
+    deferred: Vec<ReadTicket>,
+    /// Deferred reads settled so far.
+    settled: u64,
+    /// The cycles of the settled tokens from `TOKEN + resolved_from` on,
+    /// kept until the cores have taken theirs.
+    resolved: Vec<u64>,
+    resolved_from: u64,
+    /// Writebacks whose cycle is a token: posted once it is known.
+    deferred_writes: Vec<(u64, Cause, u64)>,
 }
 
 /// The cause under which dirty data made by an access is later written.
@@ -75,6 +91,12 @@ impl MemorySystem {
             inclusive: config.llc.inclusive,
             line_shift: config.line_size.trailing_zeros(),
             llc_set_bits: config.llc.sets.trailing_zeros(),
+            defer: false,
+            deferred: Vec::new(),
+            settled: 0,
+            resolved: Vec::new(),
+            resolved_from: 0,
+            deferred_writes: Vec::new(),
         }
     }
 
@@ -109,15 +131,37 @@ impl MemorySystem {
         cause: Cause,
     ) -> u64 {
         let c = self.l1(core, which);
-        c.stats.accesses += 1;
         if let Some(slot) = c.probe(line) {
+            if c.is_pending(slot) {
+                return self.settle_then_access(core, which, line, write, now, cause);
+            }
+            let c = self.l1(core, which);
+            c.stats.accesses += 1;
             let (done, prefetch_hit) = c.hit(slot, write, now, dirty_cause(cause));
             if prefetch_hit && c.prefetcher.is_active() {
                 self.prefetch_l1(core, which, line, now);
             }
             return done;
         }
+        self.l1(core, which).stats.accesses += 1;
         self.l1_miss(core, which, line, write, now, cause)
+    }
+
+    /// The access hit a line waiting for a deferred read: its batch is
+    /// scheduled first.
+    #[cold]
+    #[inline(never)]
+    fn settle_then_access(
+        &mut self,
+        core: usize,
+        which: L1,
+        line: u64,
+        write: bool,
+        now: u64,
+        cause: Cause,
+    ) -> u64 {
+        self.settle();
+        self.access(core, which, line, write, now, cause)
     }
 
     #[inline(never)]
@@ -133,10 +177,21 @@ impl MemorySystem {
         let c = self.l1(core, which);
         c.stats.misses += 1;
         c.stats.misses_by_cause.add(cause, 1);
-        let (reg, start) = c.mshrs.reserve(now);
+        let (reg, start) = match c.mshrs.reserve(now) {
+            (_, start) if is_token(start) => {
+                // Every register waits for a deferred read.
+                self.settle();
+                self.l1(core, which).mshrs.reserve(now)
+            }
+            r => r,
+        };
+        let c = self.l1(core, which);
         c.stats.mshr_stall_cycles += start - now;
         let t = start + c.latency();
+        // A settle below may have resolved the token: a cache only keeps
+        // tokens of the batch still pending.
         let ready = self.access_l2(core, line, t, cause);
+        let ready = self.resolve(ready);
         let c = self.l1(core, which);
         c.mshrs.hold(reg, ready);
         let victim = c.fill(line, write.then_some(dirty_cause(cause)), false, ready);
@@ -147,7 +202,7 @@ impl MemorySystem {
         if train {
             self.prefetch_l1(core, which, line, now);
         }
-        ready
+        self.resolve(ready)
     }
 
     fn l1_evicted(&mut self, core: usize, v: Evicted, now: u64) {
@@ -159,6 +214,10 @@ impl MemorySystem {
     #[inline(never)]
     fn access_l2(&mut self, core: usize, line: u64, now: u64, cause: Cause) -> u64 {
         let c = &mut self.private[core].l2;
+        if c.probe(line).is_some_and(|slot| c.is_pending(slot)) {
+            self.settle();
+        }
+        let c = &mut self.private[core].l2;
         c.stats.accesses += 1;
         if let Some(slot) = c.probe(line) {
             let (done, prefetch_hit) = c.hit(slot, false, now, Cause::Writeback);
@@ -169,10 +228,18 @@ impl MemorySystem {
         }
         c.stats.misses += 1;
         c.stats.misses_by_cause.add(cause, 1);
-        let (reg, start) = c.mshrs.reserve(now);
+        let (reg, start) = match c.mshrs.reserve(now) {
+            (_, start) if is_token(start) => {
+                self.settle();
+                self.private[core].l2.mshrs.reserve(now)
+            }
+            r => r,
+        };
+        let c = &mut self.private[core].l2;
         c.stats.mshr_stall_cycles += start - now;
         let t = start + c.latency();
         let ready = self.access_llc(line, t, cause);
+        let ready = self.resolve(ready);
         let c = &mut self.private[core].l2;
         c.mshrs.hold(reg, ready);
         let victim = c.fill(line, None, false, ready);
@@ -185,11 +252,15 @@ impl MemorySystem {
         if train {
             self.prefetch_l2(core, line, now);
         }
-        ready
+        self.resolve(ready)
     }
 
     fn access_llc(&mut self, line: u64, now: u64, cause: Cause) -> u64 {
         let s = self.slice(line);
+        let c = &mut self.llc[s];
+        if c.probe(line).is_some_and(|slot| c.is_pending(slot)) {
+            self.settle();
+        }
         let c = &mut self.llc[s];
         c.stats.accesses += 1;
         if let Some(slot) = c.probe(line) {
@@ -201,10 +272,24 @@ impl MemorySystem {
         }
         c.stats.misses += 1;
         c.stats.misses_by_cause.add(cause, 1);
-        let (reg, start) = c.mshrs.reserve(now);
+        let (reg, start) = match c.mshrs.reserve(now) {
+            (_, start) if is_token(start) => {
+                self.settle();
+                self.llc[s].mshrs.reserve(now)
+            }
+            r => r,
+        };
+        let c = &mut self.llc[s];
         c.stats.mshr_stall_cycles += start - now;
         let t = start + c.latency();
-        let ready = self.dram.read(line << self.line_shift, cause, t);
+        let addr = line << self.line_shift;
+        let ready = if self.defer && matches!(cause, Cause::Demand | Cause::AllocMetadata) {
+            let ticket = self.dram.queue_read(addr, cause, t);
+            self.deferred.push(ticket);
+            TOKEN + self.settled + self.deferred.len() as u64 - 1
+        } else {
+            self.dram.read(addr, cause, t)
+        };
         let c = &mut self.llc[s];
         c.mshrs.hold(reg, ready);
         let victim = c.fill(line, None, false, ready);
@@ -215,7 +300,7 @@ impl MemorySystem {
         if train {
             self.prefetch_llc(line, now);
         }
-        ready
+        self.resolve(ready)
     }
 
     /// A line leaves the LLC: with inclusion, every private copy goes too
@@ -242,8 +327,67 @@ impl MemorySystem {
                 self.llc[s].stats.writebacks += 1;
                 self.llc[s].stats.writebacks_by_cause.add(cause, 1);
             }
-            self.dram.write(v.line << self.line_shift, cause, now);
+            let addr = v.line << self.line_shift;
+            if is_token(now) || !self.deferred.is_empty() {
+                // Posted once the batch is scheduled: the victim of a
+                // deferred read's fill leaves when that data arrives, and a
+                // write (or the drain it starts) never takes the channel
+                // ahead of reads queued before it.
+                self.deferred_writes.push((addr, cause, now));
+            } else {
+                self.dram.write(addr, cause, now);
+            }
         }
+    }
+
+    /// Schedules the deferred reads, all queued at the controller, in
+    /// FR-FCFS order, then replaces their tokens in the caches and posts the
+    /// writebacks that waited for them. The cycles stay available to
+    /// [`Self::resolve`] until [`Self::forget_resolved`].
+    pub(crate) fn settle(&mut self) {
+        if self.deferred.is_empty() && self.deferred_writes.is_empty() {
+            return;
+        }
+        // By index, so that the vectors keep their capacity.
+        for i in 0..self.deferred.len() {
+            let ready = self.dram.finish_read(self.deferred[i]);
+            self.resolved.push(ready);
+        }
+        self.settled += self.deferred.len() as u64;
+        self.deferred.clear();
+        let (resolved, from) = (&self.resolved, self.resolved_from);
+        let resolve = |t: u64| resolved[(t - TOKEN - from) as usize];
+        for p in &mut self.private {
+            // The L1I never holds a token: fetches are not deferred.
+            p.l1d.settle(resolve);
+            p.l2.settle(resolve);
+        }
+        for c in &mut self.llc {
+            c.settle(resolve);
+        }
+        for i in 0..self.deferred_writes.len() {
+            let (addr, cause, at) = self.deferred_writes[i];
+            let at = self.resolve(at);
+            self.dram.write(addr, cause, at);
+        }
+        self.deferred_writes.clear();
+    }
+
+    /// The cycle `t` stands for: itself, or the cycle of a settled token
+    /// (a token not settled yet stays as it is).
+    #[inline(always)]
+    pub(crate) fn resolve(&self, t: u64) -> u64 {
+        if is_token(t) && t - TOKEN < self.settled {
+            self.resolved[(t - TOKEN - self.resolved_from) as usize]
+        } else {
+            t
+        }
+    }
+
+    /// Drops the cycles of settled tokens, once nothing holds them.
+    pub(crate) fn forget_resolved(&mut self) {
+        self.resolved.clear();
+        self.resolved_from = self.settled;
     }
 
     fn writeback_l2(&mut self, core: usize, line: u64, cause: Cause, now: u64) {
@@ -280,12 +424,23 @@ impl MemorySystem {
             if c.contains(p) {
                 continue;
             }
-            let Some(reg) = c.mshrs.try_reserve(now) else {
-                break;
+            let reg = match c.mshrs.try_reserve(now) {
+                Some(r) => r,
+                // A register waiting for a deferred read may be free.
+                None if c.mshrs.holds_token() => {
+                    self.settle();
+                    match self.l1(core, which).mshrs.try_reserve(now) {
+                        Some(r) => r,
+                        None => break,
+                    }
+                }
+                None => break,
             };
+            let c = self.l1(core, which);
             c.stats.prefetches += 1;
             let t = now + c.latency();
             let ready = self.access_l2(core, p, t, Cause::Prefetch);
+            let ready = self.resolve(ready);
             let c = self.l1(core, which);
             c.mshrs.hold(reg, ready);
             if let Some(v) = c.fill(p, None, true, ready) {
@@ -302,12 +457,22 @@ impl MemorySystem {
             if c.contains(p) {
                 continue;
             }
-            let Some(reg) = c.mshrs.try_reserve(now) else {
-                break;
+            let reg = match c.mshrs.try_reserve(now) {
+                Some(r) => r,
+                None if c.mshrs.holds_token() => {
+                    self.settle();
+                    match self.private[core].l2.mshrs.try_reserve(now) {
+                        Some(r) => r,
+                        None => break,
+                    }
+                }
+                None => break,
             };
+            let c = &mut self.private[core].l2;
             c.stats.prefetches += 1;
             let t = now + c.latency();
             let ready = self.access_llc(p, t, Cause::Prefetch);
+            let ready = self.resolve(ready);
             let c = &mut self.private[core].l2;
             c.mshrs.hold(reg, ready);
             if let Some(v) = c.fill(p, None, true, ready) {
@@ -331,9 +496,18 @@ impl MemorySystem {
             if c.contains(p) {
                 continue;
             }
-            let Some(reg) = c.mshrs.try_reserve(now) else {
-                break;
+            let reg = match c.mshrs.try_reserve(now) {
+                Some(r) => r,
+                None if c.mshrs.holds_token() => {
+                    self.settle();
+                    match self.llc[s].mshrs.try_reserve(now) {
+                        Some(r) => r,
+                        None => break,
+                    }
+                }
+                None => break,
             };
+            let c = &mut self.llc[s];
             // Busy until its data's cycle is known, so that the next line
             // takes another register.
             c.mshrs.hold(reg, u64::MAX);

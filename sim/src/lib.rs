@@ -26,6 +26,7 @@ pub mod dram;
 pub mod hierarchy;
 pub mod kernel;
 pub mod machine;
+mod pending;
 pub mod report;
 mod ring;
 pub mod stats;

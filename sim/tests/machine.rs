@@ -405,7 +405,8 @@ fn llc_prefetches_queued_together_are_reordered_for_row_hits() {
         let addrs = scattered(4000, 64 << 20);
         run(&c, loads(&addrs, 8, 20)).dram.reordered_reads
     };
-    // Demand reads reach the controller one at a time: nothing to reorder.
+    // Every load here is a step of a pointer chase (8-byte, scattered), so
+    // its demand read reaches the controller alone: nothing to reorder.
     assert_eq!(reordered(false), 0);
     // A prefetch batch is queued at once, and its row hits go first.
     assert!(reordered(true) > 0);

@@ -10,6 +10,7 @@ pub mod tags;
 
 use crate::cause::Cause;
 use crate::config::CacheConfig;
+use crate::pending::is_token;
 use crate::stats::CacheStats;
 use mshr::Mshrs;
 use prefetch::Prefetcher;
@@ -44,6 +45,9 @@ pub struct Cache {
     pub prefetcher: Prefetcher,
     /// Counters.
     pub stats: CacheStats,
+    /// Lines filled with a token as their ready cycle, and where, until
+    /// settled.
+    pending: Vec<(Slot, u64)>,
 }
 
 impl Cache {
@@ -61,6 +65,7 @@ impl Cache {
             mshrs: Mshrs::new(config.mshrs as usize),
             prefetcher: Prefetcher::new(config.prefetcher, config.prefetch_degree),
             stats: CacheStats::default(),
+            pending: Vec::new(),
         }
     }
 
@@ -86,6 +91,38 @@ impl Cache {
         self.tags
             .find(line)
             .is_some_and(|s| self.tags.payload(s) as u8 & DIRTY != 0)
+    }
+
+    /// Whether the line in `slot` waits for a deferred read (its ready
+    /// cycle is a token): the batch must be settled before it is used.
+    #[inline(always)]
+    pub(crate) fn is_pending(&self, slot: Slot) -> bool {
+        is_token(self.tags.payload(slot) >> META_BITS)
+    }
+
+    /// Replaces the tokens of deferred reads by their cycles, in the lines
+    /// still present and in the MSHRs.
+    pub(crate) fn settle(&mut self, resolve: impl Fn(u64) -> u64) {
+        // A register takes a token only for a miss whose line is filled
+        // with it, so a cache without such lines has nothing to settle.
+        if self.pending.is_empty() {
+            return;
+        }
+        // By index, so that the vector keeps its capacity.
+        for i in 0..self.pending.len() {
+            let (slot, line) = self.pending[i];
+            // Still there unless evicted or invalidated since.
+            if self.tags.key(slot) == Some(line) {
+                let state = self.tags.payload(slot);
+                let ready = state >> META_BITS;
+                if is_token(ready) {
+                    self.tags
+                        .set_payload(slot, (resolve(ready) << META_BITS) | (state & 0xff));
+                }
+            }
+        }
+        self.pending.clear();
+        self.mshrs.settle(resolve);
     }
 
     /// A demand access that found its line in `slot` at cycle `now`:
@@ -136,6 +173,9 @@ impl Cache {
         }
         self.tags
             .set_payload(slot, (ready << META_BITS) | u64::from(m));
+        if is_token(ready) {
+            self.pending.push((slot, line));
+        }
         self.stats.fills += 1;
         evicted
     }

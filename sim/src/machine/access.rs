@@ -6,6 +6,7 @@ use super::{Machine, VA_BITS};
 use crate::cause::Cause;
 use crate::hierarchy::L1;
 use crate::kernel::Fault;
+use crate::pending::is_token;
 use crate::tlb::Lookup;
 
 impl Machine {
@@ -103,6 +104,10 @@ impl Machine {
 
     /// Kernel work on `core`: counted, and the pipeline drains first.
     pub(super) fn kernel_work(&mut self, core: usize, cycles: u64) {
+        if self.cores[core].timing.has_deferred() {
+            // A fault may come in the middle of an access.
+            self.settle_keeping();
+        }
         let c = &mut self.cores[core];
         c.stats.kernel.cycles += cycles;
         c.timing.serialise(cycles);
@@ -128,19 +133,59 @@ impl Machine {
         };
         let l1_latency = self.mem.private[core].l1d.latency();
         let last = vaddr.wrapping_add(u64::from(size.max(1)) - 1);
-        let mut done = now;
+        let mut done = None;
         let mut addr = vaddr;
         loop {
             let t = self.translate(core, addr, now, l1_latency);
             let line = self.physical(core, addr) >> self.line_shift;
-            done = done.max(self.mem.access(core, L1::Data, line, write, t, cause));
+            // A demand read missing the LLC joins the batch of its window.
+            self.mem.defer = true;
+            let ready = self.mem.access(core, L1::Data, line, write, t, cause);
+            self.mem.defer = false;
+            done = Some(match done {
+                None => ready,
+                Some(d) => self.later(d, ready),
+            });
             let next = ((addr >> self.line_shift) + 1) << self.line_shift;
             if next == 0 || next > last {
                 break;
             }
             addr = next;
         }
-        done
+        // A read's data never arrives before its issue, so a token stands
+        // for a cycle at or after `now`.
+        done.unwrap_or(now)
+    }
+
+    /// The later of two ready cycles, settling the batch if a token is
+    /// among them.
+    fn later(&mut self, a: u64, b: u64) -> u64 {
+        let (mut a, mut b) = (self.mem.resolve(a), self.mem.resolve(b));
+        if is_token(a) || is_token(b) {
+            self.mem.settle();
+            (a, b) = (self.mem.resolve(a), self.mem.resolve(b));
+        }
+        a.max(b)
+    }
+
+    /// Schedules the deferred DRAM reads of every core and retires the
+    /// operations that waited for them. Only between events: an access in
+    /// progress may hold a token, which [`Self::settle_keeping`] keeps
+    /// resolvable.
+    #[inline(never)]
+    pub(super) fn settle(&mut self) {
+        self.settle_keeping();
+        self.mem.forget_resolved();
+    }
+
+    /// [`Self::settle`] inside an access.
+    #[inline(always)]
+    fn settle_keeping(&mut self) {
+        self.mem.settle();
+        let mem = &self.mem;
+        for c in self.cores.iter_mut().filter(|c| c.timing.has_deferred()) {
+            c.timing.settle(|t| mem.resolve(t));
+        }
     }
 
     /// Shoots down the translations of the pages the kernel model just

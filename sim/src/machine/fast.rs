@@ -15,6 +15,7 @@ impl Machine {
     /// A block of `count` instructions at `addr..addr + len`.
     #[inline(always)]
     pub(super) fn block(&mut self, core: usize, addr: u64, len: u32, count: u32) {
+        self.settle_before_dispatch(core, u64::from(count));
         let line_shift = self.line_shift;
         let (Some(c), Some(p)) = (self.cores.get_mut(core), self.mem.private.get_mut(core)) else {
             return;
@@ -27,6 +28,7 @@ impl Machine {
             let line = (((c.space as u64) << (VA_BITS + 1)) | va) >> line_shift;
             let l1i = &mut p.l1i;
             if let Some(slot) = l1i.probe(line) {
+                debug_assert!(!l1i.is_pending(slot), "fetches are not deferred");
                 let now = c.timing.now();
                 l1i.stats.accesses += 1;
                 let (ready, prefetch_hit) = l1i.hit(slot, false, now, dirty_cause(Cause::Demand));
@@ -47,6 +49,17 @@ impl Machine {
     /// A load (`WRITE` false) or store of `size` bytes at `addr`.
     #[inline(always)]
     pub(super) fn data<const WRITE: bool>(&mut self, core: usize, addr: u64, size: u32) {
+        if self.cores.get(core).is_some_and(|c| {
+            let t = &c.timing;
+            t.has_deferred()
+                && if WRITE {
+                    t.store_needs_settle()
+                } else {
+                    t.load_needs_settle(addr)
+                }
+        }) {
+            self.settle();
+        }
         let shifts = (self.page_shift, self.line_shift);
         let (Some(c), Some(p)) = (self.cores.get_mut(core), self.mem.private.get_mut(core)) else {
             return;
@@ -63,7 +76,11 @@ impl Machine {
                 self.data_prefetch(core, addr, t);
                 done
             }
-            None => self.data_access(core, addr, size, WRITE, t),
+            None => {
+                let done = self.data_access(core, addr, size, WRITE, t);
+                // The batch may have been settled during the access.
+                self.mem.resolve(done)
+            }
         };
         let c = &mut self.cores[core];
         let in_alloc = u64::from(c.alloc_depth > 0);
@@ -75,6 +92,19 @@ impl Machine {
             c.timing.load_done(addr, size, done);
             c.stats.loads += 1;
             c.stats.alloc.loads += in_alloc;
+        }
+    }
+
+    /// Settles the deferred reads if dispatching `count` instructions on
+    /// `core` would fill the ROB behind a deferred load.
+    #[inline(always)]
+    pub(super) fn settle_before_dispatch(&mut self, core: usize, count: u64) {
+        if self
+            .cores
+            .get(core)
+            .is_some_and(|c| c.timing.has_deferred() && c.timing.dispatch_needs_settle(count))
+        {
+            self.settle();
         }
     }
 
@@ -124,6 +154,10 @@ fn data_hit(
     let entry = c.tlb.dtlb_probe(va >> page_shift)?;
     let line = (((c.space as u64) << (VA_BITS + 1)) | va) >> line_shift;
     let slot = l1.probe(line)?;
+    if l1.is_pending(slot) {
+        // The line waits for a deferred read: the general path settles.
+        return None;
+    }
     c.tlb.dtlb_hit(entry);
     // A DTLB lookup overlaps the L1D tag check (VIPT).
     let t = now + c.tlb.dtlb_latency.saturating_sub(l1.latency());

@@ -254,6 +254,7 @@ impl Machine {
         Ok(self.finish())
     }
     fn finish(mut self) -> Stats {
+        self.settle();
         let mut end = 0;
         for c in &mut self.cores {
             c.stats.cycles = c.timing.finish();

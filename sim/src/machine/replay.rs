@@ -190,6 +190,7 @@ impl Machine {
     /// bracket.
     #[inline]
     pub(super) fn retire(&mut self, core: usize, count: u64, in_alloc: bool) {
+        self.settle_before_dispatch(core, count);
         let c = &mut self.cores[core];
         c.timing.dispatch(count);
         if in_alloc {
