@@ -17,6 +17,9 @@ pub struct ClassStats {
     pub arenas: usize,
     /// Blocks those arenas can hold.
     pub capacity_blocks: usize,
+    /// Bytes of those arenas ever carved into blocks, page-rounded: an
+    /// upper bound on the class's resident memory.
+    pub touched_bytes: usize,
 }
 
 /// A snapshot of the allocator's counters (see [`stats`]).
@@ -56,6 +59,7 @@ pub fn stats() -> Stats {
         s.live_blocks += a.used.load(Relaxed) as usize;
         s.arenas += 1;
         s.capacity_blocks += a.reserved.get() as usize;
+        s.touched_bytes += pool::touched_bytes(a);
     });
     let large_bytes = large::MAPPED.load(Relaxed);
     let allocated = classes

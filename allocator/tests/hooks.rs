@@ -45,19 +45,24 @@ fn rss_bytes() -> usize {
 #[test]
 fn stats_count_live_blocks_and_bytes_per_class() {
     let _t = turn();
-    const SIZE: usize = 300_000; // class 327680, unused elsewhere
+    const SIZE: usize = 45_000; // class 49152 (10 blocks an arena), unused elsewhere
+    const N: usize = 12;
     let class = memento_alloc::size_class::class_of(SIZE);
     let before = stats();
-    let blocks: Vec<usize> = (0..10).map(|_| malloc(SIZE) as usize).collect();
+    let blocks: Vec<usize> = (0..N).map(|_| malloc(SIZE) as usize).collect();
     let during = stats();
     let c = during.classes[class];
-    assert_eq!(c.block_size, 327_680);
-    assert_eq!(c.live_blocks, before.classes[class].live_blocks + 10);
-    assert!(c.arenas >= 2 && c.capacity_blocks >= 10);
+    assert_eq!(c.block_size, 49_152);
+    assert_eq!(c.live_blocks, before.classes[class].live_blocks + N);
+    assert!(c.arenas >= 2 && c.capacity_blocks >= N);
+    assert!(
+        c.touched_bytes >= N * c.block_size,
+        "every block was carved"
+    );
     // The harness's own threads allocate and free meanwhile, so the total
     // is checked to include this class's live blocks, not by difference.
     assert!(during.allocated >= c.live_blocks * c.block_size);
-    assert!(during.resident >= 10 * SIZE, "touched blocks are resident");
+    assert!(during.resident >= N * SIZE, "touched blocks are resident");
     for p in blocks {
         // SAFETY: the block came from this allocator and is freed once.
         unsafe { free(p as *mut u8) };
