@@ -13,6 +13,9 @@ use crate::lock::SpinLock;
 use crate::types::{Heap, LargeHeader, KIND_LARGE, MIN_ALIGN, SEGMENT_SIZE};
 use crate::{large_cache, os, registry};
 
+/// Largest tail a shrinking `realloc` leaves mapped (see [`realloc`]).
+const SHRINK_KEEP: usize = 256 * 1024;
+
 /// Guards the list of large objects.
 pub(crate) static LOCK: SpinLock = SpinLock::new();
 static LIST: crate::types::Static<core::cell::Cell<*mut LargeHeader>> =
@@ -117,7 +120,8 @@ pub(crate) unsafe fn free(h: *mut LargeHeader) {
 }
 
 /// Resizes the large object at `p` (governed by `h`) to `size` bytes
-/// without copying: shrinks in place, grows in place when the address
+/// without copying: shrinks in place (unmapping a tail over 256 KiB if
+/// less than half is kept), grows in place when the address
 /// space after it is free, or else moves its pages with `mremap` to a new
 /// 4 MiB-aligned mapping. Returns the object's new address, or null when
 /// the caller must copy (alignments above 4 MiB, or the OS refused).
@@ -141,7 +145,10 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
             return null_mut();
         };
         if new_len <= len {
-            if new_len < len / 2 {
+            // A tail of up to SHRINK_KEEP stays mapped: a buffer shrunk to
+            // fit and regrown every request (a Rust `String` built, then
+            // `shrink_to_fit`) would otherwise fault its pages in each time.
+            if new_len < len / 2 && len - new_len > SHRINK_KEEP {
                 os::unmap(base.add(new_len), len - new_len);
                 (*h).map_len = new_len;
                 MAPPED.fetch_sub(len - new_len, Relaxed);
