@@ -11,7 +11,7 @@ use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use crate::lock::SpinLock;
 use crate::types::{Heap, LargeHeader, KIND_LARGE, MIN_ALIGN, SEGMENT_SIZE};
-use crate::{large_cache, os, registry};
+use crate::{large_cache, os, pool, registry};
 
 /// Largest tail a shrinking `realloc` leaves mapped (see [`realloc`]).
 const SHRINK_KEEP: usize = 256 * 1024;
@@ -56,7 +56,10 @@ pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, zero: bool) -> *
             }
             (base, cached_len)
         }
-        None => (os::map_aligned(len, map_align), len),
+        None => {
+            pool::pay_back(len);
+            (os::map_aligned(len, map_align), len)
+        }
     };
     if base.is_null() {
         return base;
@@ -205,6 +208,15 @@ pub(crate) unsafe fn usable_from(h: *mut LargeHeader, p: *mut u8) -> usize {
 pub(crate) fn trim_cache(force: bool) -> usize {
     LOCK.lock();
     let n = large_cache::trim_locked(force, os::now_ms());
+    LOCK.unlock();
+    n
+}
+
+/// Unmaps cached free large mappings, oldest first, until about `bytes`
+/// are released (see [`crate::pool::pay_back`]); returns the bytes.
+pub(crate) fn evict_cached(bytes: usize) -> usize {
+    LOCK.lock();
+    let n = large_cache::evict_locked(bytes);
     LOCK.unlock();
     n
 }

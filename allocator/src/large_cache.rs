@@ -123,3 +123,27 @@ pub(crate) fn trim_locked(force: bool, now: u64) -> usize {
     }
     released
 }
+
+/// Unmaps cached mappings, oldest first, until at least `bytes` were
+/// released or the cache is empty; returns the bytes unmapped. Large lock
+/// held.
+pub(crate) fn evict_locked(bytes: usize) -> usize {
+    // SAFETY: the large lock is held by the caller.
+    let es = unsafe { &mut *entries() };
+    let mut released = 0;
+    while released < bytes {
+        let Some(e) = es
+            .iter_mut()
+            .filter(|e| e.base != 0)
+            .min_by_key(|e| e.freed_ms)
+        else {
+            break;
+        };
+        // SAFETY: cached mappings are ours and hold no object.
+        unsafe { os::unmap(e.base as *mut u8, e.len) };
+        CACHED.fetch_sub(e.len, Relaxed);
+        released += e.len;
+        *e = NONE;
+    }
+    released
+}

@@ -37,6 +37,10 @@ pub struct Stats {
     pub mapped: usize,
     /// Bytes returned to the OS so far by purges and harvests.
     pub purged: usize,
+    /// Bytes of `purged` that paid for fresh pages: free slots purged
+    /// before their decay delay because the allocator needed fresh memory
+    /// they could not serve.
+    pub paid_back: usize,
     /// `madvise` / `munmap` calls made to purge.
     pub purges: usize,
     /// Live large objects and their mapped bytes.
@@ -74,6 +78,7 @@ pub fn stats() -> Stats {
         resident: census.resident + large_bytes + meta + cached,
         mapped: census.mapped + large_bytes + meta + cached,
         purged: pool::PURGED.load(Relaxed),
+        paid_back: pool::PAID_BACK.load(Relaxed),
         purges: pool::PURGES.load(Relaxed),
         large_objects: large::COUNT.load(Relaxed),
         large_bytes,

@@ -347,8 +347,8 @@ pub extern "C" fn malloc_stats() {
     };
     let _ = writeln!(
         b,
-        "memento-alloc: allocated {} B, resident {} B, mapped {} B, purged {} B in {} calls, {} large objects ({} B)",
-        s.allocated, s.resident, s.mapped, s.purged, s.purges, s.large_objects, s.large_bytes
+        "memento-alloc: allocated {} B, resident {} B, mapped {} B, purged {} B in {} calls ({} B paid back for fresh pages), {} large objects ({} B)",
+        s.allocated, s.resident, s.mapped, s.purged, s.purges, s.paid_back, s.large_objects, s.large_bytes
     );
     // SAFETY: b.buf holds b.len initialised bytes.
     unsafe { libc::write(2, b.buf.as_ptr().cast(), b.len) };
