@@ -4,11 +4,21 @@ jemalloc and tcmalloc-minimal, and memento-alloc, recording /usr/bin/time
 elapsed, user, sys, max RSS and page faults; prints a Markdown table and
 writes it, with the raw CSV, under bench/results/.
 
-Usage: bench/run.py [--reps N] [--only NAME,...]
+Usage: bench/run.py [--reps N] [--only NAME,...] [--allocators A,...]
+                    [--stand-ins] [--no-build]
 
-Workloads (see README): the Python stand-ins for the function suite
-(PYTHONMALLOC=malloc), the example Rust function, and ports of allocation
-stress patterns (larson-like, xmalloc-like, cache-scratch, glibc-thread).
+Workloads (see allocator/README.md):
+- the function suite of workloads/manifest.toml: every Python function
+  through the suite's driver with PYTHONMALLOC=malloc, and every Rust
+  function (a binary on the system allocator, so the preload applies), each
+  for enough warm invocations that a run takes about a second;
+- ports of allocation stress patterns (larson-like, xmalloc-like,
+  cache-scratch, glibc-thread);
+- with --stand-ins, also the earlier stand-ins written here before the
+  suite existed (bench/python/*.py and the example Rust function).
+
+Every run's results are checked: a suite function's against the manifest's
+`expected`, the others' output against the first glibc run.
 """
 import argparse
 import csv
@@ -19,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
@@ -30,8 +41,23 @@ ALLOCATORS = [
     ("tcmalloc", f"{LIBDIR}/libtcmalloc_minimal.so.4"),
     ("memento", os.path.join(TARGET, "release", "libmemento_alloc_preload.so")),
 ]
-FUNCTIONS = ["py-json", "py-aes", "py-churn", "rust-function"]
+WORKLOADS = os.path.join(ROOT, "workloads")
+# Invocations per process of each suite function: about one second under
+# glibc on this project's 2-CPU machine (the cold one included).
+SUITE_INVOCATIONS = {
+    "json": 30, "pyaes": 80, "chameleon": 400, "jinja2": 60, "bfs": 40, "mst": 10,
+    "pagerank": 3, "thumbnail": 60, "markdown": 12, "zlib": 12, "dna": 35,
+    "rsjson": 300, "rsregex": 150, "rsgraph": 300,
+}
+STAND_INS = ["py-json", "py-aes", "py-churn", "rust-function"]
 STRESS = ["larson", "xmalloc", "cache-scratch", "glibc-thread"]
+
+
+def manifest():
+    """The suite's Python and Rust functions, in manifest order."""
+    with open(os.path.join(WORKLOADS, "manifest.toml"), "rb") as f:
+        fns = tomllib.load(f)["function"]
+    return [f for f in fns if f["runtime"] in ("python", "rust")]
 
 
 def sh(cmd, **kw):
@@ -41,6 +67,11 @@ def sh(cmd, **kw):
 
 def build():
     sh([os.path.join(ROOT, "scripts", "install-bench-deps.sh")])
+    sh([os.path.join(ROOT, "scripts", "setup-workloads.sh")])
+    # The suite's own target folder, as `memento workloads run` builds it.
+    sh(["nice", "-n", "10", "cargo", "build", "--release", "-p", "memento-rust-functions",
+        "--manifest-path", os.path.join(WORKLOADS, "rust-functions", "Cargo.toml")],
+       cwd=ROOT, env=dict(os.environ, CARGO_TARGET_DIR=os.path.join(WORKLOADS, ".build", "rust")))
     # Two commands: target flags such as --example would restrict both
     # packages to examples and skip the cdylib.
     sh(["nice", "-n", "10", "cargo", "build", "--release", "-p", "memento-alloc-preload"], cwd=ROOT)
@@ -60,33 +91,78 @@ def python():
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
-def workloads():
-    exe = python()
-    py = lambda f: [exe, os.path.join(ROOT, "bench", "python", f)]
+class Workload:
+    """A command line, extra environment, and how to check its output."""
+
+    def __init__(self, cmd, env=None, expected=None, invocations=None):
+        self.cmd = cmd
+        self.env = env or {}
+        # A suite function: every `memento-invocation` line must carry this
+        # result, and there must be `invocations` of them.
+        self.expected = expected
+        self.invocations = invocations
+
+
+def suite_workloads():
+    fns = {}
+    py_dir = os.path.join(WORKLOADS, "functions", "python")
+    for f in manifest():
+        n = SUITE_INVOCATIONS[f["name"]]
+        if f["runtime"] == "python":
+            module = os.path.splitext(os.path.basename(f["entry"]))[0]
+            cmd = [os.path.join(WORKLOADS, ".venv", "bin", "python"),
+                   os.path.join(py_dir, "driver.py"), module]
+            env = {"PYTHONPATH": py_dir}
+        else:
+            cmd = [os.path.join(WORKLOADS, ".build", "rust", "release", f["entry"])]
+            env = {}
+        fns[f["name"]] = Workload(cmd + ["--invocations", str(n)], env, f["expected"], n)
+    return fns
+
+
+def workloads(stand_ins):
     ex = os.path.join(TARGET, "release", "examples")
     st = os.path.join(TARGET, "bench-stress")
-    return {
-        "py-json": py("json_records.py"),
-        "py-aes": py("aes_like.py"),
-        "py-churn": py("dict_list_churn.py"),
-        "rust-function": [os.path.join(ex, "function_system"), "60"],
-        "larson": [os.path.join(st, "larson")],
-        "xmalloc": [os.path.join(st, "xmalloc")],
-        "cache-scratch": [os.path.join(st, "cache-scratch")],
-        "glibc-thread": [os.path.join(st, "glibc-thread")],
-    }
+    wl = suite_workloads()
+    if stand_ins:
+        exe = python()
+        py = lambda f: Workload([exe, os.path.join(ROOT, "bench", "python", f)])
+        wl.update({
+            "py-json": py("json_records.py"),
+            "py-aes": py("aes_like.py"),
+            "py-churn": py("dict_list_churn.py"),
+            "rust-function": Workload([os.path.join(ex, "function_system"), "60"]),
+        })
+    for name in STRESS:
+        wl[name] = Workload([os.path.join(st, name)])
+    return wl
 
 
-def measure(cmd, preload):
-    env = dict(os.environ, PYTHONMALLOC="malloc")
+def check(name, alloc, w, out, first):
+    """Checks one run's output; returns the summed warm invocation time in
+    seconds for a suite function (None otherwise)."""
+    if w.expected is not None:
+        lines = [l.split(maxsplit=4) for l in out.splitlines() if l.startswith("memento-invocation ")]
+        bad = [l for l in lines if len(l) < 5 or l[4] != w.expected]
+        if len(lines) != w.invocations or bad:
+            raise SystemExit(f"{name} under {alloc}: expected {w.invocations} invocations of "
+                             f"{w.expected!r}, got {out!r}")
+        return sum(int(l[3]) for l in lines if l[2] == "warm") / 1e9
+    if name != "cache-scratch" and first is not None and out != first:
+        raise SystemExit(f"{name} under {alloc} printed {out!r}, expected {first!r}")
+    return None
+
+
+def measure(w, preload):
+    env = dict(os.environ, PYTHONMALLOC="malloc", **w.env)
     env.pop("LD_PRELOAD", None)
     if preload:
         env["LD_PRELOAD"] = preload
     with tempfile.NamedTemporaryFile("r") as t:
-        p = subprocess.run(["/usr/bin/time", "-o", t.name, "-f", "%e %U %S %M %R %F"] + cmd,
+        p = subprocess.run(["/usr/bin/time", "-o", t.name, "-f", "%e %U %S %M %R %F"] + w.cmd,
                            env=env, capture_output=True, text=True)
         if p.returncode != 0:
-            raise SystemExit(f"{cmd} under {preload or 'glibc'} failed:\n{p.stderr}")
+            raise SystemExit(f"{w.cmd} under {preload or 'glibc'} failed:\n{p.stderr}")
         e, u, s, rss, minflt, majflt = t.read().split()[-6:]
     return p.stdout, dict(elapsed=float(e), user=float(u), sys=float(s), rss_kb=int(rss),
                           faults=int(minflt) + int(majflt))
@@ -96,62 +172,97 @@ def geomean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs))
 
 
+def load():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--only", default="")
+    ap.add_argument("--only", default="", help="comma-separated workload names")
+    ap.add_argument("--allocators", default="", help="comma-separated; glibc and mimalloc always run")
+    ap.add_argument("--stand-ins", action="store_true", help="also run the pre-suite stand-ins")
     ap.add_argument("--no-build", action="store_true")
     a = ap.parse_args()
     if not a.no_build:
         build()
-    wl = workloads()
+    wl = workloads(a.stand_ins)
     names = [n for n in wl if not a.only or n in a.only.split(",")]
+    allocs = [(n, lib) for n, lib in ALLOCATORS
+              if not a.allocators or n in ("glibc", "mimalloc") or n in a.allocators.split(",")]
+    load_before = load()
     runs = {}
     for name in names:
-        expected = None
+        first = None
         for rep in range(a.reps):
             # Interleave allocators so drift on a shared machine hits all.
-            for alloc, lib in ALLOCATORS:
+            for alloc, lib in allocs:
                 out, m = measure(wl[name], lib)
-                if name != "cache-scratch":
-                    if expected is None:
-                        expected = out
-                    elif out != expected:
-                        raise SystemExit(f"{name} under {alloc} printed {out!r}, expected {expected!r}")
+                warm = check(name, alloc, wl[name], out, first)
+                if first is None:
+                    first = out
+                if warm is not None:
+                    m["warm"] = warm
                 runs.setdefault((name, alloc), []).append(m)
                 print(f"{name:14} {alloc:9} rep {rep}: {m}", file=sys.stderr)
+    load_after = load()
     med = {k: {f: statistics.median(r[f] for r in v) for f in v[0]} for k, v in runs.items()}
+    cpu = lambda m: m["user"] + m["sys"]
 
     lines = [
         f"Medians of {a.reps} runs, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
-        f"{os.cpu_count()} CPUs. Time ratios are elapsed / elapsed.",
+        f"{os.cpu_count()} CPUs, load average (1, 5, 15 min) {load_before} before and "
+        f"{load_after} after. Time ratios are elapsed / elapsed. Suite functions: "
+        + ", ".join(f"{n} x{wl[n].invocations}" for n in names if wl[n].invocations) + " invocations.",
         "",
-        "| workload | allocator | elapsed s | user s | sys s | max RSS KiB | page faults | vs glibc | vs mimalloc |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| workload | allocator | elapsed s | user s | sys s | max RSS KiB | page faults | warm s | vs glibc | vs mimalloc |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in names:
         g, mi = med[(name, "glibc")]["elapsed"], med[(name, "mimalloc")]["elapsed"]
-        for alloc, _ in ALLOCATORS:
+        for alloc, _ in allocs:
             m = med[(name, alloc)]
+            warm = f"{m['warm']:.3f}" if "warm" in m else "-"
             lines.append(f"| {name} | {alloc} | {m['elapsed']:.2f} | {m['user']:.2f} | {m['sys']:.2f} | "
-                         f"{m['rss_kb']:.0f} | {m['faults']:.0f} | {m['elapsed'] / g:.2f} | {m['elapsed'] / mi:.2f} |")
+                         f"{m['rss_kb']:.0f} | {m['faults']:.0f} | {warm} | {m['elapsed'] / g:.2f} | "
+                         f"{m['elapsed'] / mi:.2f} |")
     lines.append("")
-    fn = [n for n in names if n in FUNCTIONS]
+    fn = [n for n in names if n not in STRESS]
     st = [n for n in names if n in STRESS]
-    if fn:
-        r = lambda n, b, f="elapsed": med[(n, "memento")][f] / med[(n, b)][f]
-        cpu = lambda n, b: ((med[(n, "memento")]["user"] + med[(n, "memento")]["sys"])
-                            / max(med[(n, b)]["user"] + med[(n, b)]["sys"], 0.01))
-        lines.append("| serverless stand-in | memento / glibc time (target <= 0.95) | memento / mimalloc time (target <= 1.0) | memento / glibc max RSS (target <= 1.0) | CPU (user+sys) vs glibc | CPU vs mimalloc |")
-        lines.append("|---|---:|---:|---:|---:|---:|")
+    have_memento = any(n == "memento" for n, _ in allocs)
+    if fn and have_memento:
+        r = lambda n, b, f: med[(n, "memento")][f] / max(med[(n, b)][f], 1e-9)
+        rc = lambda n, b: cpu(med[(n, "memento")]) / max(cpu(med[(n, b)]), 0.01)
+        cols = [
+            ("time vs glibc (<= 0.95)", lambda n: r(n, "glibc", "elapsed")),
+            ("time vs mimalloc (<= 1.0)", lambda n: r(n, "mimalloc", "elapsed")),
+            ("max RSS vs glibc (<= 1.0)", lambda n: r(n, "glibc", "rss_kb")),
+            ("CPU vs glibc", lambda n: rc(n, "glibc")),
+            ("CPU vs mimalloc", lambda n: rc(n, "mimalloc")),
+            ("warm vs glibc", lambda n: r(n, "glibc", "warm") if "warm" in med[(n, "glibc")] else None),
+            ("warm vs mimalloc", lambda n: r(n, "mimalloc", "warm") if "warm" in med[(n, "glibc")] else None),
+        ]
+        lines.append("| function: memento / | " + " | ".join(c for c, _ in cols) + " |")
+        lines.append("|---|" + "---:|" * len(cols))
         for n in fn:
-            lines.append(f"| {n} | {r(n, 'glibc'):.2f} | {r(n, 'mimalloc'):.2f} | {r(n, 'glibc', 'rss_kb'):.2f} | "
-                         f"{cpu(n, 'glibc'):.2f} | {cpu(n, 'mimalloc'):.2f} |")
+            vals = [f(n) for _, f in cols]
+            lines.append(f"| {n} | " + " | ".join("-" if v is None else f"{v:.2f}" for v in vals) + " |")
+        gms = []
+        for _, f in cols:
+            vs = [f(n) for n in fn]
+            gms.append(geomean(vs) if None not in vs else None)
+        lines.append("| geometric mean | " + " | ".join("-" if v is None else f"{v:.2f}" for v in gms) + " |")
+        targets = [(n, f(n)) for n in fn for (c, f) in cols[:3]]
+        missed = [f"{n} {c.split(' (')[0]} {f(n):.2f}" for n in fn for (c, f) in cols[:3]
+                  if f(n) > float(c.split("<= ")[1].rstrip(")"))]
         lines.append("")
-    if st:
+        lines.append(f"Targets missed: {len(missed)} of {len(targets)}"
+                     + (": " + "; ".join(missed) if missed else "") + ".")
+        lines.append("")
+    if st and have_memento:
         gm = geomean([med[(n, "memento")]["elapsed"] / med[(n, "mimalloc")]["elapsed"] for n in st])
-        gc = geomean([(med[(n, "memento")]["user"] + med[(n, "memento")]["sys"])
-                      / max(med[(n, "mimalloc")]["user"] + med[(n, "mimalloc")]["sys"], 0.01) for n in st])
+        gc = geomean([cpu(med[(n, "memento")]) / max(cpu(med[(n, "mimalloc")]), 0.01) for n in st])
         lines.append(f"Geometric mean over the stress ports of memento / mimalloc elapsed: **{gm:.2f}** "
                      f"(target <= 1.05); of CPU time (user+sys): {gc:.2f}.")
     table = "\n".join(lines)
@@ -160,13 +271,14 @@ def main():
     os.makedirs(res, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     with open(os.path.join(res, f"preload-{stamp}.md"), "w") as f:
-        f.write(table + "\n")
+        f.write(f"`bench/run.py {' '.join(sys.argv[1:])}`\n\n" + table + "\n")
     with open(os.path.join(res, f"preload-{stamp}.csv"), "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["workload", "allocator", "rep", "elapsed", "user", "sys", "rss_kb", "faults"])
+        w.writerow(["workload", "allocator", "rep", "elapsed", "user", "sys", "rss_kb", "faults", "warm"])
         for (n, al), v in runs.items():
             for i, m in enumerate(v):
-                w.writerow([n, al, i, m["elapsed"], m["user"], m["sys"], m["rss_kb"], m["faults"]])
+                w.writerow([n, al, i, m["elapsed"], m["user"], m["sys"], m["rss_kb"], m["faults"],
+                            m.get("warm", "")])
 
 
 if __name__ == "__main__":

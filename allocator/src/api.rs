@@ -10,6 +10,10 @@ use crate::types::{
 };
 use crate::{arena, heap, large, registry, thread};
 
+/// Requests above this size that grow a block by `realloc` are served as
+/// large objects (see [`realloc`]).
+pub const REALLOC_LARGE: usize = 16 * 1024;
+
 /// Where a pointer came from.
 enum Owner {
     Arena(*const Arena),
@@ -165,7 +169,7 @@ pub unsafe fn realloc(p: *mut u8, size: usize) -> *mut u8 {
         unsafe { free(p) };
         return null_mut();
     }
-    if size > MAX_CLASS_SIZE {
+    if size > REALLOC_LARGE {
         if let Owner::Large(h) = owner_of(p) {
             // SAFETY: p is a live large object (caller's contract).
             let q = unsafe { large::realloc(h, p, size) };
@@ -182,7 +186,14 @@ pub unsafe fn realloc(p: *mut u8, size: usize) -> *mut u8 {
     if size <= old && (size > old / 2 || old <= 16) {
         return p;
     }
-    let q = malloc(size);
+    // A block growing past REALLOC_LARGE becomes a large object: later
+    // growth is then an `mremap` that neither copies nor leaves a block of
+    // every class on the way resident.
+    let q = if size > old && size > REALLOC_LARGE {
+        large::alloc(size, MIN_ALIGN, thread::owning_heap(), false)
+    } else {
+        malloc(size)
+    };
     if !q.is_null() {
         // SAFETY: both blocks hold at least min(old, size) bytes and are
         // distinct.

@@ -11,7 +11,10 @@ use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use crate::lock::SpinLock;
 use crate::types::{Heap, LargeHeader, KIND_LARGE, MIN_ALIGN, SEGMENT_SIZE};
-use crate::{large_cache, os, registry};
+use crate::{large_cache, os, pool, registry};
+
+/// Largest tail a shrinking `realloc` leaves mapped (see [`realloc`]).
+const SHRINK_KEEP: usize = 256 * 1024;
 
 /// Guards the list of large objects.
 pub(crate) static LOCK: SpinLock = SpinLock::new();
@@ -22,21 +25,46 @@ pub(crate) static MAPPED: AtomicUsize = AtomicUsize::new(0);
 /// Large objects live.
 pub(crate) static COUNT: AtomicUsize = AtomicUsize::new(0);
 
+/// Step of the cache colouring of large objects (a cache line).
+const COLOR_STEP: usize = 64;
+/// Large objects mapped so far, for their colours.
+static COLORS: AtomicUsize = AtomicUsize::new(0);
+
+/// The next colour: an offset in `0..page`, a multiple of [`COLOR_STEP`].
+///
+/// Every large mapping is 4 MiB-aligned, so without it every large object
+/// would start at the same offset modulo the cache's set stride and two
+/// arrays read together would evict each other (a lazy DFA's transition
+/// tables ran 20% slower than under glibc). jemalloc offsets its large
+/// objects the same way ("cache-oblivious").
+fn color(page: usize) -> usize {
+    // An odd multiplier walks all `page / COLOR_STEP` colours before
+    // repeating, spreading consecutive objects apart.
+    (COLORS.fetch_add(1, Relaxed).wrapping_mul(37) % (page / COLOR_STEP)) * COLOR_STEP
+}
+
+/// `offset + size` rounded up to whole pages; None on overflow.
+fn page_round(size: usize, offset: usize, page: usize) -> Option<usize> {
+    size.checked_add(offset)?
+        .checked_add(page - 1)
+        .map(|s| s & !(page - 1))
+}
+
 /// Maps a large object of `size` bytes aligned to `align` (a power of
 /// two), zeroed if `zero`. Null when the OS refuses or the sizes overflow.
+/// Objects aligned to at most 64 bytes start at a varying cache-line
+/// offset into their first page (see [`color`]).
 pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, zero: bool) -> *mut u8 {
     let page = os::page_size();
     let align = align.max(MIN_ALIGN);
-    let (offset, map_align, header_off) = if align <= SEGMENT_SIZE {
+    let (offset, map_align, header_off) = if align <= COLOR_STEP {
+        (page + color(page), SEGMENT_SIZE, 0)
+    } else if align <= SEGMENT_SIZE {
         (align.max(page), SEGMENT_SIZE, 0)
     } else {
         (align, align, align - SEGMENT_SIZE)
     };
-    let Some(len) = size
-        .checked_add(page - 1)
-        .map(|s| s & !(page - 1))
-        .and_then(|s| s.checked_add(offset))
-    else {
+    let Some(len) = page_round(size, offset, page) else {
         return null_mut();
     };
     let mut reused = None;
@@ -53,7 +81,10 @@ pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, zero: bool) -> *
             }
             (base, cached_len)
         }
-        None => (os::map_aligned(len, map_align), len),
+        None => {
+            pool::pay_back(len);
+            (os::map_aligned(len, map_align), len)
+        }
     };
     if base.is_null() {
         return base;
@@ -117,7 +148,8 @@ pub(crate) unsafe fn free(h: *mut LargeHeader) {
 }
 
 /// Resizes the large object at `p` (governed by `h`) to `size` bytes
-/// without copying: shrinks in place, grows in place when the address
+/// without copying: shrinks in place (unmapping a tail over 256 KiB if
+/// less than half is kept), grows in place when the address
 /// space after it is free, or else moves its pages with `mremap` to a new
 /// 4 MiB-aligned mapping. Returns the object's new address, or null when
 /// the caller must copy (alignments above 4 MiB, or the OS refused).
@@ -133,15 +165,14 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
             return null_mut(); // over-aligned: header not at the base
         }
         let offset = p as usize - base as usize;
-        let Some(new_len) = size
-            .checked_add(page - 1)
-            .map(|s| s & !(page - 1))
-            .and_then(|s| s.checked_add(offset))
-        else {
+        let Some(new_len) = page_round(size, offset, page) else {
             return null_mut();
         };
         if new_len <= len {
-            if new_len < len / 2 {
+            // A tail of up to SHRINK_KEEP stays mapped: a buffer shrunk to
+            // fit and regrown every request (a Rust `String` built, then
+            // `shrink_to_fit`) would otherwise fault its pages in each time.
+            if new_len < len / 2 && len - new_len > SHRINK_KEEP {
                 os::unmap(base.add(new_len), len - new_len);
                 (*h).map_len = new_len;
                 MAPPED.fetch_sub(len - new_len, Relaxed);
@@ -198,6 +229,15 @@ pub(crate) unsafe fn usable_from(h: *mut LargeHeader, p: *mut u8) -> usize {
 pub(crate) fn trim_cache(force: bool) -> usize {
     LOCK.lock();
     let n = large_cache::trim_locked(force, os::now_ms());
+    LOCK.unlock();
+    n
+}
+
+/// Unmaps cached free large mappings, oldest first, until about `bytes`
+/// are released (see [`crate::pool::pay_back`]); returns the bytes.
+pub(crate) fn evict_cached(bytes: usize) -> usize {
+    LOCK.lock();
+    let n = large_cache::evict_locked(bytes);
     LOCK.unlock();
     n
 }

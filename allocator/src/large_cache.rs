@@ -14,8 +14,10 @@ use crate::os;
 use crate::types::Static;
 
 const ENTRIES: usize = 16;
-/// Mappings above this size are not kept.
-const MAX_ENTRY: usize = 64 << 20;
+/// Most bytes of mappings the cache holds; larger mappings are not kept.
+/// It bounds what freed large objects add to the resident set (glibc keeps
+/// up to twice its adaptive mmap threshold at the top of its heap).
+const BUDGET: usize = 4 << 20;
 
 #[derive(Clone, Copy)]
 struct Entry {
@@ -38,14 +40,15 @@ fn entries() -> *mut [Entry; ENTRIES] {
     CACHE.0.as_ptr()
 }
 
-/// Takes a cached mapping of at least `len` bytes and at most half as much
-/// again. Large lock held.
+/// Takes the smallest cached mapping of at least `len` bytes (its pages
+/// are resident either way, so a smaller request may reuse a larger one).
+/// Large lock held.
 pub(crate) fn take_locked(len: usize) -> Option<(*mut u8, usize)> {
     // SAFETY: the large lock is held by the caller.
     let es = unsafe { &mut *entries() };
     let best = es
         .iter_mut()
-        .filter(|e| e.base != 0 && e.len >= len && e.len - len <= len / 2)
+        .filter(|e| e.base != 0 && e.len >= len)
         .min_by_key(|e| e.len)?;
     let got = (best.base as *mut u8, best.len);
     CACHED.fetch_sub(best.len, Relaxed);
@@ -56,26 +59,35 @@ pub(crate) fn take_locked(len: usize) -> Option<(*mut u8, usize)> {
 /// Keeps a freed mapping; false when the policy says to unmap it now (the
 /// caller does). Evicts the oldest entry when full. Large lock held.
 pub(crate) fn put_locked(base: *mut u8, len: usize) -> bool {
-    if len > MAX_ENTRY || config::decay() == Decay::Immediate {
+    if len > BUDGET || config::decay() == Decay::Immediate {
         return false;
     }
     let now = os::now_ms();
     trim_locked(false, now);
     // SAFETY: the large lock is held by the caller.
     let es = unsafe { &mut *entries() };
-    let slot = match es.iter().position(|e| e.base == 0) {
-        Some(i) => i,
-        None => {
-            let (i, _) = es
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, e)| e.freed_ms)
-                .expect("ENTRIES > 0");
-            // SAFETY: cached mappings are ours and hold no object.
-            unsafe { os::unmap(es[i].base as *mut u8, es[i].len) };
-            CACHED.fetch_sub(es[i].len, Relaxed);
-            i
+    // Evict the oldest entries until there is a free entry and room in the
+    // budget.
+    loop {
+        let free = es.iter().any(|e| e.base == 0);
+        if free && CACHED.load(Relaxed) + len <= BUDGET {
+            break;
         }
+        let Some((i, _)) = es
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.base != 0)
+            .min_by_key(|(_, e)| e.freed_ms)
+        else {
+            return false; // unreachable: len <= BUDGET and ENTRIES > 0
+        };
+        // SAFETY: cached mappings are ours and hold no object.
+        unsafe { os::unmap(es[i].base as *mut u8, es[i].len) };
+        CACHED.fetch_sub(es[i].len, Relaxed);
+        es[i] = NONE;
+    }
+    let Some(slot) = es.iter().position(|e| e.base == 0) else {
+        return false; // unreachable: the loop made room
     };
     es[slot] = Entry {
         base: base as usize,
@@ -108,6 +120,30 @@ pub(crate) fn trim_locked(force: bool, now: u64) -> usize {
             released += e.len;
             *e = NONE;
         }
+    }
+    released
+}
+
+/// Unmaps cached mappings, oldest first, until at least `bytes` were
+/// released or the cache is empty; returns the bytes unmapped. Large lock
+/// held.
+pub(crate) fn evict_locked(bytes: usize) -> usize {
+    // SAFETY: the large lock is held by the caller.
+    let es = unsafe { &mut *entries() };
+    let mut released = 0;
+    while released < bytes {
+        let Some(e) = es
+            .iter_mut()
+            .filter(|e| e.base != 0)
+            .min_by_key(|e| e.freed_ms)
+        else {
+            break;
+        };
+        // SAFETY: cached mappings are ours and hold no object.
+        unsafe { os::unmap(e.base as *mut u8, e.len) };
+        CACHED.fetch_sub(e.len, Relaxed);
+        released += e.len;
+        *e = NONE;
     }
     released
 }

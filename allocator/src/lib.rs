@@ -2,7 +2,7 @@
 //!
 //! The arena / size-class / page-pool design of Memento's hardware object
 //! and page allocators, in software: size-class arenas for objects up to
-//! 512 KiB (classes up to 512 B mirror the hardware), thread-local heaps
+//! 64 KiB (classes up to 512 B mirror the hardware), thread-local heaps
 //! reached without allocating, cheap local frees, lock-free remote frees, a
 //! page pool that purges unused pages after a decay delay, large objects
 //! mapped directly, and statistics. It depends on nothing else of Memento.

@@ -35,6 +35,11 @@ static STATE: Static<Cell<PoolState>> = Static(Cell::new(PoolState {
 pub(crate) static MAPPED: AtomicUsize = AtomicUsize::new(0);
 /// Bytes ever purged or unmapped while possibly resident.
 pub(crate) static PURGED: AtomicUsize = AtomicUsize::new(0);
+/// Bytes of [`PURGED`] purged by [`pay_back`] rather than by decay or
+/// harvest.
+pub(crate) static PAID_BACK: AtomicUsize = AtomicUsize::new(0);
+/// Touched bytes of free slots not yet purged (pool lock for writes).
+pub(crate) static DIRTY: AtomicUsize = AtomicUsize::new(0);
 /// Purge operations (madvise or unmap calls).
 pub(crate) static PURGES: AtomicUsize = AtomicUsize::new(0);
 
@@ -152,6 +157,54 @@ pub(crate) fn acquire(class: usize, heap: *mut Heap) -> *mut Arena {
     arena
 }
 
+/// The allocator touched (or is about to touch) `bytes` of fresh pages
+/// while free slots that are still resident sat unused (their run size or
+/// alignment did not fit): purge about that much of those first, so the
+/// resident set stays level instead of growing until the decay delay
+/// returns them (a segregated pool's answer to a heap that reuses freed
+/// space for any size). Nothing under [`Decay::Never`].
+/// Freed large mappings kept for reuse count as such free memory too; they
+/// go (oldest first) when the pool's free slots do not cover `bytes`.
+pub(crate) fn pay_back(bytes: usize) {
+    if !owes() || config::decay() == Decay::Never {
+        return;
+    }
+    let mut released = 0;
+    if DIRTY.load(Relaxed) != 0 {
+        LOCK.lock();
+        // SAFETY: the lock is held.
+        released = unsafe { purge_locked(bytes, |_, _| true) };
+        PAID_BACK.fetch_add(released, Relaxed);
+        LOCK.unlock();
+    }
+    if released < bytes {
+        crate::large::evict_cached(bytes - released);
+    }
+}
+
+/// Whether any freed memory is still resident: free slots not purged or
+/// large mappings kept for reuse.
+fn owes() -> bool {
+    DIRTY.load(Relaxed) != 0 || crate::large_cache::CACHED.load(Relaxed) != 0
+}
+
+/// Fresh bytes carved into arenas since the last [`pay_back`].
+static DEBT: AtomicUsize = AtomicUsize::new(0);
+/// Fresh bytes carved that trigger a [`pay_back`].
+const DEBT_BATCH: usize = 128 * 1024;
+
+/// Records `bytes` of fresh pages carved into an arena; pays them back in
+/// batches of [`DEBT_BATCH`] while resident free slots exist.
+pub(crate) fn carved_fresh(bytes: usize) {
+    if !owes() {
+        return;
+    }
+    let debt = DEBT.fetch_add(bytes, Relaxed) + bytes;
+    if debt >= DEBT_BATCH {
+        pay_back(DEBT.swap(0, Relaxed));
+    }
+}
+
 /// Takes the free run at `first` of `seg` for a new arena of `class` owned
 /// by `heap`. Pool lock held.
 unsafe fn init_arena_locked(
@@ -166,6 +219,24 @@ unsafe fn init_arena_locked(
     unsafe {
         let s = &*seg;
         let m = run_mask(first, slots);
+        // The resident prefix left by earlier arenas (slots are carved from
+        // their start, so each dirty slot's touched bytes are a prefix).
+        let mut warm = 0usize;
+        let mut taken = 0usize;
+        let mut prefix = true;
+        for i in first..first + slots {
+            let t = if s.dirty_slots.get() & (1u64 << i) != 0 {
+                s.touched[i].get() as usize
+            } else {
+                0
+            };
+            taken += t;
+            if prefix {
+                warm += t;
+                prefix = t == SLOT_SIZE;
+            }
+        }
+        DIRTY.fetch_sub(taken, Relaxed);
         s.free_slots.set(s.free_slots.get() & !m);
         s.dirty_slots.set(s.dirty_slots.get() & !m);
         for i in first..first + slots {
@@ -174,6 +245,7 @@ unsafe fn init_arena_locked(
             s.touched[i].set(0);
         }
         let a = &s.arenas[first];
+        a.warm.set(warm as u32);
         let bs = class_size(class);
         a.free.set(null_mut());
         a.used.store(0, Relaxed);
@@ -255,10 +327,12 @@ pub(crate) unsafe fn reclaim_locked(
     }
 }
 
-/// Bytes of an arena that were ever touched, page-rounded.
+/// Bytes of an arena that were ever touched, page-rounded, or resident
+/// when it was acquired, whichever is more.
 pub(crate) fn touched_bytes(a: &Arena) -> usize {
     let p = os::page_size();
-    (a.capacity.get() as usize * a.block_size.get() as usize).div_ceil(p) * p
+    ((a.capacity.get() as usize * a.block_size.get() as usize).div_ceil(p) * p)
+        .max(a.warm.get() as usize)
 }
 
 /// Gives the slots of an arena with no block in use back to the pool.
@@ -290,6 +364,7 @@ pub(crate) unsafe fn release_locked(a: &Arena) {
         st.releases += 1;
         let now = os::now_ms();
         let s = &*seg;
+        DIRTY.fetch_add(touched.min(slots * SLOT_SIZE), Relaxed);
         for i in first..first + slots {
             let t = touched.min(SLOT_SIZE);
             touched -= t;
@@ -368,6 +443,7 @@ pub(crate) unsafe fn purge_locked(max_bytes: usize, expired: impl Fn(u64, u64) -
                     (i - start) * SLOT_SIZE,
                 );
                 PURGES.fetch_add(1, Relaxed);
+                DIRTY.fetch_sub(bytes, Relaxed);
                 released += bytes;
             }
             s.dirty_slots.set(dirty);

@@ -13,7 +13,7 @@ use crate::types::SLOT_SIZE;
 /// Largest request served by the classes mirroring the hardware.
 pub const MAX_SMALL_SIZE: usize = 512;
 /// Largest request served from arenas; above it, objects are mapped.
-pub const MAX_CLASS_SIZE: usize = 512 * 1024;
+pub const MAX_CLASS_SIZE: usize = 64 * 1024;
 /// Number of size classes.
 pub const NCLASSES: usize = class_of(MAX_CLASS_SIZE) + 1;
 /// Most slots one arena spans.

@@ -17,6 +17,9 @@ pub struct ClassStats {
     pub arenas: usize,
     /// Blocks those arenas can hold.
     pub capacity_blocks: usize,
+    /// Bytes of those arenas ever carved into blocks, page-rounded: an
+    /// upper bound on the class's resident memory.
+    pub touched_bytes: usize,
 }
 
 /// A snapshot of the allocator's counters (see [`stats`]).
@@ -34,6 +37,10 @@ pub struct Stats {
     pub mapped: usize,
     /// Bytes returned to the OS so far by purges and harvests.
     pub purged: usize,
+    /// Bytes of `purged` that paid for fresh pages: free slots purged
+    /// before their decay delay because the allocator needed fresh memory
+    /// they could not serve.
+    pub paid_back: usize,
     /// `madvise` / `munmap` calls made to purge.
     pub purges: usize,
     /// Live large objects and their mapped bytes.
@@ -56,6 +63,7 @@ pub fn stats() -> Stats {
         s.live_blocks += a.used.load(Relaxed) as usize;
         s.arenas += 1;
         s.capacity_blocks += a.reserved.get() as usize;
+        s.touched_bytes += pool::touched_bytes(a);
     });
     let large_bytes = large::MAPPED.load(Relaxed);
     let allocated = classes
@@ -70,6 +78,7 @@ pub fn stats() -> Stats {
         resident: census.resident + large_bytes + meta + cached,
         mapped: census.mapped + large_bytes + meta + cached,
         purged: pool::PURGED.load(Relaxed),
+        paid_back: pool::PAID_BACK.load(Relaxed),
         purges: pool::PURGES.load(Relaxed),
         large_objects: large::COUNT.load(Relaxed),
         large_bytes,

@@ -105,6 +105,10 @@ pub(crate) struct Arena {
     pub capacity: Cell<u32>,
     /// Blocks the arena can hold.
     pub reserved: Cell<u32>,
+    /// Bytes from `start` that were resident when the arena was acquired
+    /// (left by an earlier arena on the same slots, not yet purged):
+    /// carving there touches no fresh page.
+    pub warm: Cell<u32>,
     /// Address of block 0.
     pub start: Cell<*mut u8>,
     /// Links in the owner's list for this class.
@@ -137,6 +141,7 @@ impl Arena {
             used: AtomicU32::new(0),
             capacity: Cell::new(0),
             reserved: Cell::new(0),
+            warm: Cell::new(0),
             block_size: Cell::new(0),
             class: Cell::new(0),
             slots: Cell::new(0),

@@ -396,3 +396,24 @@ fn many_threads_churn_with_rust_collections() {
         assert!(t.join().unwrap() > 0);
     }
 }
+
+#[test]
+fn large_objects_start_at_varied_cache_line_offsets() {
+    // Four objects live at once: they must not all share one offset into
+    // their page (they would compete for the same cache sets), and each
+    // keeps 16-byte alignment and its whole size usable.
+    let ps: Vec<*mut u8> = (0..4).map(|_| malloc(200 << 10)).collect();
+    let offsets: std::collections::HashSet<usize> = ps.iter().map(|&p| p as usize % 4096).collect();
+    assert!(offsets.len() > 1, "offsets {offsets:?}");
+    for &p in &ps {
+        assert_eq!(p as usize % 16, 0);
+        // SAFETY: p is live; the usable size covers the request.
+        assert!(unsafe { usable_size(p) } >= 200 << 10);
+        // SAFETY: a live block of ours, large enough for the bytes touched.
+        unsafe { std::ptr::write_bytes(p, 3, 200 << 10) };
+    }
+    for p in ps {
+        // SAFETY: the block came from this allocator and is freed once.
+        unsafe { free(p) };
+    }
+}

@@ -325,12 +325,20 @@ impl core::fmt::Write for StackBuf {
 }
 
 /// At exit, with `MEMENTO_STATS` set, prints the allocator's statistics to
-/// standard error (formatted on the stack: nothing is allocated).
+/// standard error (see [`malloc_stats`]).
 extern "C" fn print_stats_at_exit() {
     // SAFETY: the name is NUL-terminated.
     if unsafe { libc::getenv(c"MEMENTO_STATS".as_ptr()) }.is_null() {
         return;
     }
+    malloc_stats();
+}
+
+/// glibc's `malloc_stats`: prints the allocator's statistics, in total and
+/// per size class, to standard error (formatted on the stack: nothing is
+/// allocated).
+#[no_mangle]
+pub extern "C" fn malloc_stats() {
     use core::fmt::Write;
     let s = m::stats();
     let mut b = StackBuf {
@@ -339,8 +347,8 @@ extern "C" fn print_stats_at_exit() {
     };
     let _ = writeln!(
         b,
-        "memento-alloc: allocated {} B, resident {} B, mapped {} B, purged {} B in {} calls, {} large objects ({} B)",
-        s.allocated, s.resident, s.mapped, s.purged, s.purges, s.large_objects, s.large_bytes
+        "memento-alloc: allocated {} B, resident {} B, mapped {} B, purged {} B in {} calls ({} B paid back for fresh pages), {} large objects ({} B)",
+        s.allocated, s.resident, s.mapped, s.purged, s.purges, s.paid_back, s.large_objects, s.large_bytes
     );
     // SAFETY: b.buf holds b.len initialised bytes.
     unsafe { libc::write(2, b.buf.as_ptr().cast(), b.len) };
@@ -351,8 +359,8 @@ extern "C" fn print_stats_at_exit() {
         };
         let _ = writeln!(
             b,
-            "  class {:>7} B: {:>8} live, {:>4} arenas, {:>8} capacity",
-            c.block_size, c.live_blocks, c.arenas, c.capacity_blocks
+            "  class {:>7} B: {:>8} live, {:>4} arenas, {:>8} capacity, {:>9} B touched",
+            c.block_size, c.live_blocks, c.arenas, c.capacity_blocks, c.touched_bytes
         );
         // SAFETY: as above.
         unsafe { libc::write(2, b.buf.as_ptr().cast(), b.len) };
