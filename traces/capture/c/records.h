@@ -127,7 +127,7 @@ mt_u8 *put_access(mt_u8 *p, Bases *s, mt_u8 op, mt_u8 ext_op, mt_u64 a, mt_u64 s
 #define REC_PUT put_access
 #include "records_loop.h"
 
-/* ---- the same choice on four lanes at once (AVX2) ----
+/* ---- the same choice on four lanes at once (AVX2, AVX-512) ----
    The choice of one access waits on that of the one before (the bases it
    moved), so its latency is what counts: one key per base, the smallest
    wins, replaces the three rules and their unpredictable branches. The key
@@ -146,36 +146,6 @@ typedef struct {
 
 #define LRU_BIAS (1ull << 45)
 
-static inline __attribute__((always_inline, target("avx2")))
-mt_u8 *put_access_v(mt_u8 *p, VBases *s, mt_u8 op, mt_u8 ext_op, mt_u64 a, mt_u64 sz)
-{
-   const v4u lane = { 0, 1, 2, 3 };
-   v4u va = { a, a, a, a }, vs = { sz, sz, sz, sz };
-   v4u d = va - s->mem;
-   v4u hit = (v4u)((d == 0) | (d == vs) | (d == -vs));
-   v4u z = (d << 1) ^ (v4u)((v4i)d >> 63);
-   v4u small = (v4u)((z >> 13) == 0);
-   v4u near = ((z + 1) << 2) | lane;
-   v4u key = (s->lru & ~small) | (near & small);
-   key = (key & ~hit) | (lane & hit);
-   /* the minimum in every lane: keys are below 2^63, signed compares do */
-   v4u sw = __builtin_shuffle(key, (v4u){ 1, 0, 3, 2 });
-   v4u lt = (v4u)((v4i)key < (v4i)sw);
-   v4u mn = (key & lt) | (sw & ~lt);
-   sw = __builtin_shuffle(mn, (v4u){ 2, 3, 0, 1 });
-   lt = (v4u)((v4i)mn < (v4i)sw);
-   mn = (mn & lt) | (sw & ~lt);
-   v4u chosen = (v4u)(key == mn);
-   s->mem = (s->mem & ~chosen) | (va & chosen);
-   s->lru = (s->lru & ~chosen) | (s->next & chosen);
-   s->next += 4;
-   mt_u64 k = mn[0];
-   mt_u32 best = (mt_u32)k & 3;
-   mt_u64 delta = d[best];
-   mt_u32 form = k >= 4 ? 0 : delta == 0 ? 1 : delta == sz ? 2 : 3;
-   return put_access_event(p, op, ext_op, sz, best, form, delta);
-}
-
 #undef REC_LOAD
 #undef REC_SAVE
 #define REC_LOAD(e, s) do { \
@@ -190,30 +160,55 @@ mt_u8 *put_access_v(mt_u8 *p, VBases *s, mt_u8 op, mt_u8 ext_op, mt_u64 a, mt_u6
          (e)->last_use[b_] = ((s).lru[b_] >> 2) - LRU_BIAS; \
       } \
       (e)->clock = ((s).next[0] >> 2) - LRU_BIAS - 1; } while (0)
+
+/* Lane-wise minimum; keys are below 2^63, so signed compares do. */
+static inline __attribute__((always_inline, target("avx2"))) v4u vmin_avx2(v4u x, v4u y)
+{
+   v4u lt = (v4u)((v4i)x < (v4i)y);
+   return (x & lt) | (y & ~lt);
+}
+
+static inline __attribute__((always_inline, target("avx512f,avx512vl,avx2")))
+v4u vmin_avx512(v4u x, v4u y)
+{
+   return (v4u)__builtin_ia32_pminsq256_mask((v4i)x, (v4i)y, (v4i)x, (unsigned char)0xff);
+}
+
+#define VEC_TARGET "avx2"
+#define VEC_MIN vmin_avx2
+#define VEC_PUT put_access_avx2
 #define REC_FN mt_records_avx2
-#define REC_ATTR __attribute__((target("avx2")))
-#define REC_STATE VBases
-#define REC_PUT put_access_v
-#include "records_loop.h"
+#include "records_vec.h"
+
+#define VEC_TARGET "avx512f,avx512vl,avx2"
+#define VEC_MIN vmin_avx512
+#define VEC_PUT put_access_avx512
+#define REC_FN mt_records_avx512
+#include "records_vec.h"
+
 #undef REC_LOAD
 #undef REC_SAVE
 
-/* Whether the CPU and the kernel give us AVX2 (CPUID, XGETBV). */
-static int mt_have_avx2(void)
+/* Which record loop the CPU and the kernel allow (CPUID, XGETBV). */
+static void (*mt_records_best(void))(mt_enc *, const mt_u64 *, const mt_u64 *)
 {
    mt_u32 a, b, c, d;
    __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0));
    if (a < 7)
-      return 0;
+      return mt_records_plain;
    __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
    if (!(c & (1u << 27)) || !(c & (1u << 28))) /* OSXSAVE, AVX */
-      return 0;
-   mt_u32 lo, hi;
-   __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-   if ((lo & 6) != 6) /* XMM and YMM state enabled */
-      return 0;
+      return mt_records_plain;
+   mt_u32 xcr0, hi;
+   __asm__("xgetbv" : "=a"(xcr0), "=d"(hi) : "c"(0));
    __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
-   return (b >> 5) & 1;
+   /* AVX-512 F and VL, and the opmask and upper ZMM state saved */
+   if ((b & (1u << 16)) && (b & (1u << 31)) && (xcr0 & 0xE6) == 0xE6)
+      return mt_records_avx512;
+   /* AVX2, and the YMM state saved */
+   if ((b & (1u << 5)) && (xcr0 & 6) == 6)
+      return mt_records_avx2;
+   return mt_records_plain;
 }
 
 #endif

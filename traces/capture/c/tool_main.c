@@ -121,7 +121,7 @@ static ULong *evbuf;
 /* Next free slot. Generated code loads and stores it directly. */
 static ULong *evptr;
 
-/* mt_records_avx2 where the CPU has it (chosen in post_clo_init). */
+/* The fastest record loop the CPU has (chosen in post_clo_init). */
 static void (*encode_records)(mt_enc *, const mt_u64 *, const mt_u64 *) = mt_records_plain;
 
 /* Encodes (or, outside the ROI, drops) everything in the event buffer. */
@@ -606,8 +606,7 @@ static void post_clo_init(void)
       VG_(exit)(1);
    }
    out_fd = sr_Res(r);
-   if (mt_have_avx2())
-      encode_records = mt_records_avx2;
+   encode_records = mt_records_best();
    evbuf = VG_(malloc)("memento.evbuf", BUF_SLOTS * sizeof(ULong));
    evptr = evbuf;
    mt_init(&enc, write_fd, NULL, VKI_PAGE_SIZE,
