@@ -15,6 +15,9 @@ use std::process::Command;
 const C_SOURCES: &[&str] = &[
     "c/mtrace_enc.h",
     "c/mtrace_ids.h",
+    "c/records.h",
+    "c/records_loop.h",
+    "c/records_vec.h",
     "c/memento_requests.h",
     "c/memento_roi.h",
     "c/shim_marker.h",

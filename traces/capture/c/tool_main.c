@@ -1,13 +1,13 @@
 /* memento: a Valgrind tool that writes the Memento binary trace.
  *
- * Instrumentation does not call a helper per access (Lackey's cost): each
- * superblock gets a static descriptor of its instructions and accesses, and
- * its generated code stores only the addresses into a record of a large
- * event buffer. A record is [descriptor, progress, addr...]; progress says
- * how many descriptor items ran before the superblock left (side exits
- * store it too). The buffer is decoded and encoded to the trace when full,
- * and before any event that must be ordered after the accesses (client
- * requests, syscalls, thread switches, exit). */
+ * Instrumentation does not call a helper per access (Lackey's cost): the
+ * generated code of a superblock stores only the access addresses into a
+ * record of an event buffer, and as it leaves (at its end or at a side
+ * exit) the address of that exit's program: the events of everything that
+ * ran, encoded at translation time as far as they can be (records.h). The
+ * buffer is encoded to the trace when full, and before any event that must
+ * be ordered after the accesses (client requests, syscalls, thread
+ * switches, exit). */
 
 #include "pub_tool_basics.h"
 #include "pub_tool_tooliface.h"
@@ -27,10 +27,12 @@
 #include "pub_tool_clreq.h"
 
 /* A superblock record is encoded without a per-event room check: at most
-   MAX_ITEMS events of at most 20 bytes each. */
-#define MT_SLACK (96u * 1024u)
+   MAX_ITEMS events of at most 22 bytes each, and 8-byte copies past them. */
+#define MAX_ITEMS 4096
+#define MT_SLACK (MAX_ITEMS * 22u + 64u)
 #include "mtrace_enc.h"
 #include "memento_requests.h"
+#include "records.h"
 
 /* ---------------- options ---------------- */
 
@@ -104,167 +106,33 @@ static inline void sync_thread(void)
    }
 }
 
-/* ---------------- superblock descriptors and the event buffer ---------------- */
+/* ---------------- superblock programs and the event buffer ---------------- */
 
 enum { IT_INSTR, IT_LOAD, IT_STORE, IT_LOAD_G, IT_STORE_G };
 
 typedef struct {
    Addr addr;     /* instructions: address */
    UInt size;     /* instructions: length; accesses: bytes */
-   UChar kind;
-   /* instructions: the block that starts here when the superblock runs
-      past it (computed once, so decoding does not rescan) */
-   UChar run_cnt;
-   UShort run_end;
-   UInt run_len;
+   UInt kind;
 } Item;
 
-typedef struct {
-   UInt n;
-   Item items[0];
-} Desc;
-
-#define BUF_SLOTS (1u << 20)
-#define MAX_ITEMS 4096
+#define BUF_SLOTS (1u << 17)
 static ULong *evbuf;
 /* Next free slot. Generated code loads and stores it directly. */
 static ULong *evptr;
 
-/* One access, encoded as mt_mem does (traces/src/codec.rs's base choice),
-   with the bases in the caller's locals so they stay in registers. */
-static inline __attribute__((always_inline))
-mt_u8 *put_mem(mt_u8 *p, mt_u64 *mem, mt_u64 *last_use, mt_u64 *clock, int store,
-               mt_u64 addr, mt_u32 size)
-{
-   mt_u64 sz = size;
-   int best = 0, form = -1;
-   for (int b = 0; b < 4; b++) {
-      mt_u64 d = addr - mem[b];
-      if (d == 0) { best = b; form = 1; break; }
-      if (d == sz) { best = b; form = 2; break; }
-      if (d == (mt_u64)0 - sz) { best = b; form = 3; break; }
-   }
-   if (form < 0) {
-      mt_u64 best_cost = ~0ull;
-      form = 0;
-      for (int b = 0; b < 4; b++) {
-         mt_u64 cost = mt_zigzag(addr - mem[b]);
-         if (cost < best_cost) { best = b; best_cost = cost; }
-      }
-      if (best_cost >= (1ull << 13)) {
-         best = 0;
-         for (int b = 1; b < 4; b++)
-            if (last_use[b] < last_use[best])
-               best = b;
-      }
-   }
-   int code = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : size == 8 ? 3 : -1;
-   mt_u64 delta = addr - mem[best];
-   if (code >= 0) {
-      *p++ = (mt_u8)(MT_OP_MEM | (store ? MT_OP_MEM_STORE : 0) | (code << 4)
-                     | (best << 2) | form);
-      if (form == 0)
-         p = mt_put_s(p, delta);
-   } else {
-      *p++ = store ? MT_OP_STORE_EXT : MT_OP_LOAD_EXT;
-      *p++ = (mt_u8)best;
-      p = mt_put(p, size);
-      p = mt_put_s(p, delta);
-   }
-   mem[best] = addr;
-   last_use[best] = ++*clock;
-   return p;
-}
-
-/* Encodes one executed superblock: for each run of contiguous
-   instructions, a block event, then the accesses of those instructions. */
-static void decode_record(const Desc *d, UInt done, const ULong *addr)
-{
-   sync_thread();
-   if (enc.len >= MT_CHUNK_BYTES)
-      mt_flush(&enc);
-   mt_u8 *p = enc.payload + enc.len;
-   mt_u64 mem[4], last_use[4];
-   for (int b = 0; b < 4; b++) {
-      mem[b] = enc.mem[b];
-      last_use[b] = enc.last_use[b];
-   }
-   mt_u64 clock = enc.clock, block_end = enc.block_end, instr = 0;
-   UInt events = 0, i = 0;
-   while (i < done) {
-      const Item *it = &d->items[i];
-      if (it->kind == IT_INSTR) {
-         Addr start = it->addr;
-         UInt len = it->size, cnt = 1, j = i + 1;
-         if (it->run_end <= done) {
-            len = it->run_len;
-            cnt = it->run_cnt;
-            j = it->run_end;
-         } else while (j < done && cnt < 64) {
-            const Item *n = &d->items[j];
-            if (n->kind == IT_INSTR) {
-               if (n->addr != start + len)
-                  break;
-               len += n->size;
-               cnt++;
-            }
-            j++;
-         }
-         *p++ = (mt_u8)(MT_OP_BLOCK_SHORT | (cnt - 1));
-         p = mt_put_s(p, start - block_end);
-         p = mt_put(p, len);
-         block_end = start + len;
-         instr += cnt;
-         events++;
-         i++;
-         for (; i < j; i++) {
-            const Item *m = &d->items[i];
-            if (m->kind == IT_INSTR)
-               continue;
-            ULong a = *addr++;
-            if (m->kind >= IT_LOAD_G && a == 0)
-               continue;
-            p = put_mem(p, mem, last_use, &clock,
-                        m->kind == IT_STORE || m->kind == IT_STORE_G, a, m->size);
-            events++;
-         }
-      } else {
-         /* accesses of a 64th instruction, after its block */
-         ULong a = *addr++;
-         if (!(it->kind >= IT_LOAD_G && a == 0)) {
-            p = put_mem(p, mem, last_use, &clock,
-                        it->kind == IT_STORE || it->kind == IT_STORE_G, a, it->size);
-            events++;
-         }
-         i++;
-      }
-   }
-   for (int b = 0; b < 4; b++) {
-      enc.mem[b] = mem[b];
-      enc.last_use[b] = last_use[b];
-   }
-   enc.clock = clock;
-   enc.block_end = block_end;
-   enc.len = (mt_u32)(p - enc.payload);
-   enc.count += events;
-   enc.events += events;
-   enc.instr += instr;
-}
+/* The fastest record loop the CPU has (chosen in post_clo_init). */
+static void (*encode_records)(mt_enc *, const mt_u64 *, const mt_u64 *) = mt_records_plain;
 
 /* Encodes (or, outside the ROI, drops) everything in the event buffer. */
 static void flush_events(void)
 {
-   if (writing()) {
-      const ULong *p = evbuf;
-      while (p < evptr) {
-         const Desc *d = (const Desc *)(HWord)p[0];
-         UInt done = (UInt)p[1];
-         UInt slots = (UInt)(p[1] >> 32);
-         decode_record(d, done, p + 2);
-         p += 2 + slots;
-      }
-   }
+   const ULong *r = evbuf, *stop = evptr;
    evptr = evbuf;
+   if (r == stop || !writing())
+      return;
+   sync_thread();
+   encode_records(&enc, r, stop);
 }
 
 static VG_REGPARM(0) void flush_helper(void)
@@ -275,6 +143,101 @@ static VG_REGPARM(0) void flush_helper(void)
 /* ---------------- instrumentation ---------------- */
 
 static Item scratch[MAX_ITEMS];
+/* the longest op per item is P_BLOCK: 1 + 1 + 13 bytes */
+static UChar code_scratch[MAX_ITEMS * 18 + 1];
+
+static UChar *code_access(UChar *c, const Item *m)
+{
+   Bool store = m->kind == IT_STORE || m->kind == IT_STORE_G;
+   Bool guarded = m->kind == IT_LOAD_G || m->kind == IT_STORE_G;
+   UInt sz = m->size;
+   if (sz == 1 || sz == 2 || sz == 4 || sz == 8) {
+      UInt code = sz == 1 ? 0 : sz == 2 ? 1 : sz == 4 ? 2 : 3;
+      *c++ = (UChar)(MT_OP_MEM | (store ? MT_OP_MEM_STORE : 0) | (code << 4) | guarded);
+   } else {
+      *c++ = P_EXT;
+      *c++ = guarded;
+      *c++ = store ? MT_OP_STORE_EXT : MT_OP_LOAD_EXT;
+      wr64(c, sz);
+      c += 8;
+   }
+   return c;
+}
+
+/* The program of an exit after the first `done` items (`slots` addresses):
+   for each run of contiguous instructions (at most 64) a block event, then
+   the accesses of those instructions. */
+static const Prog *compile(UInt done, UInt slots)
+{
+   /* instrument() starts the items with an instruction */
+   tl_assert(done > 0 && scratch[0].kind == IT_INSTR);
+   UChar *c = code_scratch;
+   UInt events = 0, instr = 0, i = 0;
+   UChar first_op = 0, first_len[16];
+   UInt first_len_n = 0;
+   Addr first_start = 0, bend = 0;
+   while (i < done) {
+      const Item *it = &scratch[i];
+      if (it->kind != IT_INSTR) {
+         /* accesses of a 64th instruction, after its block */
+         c = code_access(c, it);
+         events++;
+         i++;
+         continue;
+      }
+      Addr start = it->addr;
+      UInt len = it->size, cnt = 1, j = i + 1;
+      while (j < done && cnt < 64) {
+         const Item *n = &scratch[j];
+         if (n->kind == IT_INSTR) {
+            if (n->addr != start + len)
+               break;
+            len += n->size;
+            cnt++;
+         }
+         j++;
+      }
+      UChar opcode = (UChar)(MT_OP_BLOCK_SHORT | (cnt - 1));
+      if (i == 0) {
+         first_op = opcode;
+         first_start = start;
+         first_len_n = mt_put(first_len, len) - first_len;
+      } else {
+         *c++ = P_BLOCK;
+         UChar *n = c;
+         UChar *e = n + 1;
+         *e++ = opcode;
+         e = mt_put_s(e, start - bend);
+         e = mt_put(e, len);
+         *n = (UChar)(e - n - 1);
+         c = e;
+      }
+      bend = start + len;
+      instr += cnt;
+      events++;
+      for (i++; i < j; i++)
+         if (scratch[i].kind != IT_INSTR) {
+            c = code_access(c, &scratch[i]);
+            events++;
+         }
+   }
+   *c++ = P_END;
+   UInt n = c - code_scratch;
+   Prog *g = VG_(malloc)("memento.prog", sizeof(Prog) + n + PROG_PAD);
+   VG_(memset)(g, 0, sizeof(Prog) + n + PROG_PAD);
+   g->slots = slots;
+   g->events = events;
+   g->instr = instr;
+   g->op = first_op;
+   /* an instruction is at most 15 bytes: a length varint of at most 2 */
+   tl_assert(first_len_n <= 6);
+   g->len_n = first_len_n;
+   VG_(memcpy)(g->len, first_len, first_len_n);
+   g->start = first_start;
+   g->end = bend;
+   VG_(memcpy)(g->code, code_scratch, n);
+   return g;
+}
 
 static IRExpr *slot_addr(IRSB *sb, IRTemp base, UInt slot)
 {
@@ -294,25 +257,25 @@ static void put_addr(IRSB *sb, IRTemp base, UInt *slot, IRExpr *addr, IRExpr *gu
                                                    IRExpr_Const(IRConst_U64(0)))));
       data = IRExpr_RdTmp(t);
    }
-   IRExpr *where = slot_addr(sb, base, 2 + *slot);
+   IRExpr *where = slot_addr(sb, base, 1 + *slot);
    addStmtToIRSB(sb, IRStmt_Store(Iend_LE, where, data));
    (*slot)++;
 }
 
-/* Before the superblock may leave: record progress and advance evptr. */
-static void put_progress(IRSB *sb, IRTemp base, UInt items, UInt slots)
+/* Before the superblock may leave: name this exit's program in the
+   record and advance evptr past it. */
+static void put_exit(IRSB *sb, IRTemp base, UInt items, UInt slots)
 {
-   IRExpr *where = slot_addr(sb, base, 1);
-   addStmtToIRSB(sb, IRStmt_Store(Iend_LE, where,
-                                  IRExpr_Const(IRConst_U64(((ULong)slots << 32) | items))));
-   IRExpr *next = slot_addr(sb, base, 2 + slots);
+   const Prog *g = compile(items, slots);
+   addStmtToIRSB(sb, IRStmt_Store(Iend_LE, IRExpr_RdTmp(base),
+                                  IRExpr_Const(IRConst_U64((HWord)g))));
+   IRExpr *next = slot_addr(sb, base, 1 + slots);
    addStmtToIRSB(sb, IRStmt_Store(Iend_LE, IRExpr_Const(IRConst_U64((HWord)&evptr)), next));
 }
 
 static void add_item(UInt *n, UInt kind, Addr addr, UInt size)
 {
    tl_assert(*n < MAX_ITEMS);
-   scratch[*n].run_end = 0;
    scratch[*n].kind = kind;
    scratch[*n].addr = addr;
    scratch[*n].size = size;
@@ -364,7 +327,7 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
    addStmtToIRSB(sb, IRStmt_WrTmp(t0, IRExpr_Load(Iend_LE, Ity_I64,
                                    IRExpr_Const(IRConst_U64((HWord)&evptr)))));
    IRTemp full = newIRTemp(sb->tyenv, Ity_I1);
-   ULong limit = (ULong)(HWord)(evbuf + BUF_SLOTS - 2 - max_slots);
+   ULong limit = (ULong)(HWord)(evbuf + BUF_SLOTS - 1 - max_slots);
    addStmtToIRSB(sb, IRStmt_WrTmp(full, IRExpr_Binop(Iop_CmpLT64U,
                                    IRExpr_Const(IRConst_U64(limit)), IRExpr_RdTmp(t0))));
    IRDirty *di = unsafeIRDirty_0_N(0, "memento_flush",
@@ -377,9 +340,6 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
    IRTemp base = newIRTemp(sb->tyenv, Ity_I64);
    addStmtToIRSB(sb, IRStmt_WrTmp(base, IRExpr_Load(Iend_LE, Ity_I64,
                                    IRExpr_Const(IRConst_U64((HWord)&evptr)))));
-   /* the descriptor pointer is only known at the end: patch the constant */
-   IRConst *desc_const = IRConst_U64(0);
-   addStmtToIRSB(sb, IRStmt_Store(Iend_LE, IRExpr_RdTmp(base), IRExpr_Const(desc_const)));
 
    UInt n = 0, slot = 0;
    IRTypeEnv *env = bb_in->tyenv;
@@ -448,39 +408,15 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
          break;
       }
       case Ist_Exit:
-         put_progress(sb, base, n, slot);
+         put_exit(sb, base, n, slot);
          break;
       default:
          break;
       }
       addStmtToIRSB(sb, st);
    }
-   put_progress(sb, base, n, slot);
+   put_exit(sb, base, n, slot);
 
-   Desc *d = VG_(malloc)("memento.desc", sizeof(Desc) + n * sizeof(Item));
-   d->n = n;
-   for (UInt k = 0; k < n; k++)
-      d->items[k] = scratch[k];
-   for (UInt k = 0; k < n; k++) {
-      Item *it = &d->items[k];
-      if (it->kind != IT_INSTR)
-         continue;
-      UInt len = it->size, cnt = 1, j = k + 1;
-      while (j < n && cnt < 64) {
-         const Item *m = &d->items[j];
-         if (m->kind == IT_INSTR) {
-            if (m->addr != it->addr + len)
-               break;
-            len += m->size;
-            cnt++;
-         }
-         j++;
-      }
-      it->run_end = (UShort)j;
-      it->run_cnt = (UChar)cnt;
-      it->run_len = len;
-   }
-   desc_const->Ico.U64 = (ULong)(HWord)d;
    return sb;
 }
 
@@ -670,6 +606,7 @@ static void post_clo_init(void)
       VG_(exit)(1);
    }
    out_fd = sr_Res(r);
+   encode_records = mt_records_best();
    evbuf = VG_(malloc)("memento.evbuf", BUF_SLOTS * sizeof(ULong));
    evptr = evbuf;
    mt_init(&enc, write_fd, NULL, VKI_PAGE_SIZE,

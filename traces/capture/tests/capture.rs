@@ -241,8 +241,11 @@ const THREADS: &str = r#"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+/* both workers are alive at once: Valgrind reuses the id of a thread that exited */
+static pthread_barrier_t both;
 static void *work(void *arg) {
     long k = (long)arg;
+    if (k < 3) pthread_barrier_wait(&both);
     for (int i = 0; i < 10; i++) {
         char *p = malloc(1000 + k);
         memset(p, (int)k, 1000 + k);
@@ -252,6 +255,7 @@ static void *work(void *arg) {
 }
 int main(void) {
     pthread_t t[2];
+    pthread_barrier_init(&both, NULL, 2);
     for (long k = 1; k <= 2; k++) pthread_create(&t[k - 1], NULL, work, (void *)k);
     for (int k = 0; k < 2; k++) pthread_join(t[k], NULL);
     work((void *)3);

@@ -1,0 +1,214 @@
+/* Encoding the event buffer's records (see tool_main.c) into the trace.
+ *
+ * A record is [program, address...], written by a superblock's generated
+ * code as it leaves; the program holds all of its events that are known
+ * at translation time. Freestanding (no Valgrind headers), after
+ * mtrace_enc.h, so that it can be timed outside Valgrind too. */
+#ifndef RECORDS_H
+#define RECORDS_H
+
+/* What a record of one superblock exit encodes to: the events of the
+   instructions and accesses it ran, with all that is known at translation
+   time (block events after the first, access sizes and kinds) already
+   decided, so that encoding a record costs only each access's base choice
+   and the first block's start delta. */
+typedef struct {
+   mt_u32 slots;     /* addresses in the record */
+   mt_u32 events;    /* events, less any guarded access whose guard was false */
+   mt_u32 instr;     /* instructions */
+   mt_u8 op;         /* the first block: its opcode, */
+   mt_u8 len_n;      /* the size of its length varint, */
+   mt_u8 len[6];     /* that varint (and room to copy 8 bytes), */
+   mt_u64 start;     /* and its start */
+   mt_u64 end;       /* block_end after the record */
+   mt_u8 code[0];    /* the rest, as ops */
+} Prog;
+
+/* Ops. A byte >= 0x80 is a 1-, 2-, 4- or 8-byte access: its trace opcode
+   without base and form, bit 0 set when guarded (a 0 address means the
+   guard was false: no event). */
+enum {
+   P_END = 0x00,
+   P_BLOCK = 0x01,  /* u8 n, n <= 13 bytes: a whole block event (its start delta is static) */
+   P_EXT = 0x02     /* u8 guarded, u8 opcode, u64 size: an access of another size */
+};
+/* P_BLOCK events are copied 16 bytes at a time: programs are padded. */
+#define PROG_PAD 16
+
+static inline mt_u64 rd64(const mt_u8 *p)
+{
+   mt_u64 v;
+   __builtin_memcpy(&v, p, 8);
+   return v;
+}
+
+static inline void wr64(mt_u8 *p, mt_u64 v)
+{
+   __builtin_memcpy(p, &v, 8);
+}
+
+/* The varint of v; the bytes past it up to p + 10 may be overwritten. */
+static inline __attribute__((always_inline)) mt_u8 *put_varint(mt_u8 *p, mt_u64 v)
+{
+   if (v < 0x80) {
+      *p = (mt_u8)v;
+      return p + 1;
+   }
+   return mt_put(p, v);
+}
+
+/* Writes an access once its base `best` and `form` are chosen. */
+static inline __attribute__((always_inline))
+mt_u8 *put_access_event(mt_u8 *p, mt_u8 op, mt_u8 ext_op, mt_u64 sz, mt_u32 best,
+                        mt_u32 form, mt_u64 delta)
+{
+   if (__builtin_expect(op != 0, 1)) {
+      *p++ = (mt_u8)(op | (best << 2) | form);
+      if (form == 0)
+         p = put_varint(p, mt_zigzag(delta));
+   } else {
+      *p++ = ext_op;
+      *p++ = (mt_u8)best;
+      p = mt_put(p, sz);
+      p = mt_put_s(p, delta);
+   }
+   return p;
+}
+
+/* ---- the base choice, in plain C ---- */
+
+typedef struct {
+   mt_u64 mem[4], lu[4], clock;
+} Bases;
+
+/* One access at `a` of `sz` bytes, the base chosen as mt_mem does
+   (traces/src/codec.rs's choice: a zero-byte form, else the nearest base,
+   else the least recently used). `op` is the short opcode without base
+   and form, or 0 for the extended form `ext_op`. */
+static inline __attribute__((always_inline))
+mt_u8 *put_access(mt_u8 *p, Bases *s, mt_u8 op, mt_u8 ext_op, mt_u64 a, mt_u64 sz)
+{
+   int best = 0, form = -1;
+   for (int b = 0; b < 4; b++) {
+      mt_u64 d = a - s->mem[b];
+      if (d == 0) { best = b; form = 1; break; }
+      if (d == sz) { best = b; form = 2; break; }
+      if (d == (mt_u64)0 - sz) { best = b; form = 3; break; }
+   }
+   if (form < 0) {
+      mt_u64 best_cost = ~0ull;
+      form = 0;
+      for (int b = 0; b < 4; b++) {
+         mt_u64 cost = mt_zigzag(a - s->mem[b]);
+         if (cost < best_cost) { best = b; best_cost = cost; }
+      }
+      if (best_cost >= (1ull << 13)) {
+         best = 0;
+         for (int b = 1; b < 4; b++)
+            if (s->lu[b] < s->lu[best])
+               best = b;
+      }
+   }
+   p = put_access_event(p, op, ext_op, sz, best, form, a - s->mem[best]);
+   s->mem[best] = a;
+   s->lu[best] = ++s->clock;
+   return p;
+}
+
+#define REC_LOAD(e, s) do { \
+      for (int b_ = 0; b_ < 4; b_++) { (s).mem[b_] = (e)->mem[b_]; (s).lu[b_] = (e)->last_use[b_]; } \
+      (s).clock = (e)->clock; } while (0)
+#define REC_SAVE(e, s) do { \
+      for (int b_ = 0; b_ < 4; b_++) { (e)->mem[b_] = (s).mem[b_]; (e)->last_use[b_] = (s).lu[b_]; } \
+      (e)->clock = (s).clock; } while (0)
+#define REC_FN mt_records_plain
+#define REC_ATTR
+#define REC_STATE Bases
+#define REC_PUT put_access
+#include "records_loop.h"
+
+/* ---- the same choice on four lanes at once (AVX2, AVX-512) ----
+   The choice of one access waits on that of the one before (the bases it
+   moved), so its latency is what counts: one key per base, the smallest
+   wins, replaces the three rules and their unpredictable branches. The key
+   is the base number for a zero-byte form, (zigzag delta + 1) * 4 + base
+   below 2^13, else (last use + 2^45) * 4 + base; the base number in the
+   low bits breaks ties towards the first base, as the rules do. */
+
+typedef mt_u64 v4u __attribute__((vector_size(32)));
+typedef long long v4i __attribute__((vector_size(32)));
+
+typedef struct {
+   v4u mem;     /* the bases */
+   v4u lru;     /* their keys when least recently used */
+   v4u next;    /* the key of a base used now */
+} VBases;
+
+#define LRU_BIAS (1ull << 45)
+
+#undef REC_LOAD
+#undef REC_SAVE
+#define REC_LOAD(e, s) do { \
+      for (int b_ = 0; b_ < 4; b_++) { \
+         (s).mem[b_] = (e)->mem[b_]; \
+         (s).lru[b_] = ((e)->last_use[b_] + LRU_BIAS) << 2 | b_; \
+         (s).next[b_] = ((e)->clock + 1 + LRU_BIAS) << 2 | b_; \
+      } } while (0)
+#define REC_SAVE(e, s) do { \
+      for (int b_ = 0; b_ < 4; b_++) { \
+         (e)->mem[b_] = (s).mem[b_]; \
+         (e)->last_use[b_] = ((s).lru[b_] >> 2) - LRU_BIAS; \
+      } \
+      (e)->clock = ((s).next[0] >> 2) - LRU_BIAS - 1; } while (0)
+
+/* Lane-wise minimum; keys are below 2^63, so signed compares do. */
+static inline __attribute__((always_inline, target("avx2"))) v4u vmin_avx2(v4u x, v4u y)
+{
+   v4u lt = (v4u)((v4i)x < (v4i)y);
+   return (x & lt) | (y & ~lt);
+}
+
+static inline __attribute__((always_inline, target("avx512f,avx512vl,avx2")))
+v4u vmin_avx512(v4u x, v4u y)
+{
+   return (v4u)__builtin_ia32_pminsq256_mask((v4i)x, (v4i)y, (v4i)x, (unsigned char)0xff);
+}
+
+#define VEC_TARGET "avx2"
+#define VEC_MIN vmin_avx2
+#define VEC_PUT put_access_avx2
+#define REC_FN mt_records_avx2
+#include "records_vec.h"
+
+#define VEC_TARGET "avx512f,avx512vl,avx2"
+#define VEC_MIN vmin_avx512
+#define VEC_PUT put_access_avx512
+#define REC_FN mt_records_avx512
+#include "records_vec.h"
+
+#undef REC_LOAD
+#undef REC_SAVE
+
+/* Which record loop the CPU and the kernel allow (CPUID, XGETBV). */
+static void (*mt_records_best(void))(mt_enc *, const mt_u64 *, const mt_u64 *)
+{
+   mt_u32 a, b, c, d;
+   __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0));
+   if (a < 7)
+      return mt_records_plain;
+   __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+   if (!(c & (1u << 27)) || !(c & (1u << 28))) /* OSXSAVE, AVX */
+      return mt_records_plain;
+   mt_u32 xcr0, hi;
+   __asm__("xgetbv" : "=a"(xcr0), "=d"(hi) : "c"(0));
+   __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+   /* AVX-512 F and VL, and the opmask and upper ZMM state saved */
+   if ((b & (1u << 16)) && (b & (1u << 31)) && (xcr0 & 0xE6) == 0xE6)
+      return mt_records_avx512;
+   /* AVX2, and the YMM state saved */
+   if ((b & (1u << 5)) && (xcr0 & 6) == 6)
+      return mt_records_avx2;
+   return mt_records_plain;
+}
+
+#endif

@@ -1,0 +1,70 @@
+/* The record loop of records.h, instantiated for each way of choosing
+   bases: REC_FN, REC_ATTR, REC_STATE, REC_LOAD, REC_SAVE, REC_PUT. */
+
+/* Encodes the records in [r, stop) into `e`'s open chunk, closing chunks
+   as they fill (a record is never split: MT_SLACK). */
+static REC_ATTR void REC_FN(mt_enc *e, const mt_u64 *r, const mt_u64 *stop)
+{
+   REC_STATE s;
+   REC_LOAD(e, s);
+   mt_u64 bend = e->block_end;
+   mt_u8 *p = e->payload + e->len;
+   while (r < stop) {
+      if (p - e->payload >= MT_CHUNK_BYTES) {
+         REC_SAVE(e, s);
+         e->len = (mt_u32)(p - e->payload);
+         mt_flush(e);
+         REC_LOAD(e, s);
+         bend = e->block_end;
+         p = e->payload + e->len;
+      }
+      const Prog *g = (const Prog *)(unsigned long)r[0];
+      const mt_u64 *a = r + 1;
+      r = a + g->slots;
+      *p = g->op;
+      p = put_varint(p + 1, mt_zigzag(g->start - bend));
+      wr64(p, rd64(g->len));
+      p += g->len_n;
+      bend = g->end;
+      const mt_u8 *c = g->code;
+      mt_u32 events = g->events;
+      for (;;) {
+         mt_u8 op = *c++;
+         if (op >= 0x80) {
+            mt_u64 x = *a++;
+            if (__builtin_expect((op & 1) && x == 0, 0)) {
+               events--;
+               continue;
+            }
+            op &= 0xF0;
+            p = REC_PUT(p, &s, op, 0, x, 1u << ((op >> 4) & 3));
+         } else if (op == P_BLOCK) {
+            mt_u32 n = c[0];
+            wr64(p, rd64(c + 1));
+            wr64(p + 8, rd64(c + 9));
+            p += n;
+            c += 1 + n;
+         } else if (op == P_EXT) {
+            mt_u64 x = *a++;
+            if (c[0] && x == 0)
+               events--;
+            else
+               p = REC_PUT(p, &s, 0, c[1], x, rd64(c + 2));
+            c += 10;
+         } else {
+            break;
+         }
+      }
+      e->count += events;
+      e->events += events;
+      e->instr += g->instr;
+   }
+   REC_SAVE(e, s);
+   e->block_end = bend;
+   e->len = (mt_u32)(p - e->payload);
+}
+
+#undef REC_FN
+#undef REC_ATTR
+#undef REC_STATE
+#undef REC_PUT
