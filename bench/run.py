@@ -66,7 +66,7 @@ def sh(cmd, **kw):
 
 
 def build():
-    sh([os.path.join(ROOT, "scripts", "install-bench-deps.sh")])
+    sh([os.path.join(ROOT, "scripts", "install-deps.sh"), "--bench"])
     sh([os.path.join(ROOT, "scripts", "setup-workloads.sh")])
     # The suite's own target folder, as `memento workloads run` builds it.
     sh(["nice", "-n", "10", "cargo", "build", "--release", "-p", "memento-rust-functions",
