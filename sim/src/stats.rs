@@ -197,6 +197,10 @@ pub struct AllocStats {
     pub frees: u64,
     /// Resize events.
     pub reallocs: u64,
+    /// Allocation, free and resize events made inside another allocator
+    /// call (`operator new` -> `malloc`, `PyObject_Malloc` -> `malloc`):
+    /// counted here instead of above, so each object counts once.
+    pub nested_events: u64,
     /// Outermost allocator brackets entered.
     pub calls: u64,
     /// Deepest nesting of brackets seen.

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use memento_sim::{report, Config, Machine, Stats};
-use memento_trace::{Alloc, AllocFn, AllocLevel, Event};
+use memento_trace::{Alloc, AllocFn, AllocLevel, Event, Free};
 
 #[test]
 fn allocator_bracket_work_is_counted_apart() {
@@ -62,6 +62,55 @@ fn allocator_bracket_work_is_counted_apart() {
     assert_eq!(a.l1d_misses, 2);
     assert_eq!((s.dram.reads.alloc_metadata, s.dram.reads.demand), (2, 1));
     assert!(a.cycles > 0);
+}
+
+#[test]
+fn nested_allocator_calls_count_each_object_once() {
+    // `operator new` calls `malloc`; `operator delete` calls `free`. The
+    // capture records both events, each before the exit of its bracket.
+    let new = |func, level| Alloc {
+        func,
+        level,
+        size: 24,
+        align: 0,
+        addr: 0x1234_0000,
+        site: 0,
+    };
+    let delete = |func| {
+        Event::Free(Free {
+            func,
+            level: AllocLevel::Libc,
+            addr: 0x1234_0000,
+            site: 0,
+        })
+    };
+    let enter = |func| Event::AllocEnter { func };
+    let events = vec![
+        enter(AllocFn::New),
+        enter(AllocFn::Malloc),
+        Event::Alloc(new(AllocFn::Malloc, AllocLevel::Libc)),
+        Event::AllocExit,
+        Event::Alloc(new(AllocFn::New, AllocLevel::Libc)),
+        Event::AllocExit,
+        enter(AllocFn::Delete),
+        enter(AllocFn::Free),
+        delete(AllocFn::Free),
+        Event::AllocExit,
+        delete(AllocFn::Delete),
+        Event::AllocExit,
+    ];
+    let s = run(&small(), events);
+    let a = &s.cores[0].alloc;
+    assert_eq!(
+        (
+            a.allocs,
+            a.frees,
+            a.nested_events,
+            a.calls,
+            a.bytes_requested
+        ),
+        (1, 1, 2, 2, 24)
+    );
 }
 
 fn mixed_stream(seed: u64, n: usize) -> Vec<Event> {

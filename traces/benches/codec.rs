@@ -1,5 +1,6 @@
-//! Encode and decode throughput, and bytes per event, on the real sample
-//! trace (a Lackey capture of a C program) and on a synthetic stream.
+//! Encode and decode throughput, and bytes per event, on two real sample
+//! traces (a Lackey capture of a C program; a capture of a CPython
+//! function by `memento capture`) and on a synthetic stream.
 //!
 //! Run: `cargo bench -p memento-trace --bench codec`. Targets (issue 2):
 //! decode >= 300 M events/s, encode >= 100 M events/s, <= 3 bytes/event.
@@ -9,8 +10,10 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use memento_trace::{Event, Header, TraceFile, TraceWriter};
 
-fn sample_events() -> Vec<Event> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/wordfreq-lackey.mtrace");
+fn sample_events(file: &str) -> Vec<Event> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(file);
     let trace = TraceFile::open(&path).expect("sample trace present");
     trace
         .events()
@@ -102,7 +105,8 @@ fn consume_raw(trace: &TraceFile) -> u64 {
 
 fn bench(c: &mut Criterion) {
     let inputs = [
-        ("sample", sample_events()),
+        ("sample", sample_events("wordfreq-lackey.mtrace")),
+        ("capture", sample_events("json-warm.mtrace")),
         ("synthetic", synthetic_events(1 << 21)),
     ];
     for (name, events) in &inputs {
