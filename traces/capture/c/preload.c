@@ -194,28 +194,32 @@ void *I_WRAP_SONAME_FNNAME_ZU(libjemallocZdsoZa, rallocx)(W old, W size, W flags
 W_FREE2(libjemallocZdsoZa, dallocx, MT_FN_DALLOCX, MT_LEVEL_JEMALLOC)
 W_FREE3(libjemallocZdsoZa, sdallocx, MT_FN_DALLOCX, MT_LEVEL_JEMALLOC)
 
-/* ---- C++ operators (libstdc++); the level comes from the malloc inside ---- */
-#define CXX libstdcZpZpZa
-W_ALLOC1(CXX, _Znwm, MT_FN_NEW, 0)
-W_ALLOC1(CXX, _Znam, MT_FN_NEW_ARRAY, 0)
-W_ALLOC1X(CXX, _ZnwmRKSt9nothrow_t, MT_FN_NEW, 0)
-W_ALLOC1X(CXX, _ZnamRKSt9nothrow_t, MT_FN_NEW_ARRAY, 0)
-W_NEW_ALIGNED(CXX, _ZnwmSt11align_val_t, MT_FN_NEW, 0)
-W_NEW_ALIGNED(CXX, _ZnamSt11align_val_t, MT_FN_NEW_ARRAY, 0)
-W_NEW_ALIGNED(CXX, _ZnwmSt11align_val_tRKSt9nothrow_t, MT_FN_NEW, 0)
-W_NEW_ALIGNED(CXX, _ZnamSt11align_val_tRKSt9nothrow_t, MT_FN_NEW_ARRAY, 0)
-W_FREE1(CXX, _ZdlPv, MT_FN_DELETE, 0)
-W_FREE1(CXX, _ZdaPv, MT_FN_DELETE_ARRAY, 0)
-W_FREE2(CXX, _ZdlPvm, MT_FN_DELETE, 0)
-W_FREE2(CXX, _ZdaPvm, MT_FN_DELETE_ARRAY, 0)
-W_FREE2(CXX, _ZdlPvRKSt9nothrow_t, MT_FN_DELETE, 0)
-W_FREE2(CXX, _ZdaPvRKSt9nothrow_t, MT_FN_DELETE_ARRAY, 0)
-W_FREE2(CXX, _ZdlPvSt11align_val_t, MT_FN_DELETE, 0)
-W_FREE2(CXX, _ZdaPvSt11align_val_t, MT_FN_DELETE_ARRAY, 0)
-W_FREE3(CXX, _ZdlPvmSt11align_val_t, MT_FN_DELETE, 0)
-W_FREE3(CXX, _ZdaPvmSt11align_val_t, MT_FN_DELETE_ARRAY, 0)
-W_FREE3(CXX, _ZdlPvSt11align_val_tRKSt9nothrow_t, MT_FN_DELETE, 0)
-W_FREE3(CXX, _ZdaPvSt11align_val_tRKSt9nothrow_t, MT_FN_DELETE_ARRAY, 0)
+/* ---- C++ operators: libstdc++'s, whose level comes from the malloc inside,
+   and jemalloc's own, which call its internal malloc directly ---- */
+#define CXX_FAMILY(so, level)                                                \
+   W_ALLOC1(so, _Znwm, MT_FN_NEW, level)                                     \
+   W_ALLOC1(so, _Znam, MT_FN_NEW_ARRAY, level)                               \
+   W_ALLOC1X(so, _ZnwmRKSt9nothrow_t, MT_FN_NEW, level)                      \
+   W_ALLOC1X(so, _ZnamRKSt9nothrow_t, MT_FN_NEW_ARRAY, level)                \
+   W_NEW_ALIGNED(so, _ZnwmSt11align_val_t, MT_FN_NEW, level)                 \
+   W_NEW_ALIGNED(so, _ZnamSt11align_val_t, MT_FN_NEW_ARRAY, level)           \
+   W_NEW_ALIGNED(so, _ZnwmSt11align_val_tRKSt9nothrow_t, MT_FN_NEW, level)   \
+   W_NEW_ALIGNED(so, _ZnamSt11align_val_tRKSt9nothrow_t, MT_FN_NEW_ARRAY, level) \
+   W_FREE1(so, _ZdlPv, MT_FN_DELETE, level)                                  \
+   W_FREE1(so, _ZdaPv, MT_FN_DELETE_ARRAY, level)                            \
+   W_FREE2(so, _ZdlPvm, MT_FN_DELETE, level)                                 \
+   W_FREE2(so, _ZdaPvm, MT_FN_DELETE_ARRAY, level)                           \
+   W_FREE2(so, _ZdlPvRKSt9nothrow_t, MT_FN_DELETE, level)                    \
+   W_FREE2(so, _ZdaPvRKSt9nothrow_t, MT_FN_DELETE_ARRAY, level)              \
+   W_FREE2(so, _ZdlPvSt11align_val_t, MT_FN_DELETE, level)                   \
+   W_FREE2(so, _ZdaPvSt11align_val_t, MT_FN_DELETE_ARRAY, level)             \
+   W_FREE3(so, _ZdlPvmSt11align_val_t, MT_FN_DELETE, level)                  \
+   W_FREE3(so, _ZdaPvmSt11align_val_t, MT_FN_DELETE_ARRAY, level)            \
+   W_FREE3(so, _ZdlPvSt11align_val_tRKSt9nothrow_t, MT_FN_DELETE, level)     \
+   W_FREE3(so, _ZdaPvSt11align_val_tRKSt9nothrow_t, MT_FN_DELETE_ARRAY, level)
+
+CXX_FAMILY(libstdcZpZpZa, 0)
+CXX_FAMILY(libjemallocZdsoZa, MT_LEVEL_JEMALLOC)
 
 /* ---- CPython: in libpython where it is built shared, else in the
    executable. The level is pymalloc unless a libc call happens inside. ---- */

@@ -4,7 +4,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{build_c, capture_to, depths, install_deps, module_range, read, threads_of};
+use common::{
+    build_c, build_cxx, capture_to, depths, install_deps, module_range, read, threads_of,
+};
 use memento_capture::{capture, CaptureError, CaptureMode, CaptureOptions};
 use memento_trace::{AllocFn, AllocLevel, Event};
 
@@ -540,6 +542,70 @@ fn jemalloc_entry_points_are_wrapped_at_their_level() {
     assert_eq!((x.func, x.size, x.align), (AllocFn::Mallocx, 5000, 64));
     assert_eq!(x.addr % 64, 0);
     assert_eq!((dx.func, dx.addr), (AllocFn::Dallocx, x.addr));
+}
+
+const CXX_PROGRAM: &str = r#"
+#include <new>
+struct Node { long key; Node *next; };
+int main() {
+    Node *n = new Node{7, nullptr};
+    long *a = new long[100];
+    delete[] a;
+    delete n;
+    return 0;
+}
+"#;
+
+/// The program's `operator new` / `delete` calls, outermost only.
+fn outer_cxx_calls(events: &[Event]) -> Vec<Event> {
+    let mut depth = 0u32;
+    let mut calls = Vec::new();
+    for e in events {
+        match e {
+            Event::AllocEnter { .. } => depth += 1,
+            Event::AllocExit => depth = depth.saturating_sub(1),
+            Event::Alloc(a) if depth == 1 && matches!(a.func, AllocFn::New | AllocFn::NewArray) => {
+                calls.push(*e)
+            }
+            Event::Free(f)
+                if depth == 1 && matches!(f.func, AllocFn::Delete | AllocFn::DeleteArray) =>
+            {
+                calls.push(*e)
+            }
+            _ => {}
+        }
+    }
+    calls
+}
+
+#[test]
+fn cxx_operators_are_wrapped_in_libstdcxx_and_in_jemalloc() {
+    let dir = tempfile::tempdir().unwrap();
+    let jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+    for (name, extra, level) in [
+        ("cxx", &[][..], AllocLevel::Libc),
+        ("cxxje", &[jemalloc][..], AllocLevel::Jemalloc),
+    ] {
+        let exe = build_cxx(dir.path(), name, CXX_PROGRAM, extra);
+        let trace = capture_to(dir.path(), name, &[&exe], false, CaptureMode::Full);
+        let (events, _) = read(&trace);
+        let calls = outer_cxx_calls(&events);
+        let [Event::Alloc(n), Event::Alloc(a), Event::Free(da), Event::Free(dn)] = calls[..] else {
+            panic!("{name}: unexpected operator calls: {calls:#?}");
+        };
+        assert_eq!(
+            (n.func, n.size, n.level),
+            (AllocFn::New, 16, level),
+            "{name}"
+        );
+        assert_eq!(
+            (a.func, a.size, a.level),
+            (AllocFn::NewArray, 800, level),
+            "{name}"
+        );
+        assert_eq!((da.func, da.addr), (AllocFn::DeleteArray, a.addr), "{name}");
+        assert_eq!((dn.func, dn.addr), (AllocFn::Delete, n.addr), "{name}");
+    }
 }
 
 #[test]

@@ -24,15 +24,31 @@ pub fn install_deps() {
 
 /// Compiles `source` with gcc into `dir/name`, linking `libmemento_roi`.
 pub fn build_c(dir: &Path, name: &str, source: &str, extra: &[&str]) -> PathBuf {
+    build(("gcc", "c"), dir, name, source, extra)
+}
+
+/// Compiles C++ `source` with g++ into `dir/name`, linking `libmemento_roi`
+/// (and, before libstdc++, the libraries in `extra`).
+pub fn build_cxx(dir: &Path, name: &str, source: &str, extra: &[&str]) -> PathBuf {
+    build(("g++", "cpp"), dir, name, source, extra)
+}
+
+fn build(
+    (compiler, ext): (&str, &str),
+    dir: &Path,
+    name: &str,
+    source: &str,
+    extra: &[&str],
+) -> PathBuf {
     install_deps();
     let roi = artifacts::roi_library().unwrap_or_else(|e| {
         panic!("these tests need Valgrind's headers (apt-get install valgrind): {e}")
     });
-    let src = dir.join(format!("{name}.c"));
+    let src = dir.join(format!("{name}.{ext}"));
     std::fs::write(&src, source).unwrap();
     let exe = dir.join(name);
     let roi_dir = roi.parent().unwrap();
-    let status = Command::new("gcc")
+    let status = Command::new(compiler)
         .args(["-O0", "-g", "-o"])
         .arg(&exe)
         .arg(&src)
@@ -44,8 +60,8 @@ pub fn build_c(dir: &Path, name: &str, source: &str, extra: &[&str]) -> PathBuf 
         .arg("-lmemento_roi")
         .args(extra)
         .status()
-        .expect("gcc runs");
-    assert!(status.success(), "gcc failed on {name}.c");
+        .unwrap_or_else(|e| panic!("{compiler} runs: {e}"));
+    assert!(status.success(), "{compiler} failed on {name}.{ext}");
     exe
 }
 
