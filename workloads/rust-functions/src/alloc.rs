@@ -18,12 +18,7 @@
 
 use core::alloc::{GlobalAlloc, Layout};
 
-/// First request number of the capture tool: `VG_USERREQ_TOOL_BASE('M','E')`.
-const TOOL_BASE: u64 = (b'M' as u64) << 24 | (b'E' as u64) << 16;
-const REQ_ENTER: u64 = TOOL_BASE;
-const REQ_LEAVE_ALLOC: u64 = TOOL_BASE + 1;
-const REQ_LEAVE_FREE: u64 = TOOL_BASE + 2;
-const REQ_LEAVE_REALLOC: u64 = TOOL_BASE + 3;
+use memento_client_request::{request, ENTER, LEAVE_ALLOC, LEAVE_FREE, LEAVE_REALLOC};
 
 /// Entry-point numbers of the trace format (`traces/FORMAT.md`).
 const FN_MALLOC: u64 = 1;
@@ -41,36 +36,8 @@ const PLAIN_ALIGN: usize = 16;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Bracketed<A>(pub A);
 
-/// Issues the client request whose six words are `args` (`valgrind.h`,
-/// amd64): a sequence of rotations that adds up to nothing, which Valgrind
-/// recognises.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn request(args: &[u64; 6]) {
-    // SAFETY: the four rotations of rdi add up to 128 bits and
-    // `xchg rbx, rbx` changes nothing, so natively no register changes;
-    // Valgrind reads the six words at rax and writes its answer to rdx.
-    unsafe {
-        core::arch::asm!(
-            "rol rdi, 3",
-            "rol rdi, 13",
-            "rol rdi, 61",
-            "rol rdi, 51",
-            "xchg rbx, rbx",
-            in("rax") args.as_ptr(),
-            inout("rdx") 0u64 => _,
-            inout("rdi") 0u64 => _,
-            options(nostack, readonly),
-        );
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-fn request(_args: &[u64; 6]) {}
-
 fn enter(function: u64) {
-    request(&[REQ_ENTER, function, 0, LEVEL_MEMENTO, 0, 0]);
+    request(&[ENTER, function, 0, LEVEL_MEMENTO, 0, 0]);
 }
 
 /// The alignment to record: 0 when the caller asked for no more than
@@ -95,7 +62,7 @@ fn alloc_function(layout: Layout, zeroed: bool) -> u64 {
 impl<A: GlobalAlloc> Bracketed<A> {
     fn bracketed_alloc(&self, layout: Layout, zeroed: bool) -> *mut u8 {
         let mut leave = [
-            REQ_LEAVE_ALLOC,
+            LEAVE_ALLOC,
             layout.size() as u64,
             recorded_align(layout),
             0,
@@ -132,7 +99,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Bracketed<A> {
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let leave = [REQ_LEAVE_FREE, ptr as u64, 0, 0, 0, 0];
+        let leave = [LEAVE_FREE, ptr as u64, 0, 0, 0, 0];
         enter(FN_FREE);
         // SAFETY: forwarded from the caller's GlobalAlloc contract.
         unsafe { self.0.dealloc(ptr, layout) };
@@ -141,7 +108,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Bracketed<A> {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let mut leave = [REQ_LEAVE_REALLOC, ptr as u64, 0, new_size as u64, 0, 0];
+        let mut leave = [LEAVE_REALLOC, ptr as u64, 0, new_size as u64, 0, 0];
         enter(FN_REALLOC);
         // SAFETY: forwarded from the caller's GlobalAlloc contract.
         let q = unsafe { self.0.realloc(ptr, layout, new_size) };
