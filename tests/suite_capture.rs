@@ -306,6 +306,9 @@ fn a_wrong_result_under_capture_fails_and_leaves_no_trace() {
     setup();
     let dir = tempfile::tempdir().unwrap();
     let workloads = root().join("workloads");
+    // On a fresh checkout nothing is built yet: a link to a missing
+    // `.build` would dangle and the build could not create its folders.
+    std::fs::create_dir_all(workloads.join(".build")).unwrap();
     for entry in ["functions", ".build"] {
         std::os::unix::fs::symlink(workloads.join(entry), dir.path().join(entry)).unwrap();
     }
