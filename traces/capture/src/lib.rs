@@ -12,6 +12,8 @@
 //! `libmemento_roi.so` (C, Python via `python/memento_roi.py`) or [`roi`]
 //! (Rust).
 
+#![warn(missing_docs)]
+
 pub mod artifacts;
 pub mod error;
 pub mod roi;

@@ -8,6 +8,8 @@
 //! function's `#[global_allocator]`, wrapped in [`alloc::Bracketed`] so
 //! that captures still see each call.
 
+#![warn(missing_docs)]
+
 pub mod alloc;
 pub mod driver;
 pub mod markers;

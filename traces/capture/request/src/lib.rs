@@ -6,6 +6,7 @@
 //! allocation and no `std`: a global allocator may use them.
 
 #![no_std]
+#![warn(missing_docs)]
 
 /// First request number of the capture tool: `VG_USERREQ_TOOL_BASE('M','E')`.
 pub const TOOL_BASE: u64 = (b'M' as u64) << 24 | (b'E' as u64) << 16;
