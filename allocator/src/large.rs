@@ -82,8 +82,12 @@ pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, zero: bool) -> *
             (base, cached_len)
         }
         None => {
-            pool::pay_back(len);
-            (os::map_aligned(len, map_align), len)
+            let base = os::map_aligned(len, map_align);
+            // Only a mapping we got costs fresh pages.
+            if !base.is_null() {
+                pool::pay_back(len);
+            }
+            (base, len)
         }
     };
     if base.is_null() {
