@@ -6,7 +6,8 @@ use core::ptr::null_mut;
 
 use crate::size_class::{class_of, class_size, MAX_CLASS_SIZE};
 use crate::types::{
-    Arena, Block, LargeHeader, Segment, KIND_ARENAS, MIN_ALIGN, SLOT_SHIFT, SLOT_SIZE,
+    Arena, Block, LargeHeader, Segment, KIND_ARENAS, MIN_ALIGN, SLOTS_PER_SEGMENT, SLOT_SHIFT,
+    SLOT_SIZE,
 };
 use crate::{arena, heap, large, registry, thread};
 
@@ -31,10 +32,19 @@ fn owner_of(p: *mut u8) -> Owner {
     // is at offset 0 of both header types.
     unsafe {
         if *h != KIND_ARENAS {
-            return Owner::Large(h as *mut LargeHeader);
+            let l = h as *mut LargeHeader;
+            // The rest of the header's 4 MiB chunk may hold others' mappings.
+            if p as usize >= (*l).map_base as usize + (*l).map_len {
+                return Owner::Foreign;
+            }
+            return Owner::Large(l);
         }
         let seg = h as *const Segment;
         let slot = (p as usize - h as usize) >> SLOT_SHIFT;
+        // `p` exactly at the segment's end is the start of the next chunk.
+        if slot >= SLOTS_PER_SEGMENT {
+            return Owner::Foreign;
+        }
         let entry = (*seg).arenas.as_ptr().add(slot);
         Owner::Arena(entry.sub((*entry).lead.get() as usize))
     }

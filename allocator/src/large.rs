@@ -82,8 +82,12 @@ pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, zero: bool) -> *
             (base, cached_len)
         }
         None => {
-            pool::pay_back(len);
-            (os::map_aligned(len, map_align), len)
+            let base = os::map_aligned(len, map_align);
+            // Only a mapping we got costs fresh pages.
+            if !base.is_null() {
+                pool::pay_back(len);
+            }
+            (base, len)
         }
     };
     if base.is_null() {
@@ -189,11 +193,17 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
             return null_mut();
         }
         LOCK.lock();
+        // Forget the old chunk before mremap frees it: another thread may map
+        // there and register it at once.
+        registry::remove(h as usize);
         if !os::remap_to(base, len, new_len, dst) {
+            registry::insert(h as usize);
             LOCK.unlock();
             os::unmap(dst, new_len);
             return null_mut();
         }
+        #[cfg(test)]
+        tests::after_move(base as usize);
         // The header moved with its page: fix it, its neighbours and the
         // registry before anyone can look.
         let nh = dst as *mut LargeHeader;
@@ -207,7 +217,6 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
         if !(*nh).next.is_null() {
             (*(*nh).next).prev = nh;
         }
-        registry::remove(h as usize);
         registry::insert(nh as usize);
         LOCK.unlock();
         MAPPED.fetch_add(new_len - len, Relaxed);
@@ -253,4 +262,58 @@ pub(crate) fn for_each(mut f: impl FnMut(*mut LargeHeader)) {
         h = next;
     }
     LOCK.unlock();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::sync::atomic::AtomicBool;
+
+    static MAP_OLD_CHUNK: AtomicBool = AtomicBool::new(false);
+
+    /// Stands for another thread mapping and registering the chunk a
+    /// moving realloc has just vacated.
+    pub(super) fn after_move(old: usize) {
+        if MAP_OLD_CHUNK.swap(false, Relaxed) {
+            registry::insert(old);
+        }
+    }
+
+    #[test]
+    fn a_chunk_reused_during_a_moving_realloc_stays_registered() {
+        let p = alloc(1 << 20, MIN_ALIGN, null_mut(), false);
+        let h = p as usize & !(SEGMENT_SIZE - 1);
+        // SAFETY: h is the header of the live object p.
+        let end = h + unsafe { (*(h as *mut LargeHeader)).map_len };
+        // Occupy the page after the mapping so growth must move.
+        // SAFETY: MAP_FIXED_NOREPLACE never replaces a mapping.
+        let blocker = unsafe {
+            libc::mmap(
+                end as *mut libc::c_void,
+                4096,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+                -1,
+                0,
+            )
+        };
+        MAP_OLD_CHUNK.store(true, Relaxed);
+        // SAFETY: p is live and governed by h.
+        let q = unsafe { realloc(h as *mut LargeHeader, p, 3 << 20) };
+        assert!(!q.is_null());
+        assert_ne!(q as usize & !(SEGMENT_SIZE - 1), h, "moved");
+        assert_eq!(
+            registry::header_of((h + 100) as *mut u8) as usize,
+            h,
+            "the new owner of the old chunk is still registered"
+        );
+        registry::remove(h);
+        // SAFETY: q is live; the blocker is ours.
+        unsafe {
+            free(registry::header_of(q) as *mut LargeHeader);
+            if blocker as usize == end {
+                libc::munmap(blocker, 4096);
+            }
+        }
+    }
 }

@@ -284,3 +284,23 @@ fn fresh_pages_are_paid_back_from_resident_free_slots() {
     harvest(usize::MAX);
     set_decay(memento_alloc::DEFAULT_DECAY);
 }
+
+#[test]
+fn a_failing_large_request_keeps_cached_mappings() {
+    let _t = turn();
+    set_decay(Decay::AfterMillis(600_000));
+    harvest(usize::MAX);
+    let p = malloc(3 << 20);
+    // SAFETY: the block came from this allocator and is freed once.
+    unsafe { free(p) };
+    let before = stats().mapped;
+    assert!(malloc(usize::MAX / 4).is_null());
+    assert!(
+        stats().mapped + (1 << 20) > before,
+        "the cached mapping survived: {} -> {}",
+        before,
+        stats().mapped
+    );
+    harvest(usize::MAX);
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}

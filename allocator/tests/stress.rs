@@ -235,6 +235,60 @@ fn pointers_not_ours_are_ignored() {
     assert_eq!(local[0], 0);
 }
 
+/// Maps one page at `addr` if that address range is free.
+fn map_at(addr: usize) -> Option<*mut u8> {
+    // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping.
+    let q = unsafe {
+        libc::mmap(
+            addr as *mut libc::c_void,
+            4096,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+            -1,
+            0,
+        )
+    };
+    (q as usize == addr).then_some(q as *mut u8)
+}
+
+#[test]
+fn foreign_mappings_in_our_4_mib_chunks_are_not_ours() {
+    const CHUNK: usize = 4 << 20;
+    // A large object's mapping covers only the start of its 4 MiB chunk;
+    // the kernel may place anyone's mapping in the rest.
+    let p = malloc(100 << 10);
+    // SAFETY: p is live.
+    let end = p as usize + unsafe { usable_size(p) };
+    let chunk_end = (p as usize - 1) / CHUNK * CHUNK + CHUNK;
+    let q = (end..chunk_end)
+        .step_by(4096)
+        .skip(1)
+        .find_map(map_at)
+        .expect("a free page in the chunk");
+    // SAFETY: q is foreign; freeing it must leave p alone.
+    unsafe {
+        assert_eq!(usable_size(q), 0);
+        free(q);
+        assert!(usable_size(p) >= 100 << 10, "the large object survived");
+        fill(p, 100 << 10, 3);
+        free(p);
+        libc::munmap(q.cast(), 4096);
+    }
+    // A mapping starting right where a segment ends.
+    let s = malloc(100);
+    let seg_end = (s as usize - 1) / CHUNK * CHUNK + CHUNK;
+    if let Some(q) = map_at(seg_end) {
+        // SAFETY: q is foreign.
+        unsafe {
+            assert_eq!(usable_size(q), 0);
+            free(q);
+            libc::munmap(q.cast(), 4096);
+        }
+    }
+    // SAFETY: s is live.
+    unsafe { free(s) };
+}
+
 #[test]
 fn huge_requests_fail_cleanly() {
     assert!(malloc(usize::MAX).is_null());
