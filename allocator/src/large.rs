@@ -280,6 +280,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "maps and remaps memory")]
     fn a_chunk_reused_during_a_moving_realloc_stays_registered() {
         let p = alloc(1 << 20, MIN_ALIGN, null_mut(), false);
         let h = p as usize & !(SEGMENT_SIZE - 1);
