@@ -40,6 +40,19 @@ fn entries() -> *mut [Entry; ENTRIES] {
     CACHE.0.as_ptr()
 }
 
+/// Unmaps a cached mapping and empties its entry; returns its bytes,
+/// counted as purged (they were resident). Large lock held.
+fn unmap_entry(e: &mut Entry) -> usize {
+    // SAFETY: cached mappings are ours and hold no object.
+    unsafe { os::unmap(e.base as *mut u8, e.len) };
+    CACHED.fetch_sub(e.len, Relaxed);
+    crate::pool::PURGED.fetch_add(e.len, Relaxed);
+    crate::pool::PURGES.fetch_add(1, Relaxed);
+    let len = e.len;
+    *e = NONE;
+    len
+}
+
 /// Takes the smallest cached mapping of at least `len` bytes (its pages
 /// are resident either way, so a smaller request may reuse a larger one).
 /// Large lock held.
@@ -81,10 +94,7 @@ pub(crate) fn put_locked(base: *mut u8, len: usize) -> bool {
         else {
             return false; // unreachable: len <= BUDGET and ENTRIES > 0
         };
-        // SAFETY: cached mappings are ours and hold no object.
-        unsafe { os::unmap(es[i].base as *mut u8, es[i].len) };
-        CACHED.fetch_sub(es[i].len, Relaxed);
-        es[i] = NONE;
+        unmap_entry(&mut es[i]);
     }
     let Some(slot) = es.iter().position(|e| e.base == 0) else {
         return false; // unreachable: the loop made room
@@ -114,11 +124,7 @@ pub(crate) fn trim_locked(force: bool, now: u64) -> usize {
     let mut released = 0;
     for e in es.iter_mut().filter(|e| e.base != 0) {
         if expired(e) {
-            // SAFETY: cached mappings are ours and hold no object.
-            unsafe { os::unmap(e.base as *mut u8, e.len) };
-            CACHED.fetch_sub(e.len, Relaxed);
-            released += e.len;
-            *e = NONE;
+            released += unmap_entry(e);
         }
     }
     released
@@ -139,11 +145,7 @@ pub(crate) fn evict_locked(bytes: usize) -> usize {
         else {
             break;
         };
-        // SAFETY: cached mappings are ours and hold no object.
-        unsafe { os::unmap(e.base as *mut u8, e.len) };
-        CACHED.fetch_sub(e.len, Relaxed);
-        released += e.len;
-        *e = NONE;
+        released += unmap_entry(e);
     }
     released
 }

@@ -35,8 +35,8 @@ static STATE: Static<Cell<PoolState>> = Static(Cell::new(PoolState {
 pub(crate) static MAPPED: AtomicUsize = AtomicUsize::new(0);
 /// Bytes ever purged or unmapped while possibly resident.
 pub(crate) static PURGED: AtomicUsize = AtomicUsize::new(0);
-/// Bytes of [`PURGED`] purged by [`pay_back`] rather than by decay or
-/// harvest.
+/// Bytes of [`PURGED`] purged by [`pay_back`] (free slots and cached
+/// large mappings) rather than by decay or harvest.
 pub(crate) static PAID_BACK: AtomicUsize = AtomicUsize::new(0);
 /// Touched bytes of free slots not yet purged (pool lock for writes).
 pub(crate) static DIRTY: AtomicUsize = AtomicUsize::new(0);
@@ -178,7 +178,7 @@ pub(crate) fn pay_back(bytes: usize) {
         LOCK.unlock();
     }
     if released < bytes {
-        crate::large::evict_cached(bytes - released);
+        PAID_BACK.fetch_add(crate::large::evict_cached(bytes - released), Relaxed);
     }
 }
 

@@ -304,3 +304,26 @@ fn a_failing_large_request_keeps_cached_mappings() {
     harvest(usize::MAX);
     set_decay(memento_alloc::DEFAULT_DECAY);
 }
+
+#[test]
+fn harvested_large_mappings_count_as_purged() {
+    let _t = turn();
+    set_decay(Decay::AfterMillis(600_000));
+    harvest(usize::MAX);
+    let p = malloc(3 << 20);
+    // SAFETY: a live block of 3 MiB, freed once.
+    unsafe {
+        std::ptr::write_bytes(p, 1, 3 << 20);
+        free(p);
+    }
+    let before = stats();
+    let released = harvest(usize::MAX);
+    let after = stats();
+    assert!(
+        released >= 3 << 20,
+        "the cached mapping was released: {released}"
+    );
+    assert_eq!(after.purged - before.purged, released);
+    assert!(after.purges > before.purges);
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}
