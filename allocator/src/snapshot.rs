@@ -7,7 +7,8 @@
 //! - every arena it owns (which slots, which size class), how many blocks
 //!   of it were ever carved, and which of those were free (a bitmap, as in
 //!   Memento's arena headers);
-//! - every large object it allocated that is still live.
+//! - every large object it allocated that is still live: its header and
+//!   the extent of its mapping.
 //!
 //! Not captured: the *contents* of any block, other threads' heaps, the
 //! page pool's purge state, statistics.
@@ -48,7 +49,35 @@ pub struct Snapshot {
     heap: *mut Heap,
     arenas: Vec<ArenaImage>,
     free_bits: Vec<u64>,
-    large: Vec<usize>,
+    large: Vec<LargeImage>,
+}
+
+/// A large object as captured: header, then mapping start and length. A
+/// live object at the same header counts as the same one only if its
+/// mapping starts there too and is no shorter (a realloc since may have
+/// moved it and another object taken its place, or shrunk it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct LargeImage {
+    header: usize,
+    map_base: usize,
+    map_len: usize,
+}
+
+impl LargeImage {
+    /// The image of a live large object.
+    ///
+    /// # Safety
+    /// `l` is a listed (live) header, read under the large lock.
+    unsafe fn of(l: *mut LargeHeader) -> Self {
+        // SAFETY: see above.
+        unsafe {
+            LargeImage {
+                header: l as usize,
+                map_base: (*l).map_base as usize,
+                map_len: (*l).map_len,
+            }
+        }
+    }
 }
 
 /// Why a snapshot could not be restored. Nothing was changed.
@@ -60,8 +89,8 @@ pub enum SnapshotError {
     /// by another heap (or its segment unmapped); its blocks cannot be
     /// brought back.
     ArenaReused,
-    /// A large object live at the snapshot was freed since; its memory is
-    /// gone.
+    /// A large object live at the snapshot was freed since, or shrunk or
+    /// moved by `realloc`; its memory as captured is gone.
     LargeObjectFreed,
 }
 
@@ -149,7 +178,8 @@ impl Snapshot {
                 if unsafe { (*l).heap } == h {
                     l_count += 1;
                     if l_count <= need_l {
-                        snap.large.push(l as usize);
+                        // SAFETY: listed under the large lock.
+                        snap.large.push(unsafe { LargeImage::of(l) });
                     }
                 }
             });
@@ -207,6 +237,15 @@ impl Snapshot {
             .filter(|i| i.class == a.class.get())
     }
 
+    /// Whether the live large object `now` is one this snapshot captured,
+    /// still with at least its captured mapping.
+    fn captures(&self, now: LargeImage) -> bool {
+        let at = self.large.partition_point(|i| i.header < now.header);
+        self.large.get(at).is_some_and(|i| {
+            i.header == now.header && i.map_base == now.map_base && i.map_len <= now.map_len
+        })
+    }
+
     /// Rolls the calling thread's allocation state back to this snapshot.
     /// On error nothing is changed.
     ///
@@ -229,7 +268,8 @@ impl Snapshot {
         // Large objects of the snapshot must all still be live.
         let mut live = 0;
         large::for_each(|l| {
-            if self.large.binary_search(&(l as usize)).is_ok() {
+            // SAFETY: listed under the large lock.
+            if self.captures(unsafe { LargeImage::of(l) }) {
                 live += 1;
             }
         });
@@ -249,10 +289,8 @@ impl Snapshot {
             large::for_each(|l| {
                 // SAFETY: listed headers are live.
                 let owner = unsafe { (*l).heap };
-                if victim.is_null()
-                    && owner == h
-                    && self.large.binary_search(&(l as usize)).is_err()
-                {
+                // SAFETY: listed under the large lock.
+                if victim.is_null() && owner == h && !self.captures(unsafe { LargeImage::of(l) }) {
                     victim = l;
                 }
             });

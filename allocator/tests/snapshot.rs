@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use memento_alloc::{free, malloc, Memento, Snapshot, SnapshotError};
+use memento_alloc::{free, malloc, realloc, usable_size, Memento, Snapshot, SnapshotError};
 
 #[global_allocator]
 static GLOBAL: Memento = Memento;
@@ -140,6 +140,40 @@ fn restore_is_refused_when_a_captured_large_object_was_freed() {
             fill(p, 100, 1);
             verify(p, 100, 1);
             free(p);
+        }
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn restore_is_refused_when_a_captured_large_object_shrank() {
+    let _t = turn();
+    std::thread::spawn(|| {
+        let big = malloc(3 << 20);
+        let snap = Snapshot::take();
+        // SAFETY: big is live; shrinking keeps its start.
+        let small = unsafe { realloc(big, 64 << 10) };
+        assert_eq!(small, big, "a large object shrinks in place");
+        // SAFETY: small is live.
+        assert!(
+            unsafe { usable_size(small) } < 3 << 20,
+            "its mapping shrank"
+        );
+        let p = malloc(100);
+        assert_eq!(
+            // SAFETY: nothing allocated after the snapshot is used afterwards.
+            unsafe { snap.restore() },
+            Err(SnapshotError::LargeObjectFreed),
+            "the program, rolled back, would use 3 MiB at this address"
+        );
+        // Nothing changed.
+        // SAFETY: live blocks of ours, large enough for the bytes touched.
+        unsafe {
+            fill(p, 100, 2);
+            verify(p, 100, 2);
+            free(p);
+            free(small);
         }
     })
     .join()
