@@ -162,7 +162,8 @@ pub(crate) unsafe fn free(h: *mut LargeHeader) {
 /// `p` must be a live large object governed by `h`, owned by the caller.
 pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *mut u8 {
     let page = os::page_size();
-    // SAFETY: guaranteed by the caller; the header is moved only under LOCK.
+    // SAFETY: guaranteed by the caller; the header is moved or resized only
+    // under LOCK.
     unsafe {
         let (base, len) = ((*h).map_base, (*h).map_len);
         if base != h as *mut u8 {
@@ -177,14 +178,19 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
             // fit and regrown every request (a Rust `String` built, then
             // `shrink_to_fit`) would otherwise fault its pages in each time.
             if new_len < len / 2 && len - new_len > SHRINK_KEEP {
-                os::unmap(base.add(new_len), len - new_len);
+                // Under the lock: snapshots and stats read headers under it.
+                LOCK.lock();
                 (*h).map_len = new_len;
+                LOCK.unlock();
+                os::unmap(base.add(new_len), len - new_len);
                 MAPPED.fetch_sub(len - new_len, Relaxed);
             }
             return p;
         }
         if os::remap_in_place(base, len, new_len) {
+            LOCK.lock();
             (*h).map_len = new_len;
+            LOCK.unlock();
             MAPPED.fetch_add(new_len - len, Relaxed);
             return p;
         }
