@@ -15,7 +15,7 @@ mod suite_common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use memento_trace::{Alloc, AllocFn, AllocLevel, Event, Free, Header, TraceFileWriter};
+use memento_trace::{AllocFn, Event, Header, TraceFileWriter};
 use suite_common::{root, setup};
 
 fn memento(args: &[&str]) -> Output {
@@ -149,26 +149,6 @@ fn bracketed(events: &mut Vec<Event>, func: AllocFn, inner: Event) {
     events.push(Event::AllocExit);
 }
 
-fn malloc(addr: u64, size: u64) -> Event {
-    Event::Alloc(Alloc {
-        func: AllocFn::Malloc,
-        level: AllocLevel::Libc,
-        size,
-        align: 0,
-        addr,
-        site: 0,
-    })
-}
-
-fn free(addr: u64) -> Event {
-    Event::Free(Free {
-        func: AllocFn::Free,
-        level: AllocLevel::Libc,
-        addr,
-        site: 0,
-    })
-}
-
 /// A trace whose characterisation is known by construction:
 /// - 60 objects of 32 B, each freed right after the next one of its class
 ///   is allocated (lifetime 1 same-class allocation);
@@ -190,29 +170,41 @@ fn known_trace(path: &Path) {
     for i in 0..60u64 {
         let addr = 0x10_0000 + (i % 2) * 0x100;
         program(&mut events);
-        bracketed(&mut events, AllocFn::Malloc, malloc(addr, 32));
+        bracketed(&mut events, AllocFn::Malloc, Event::malloc(addr, 32, 0));
         if let Some(p) = previous {
             program(&mut events);
-            bracketed(&mut events, AllocFn::Free, free(p));
+            bracketed(&mut events, AllocFn::Free, Event::free(p, 0));
         }
         previous = Some(addr);
     }
     program(&mut events);
-    bracketed(&mut events, AllocFn::Free, free(previous.unwrap()));
+    bracketed(
+        &mut events,
+        AllocFn::Free,
+        Event::free(previous.unwrap(), 0),
+    );
     for i in 0..20u64 {
         program(&mut events);
-        bracketed(&mut events, AllocFn::Malloc, malloc(0x20_0000 + i * 64, 48));
+        bracketed(
+            &mut events,
+            AllocFn::Malloc,
+            Event::malloc(0x20_0000 + i * 64, 48, 0),
+        );
     }
     for i in 0..20u64 {
         program(&mut events);
-        bracketed(&mut events, AllocFn::Free, free(0x20_0000 + i * 64));
+        bracketed(
+            &mut events,
+            AllocFn::Free,
+            Event::free(0x20_0000 + i * 64, 0),
+        );
     }
     for i in 0..20u64 {
         program(&mut events);
         bracketed(
             &mut events,
             AllocFn::Malloc,
-            malloc(0x30_0000 + i * 4096, 4000),
+            Event::malloc(0x30_0000 + i * 4096, 4000, 0),
         );
     }
     events.extend([Event::InvocationEnd { id: 1 }, Event::RoiEnd]);

@@ -415,4 +415,26 @@ impl Event {
             _ => 0,
         }
     }
+    /// A libc `malloc` of `size` bytes that returned `addr`, called from
+    /// `site` (0 when unknown).
+    pub fn malloc(addr: u64, size: u64, site: u64) -> Event {
+        Event::Alloc(Alloc {
+            func: AllocFn::Malloc,
+            level: AllocLevel::Libc,
+            size,
+            align: 0,
+            addr,
+            site,
+        })
+    }
+
+    /// A libc `free` of `addr`, called from `site` (0 when unknown).
+    pub fn free(addr: u64, site: u64) -> Event {
+        Event::Free(Free {
+            func: AllocFn::Free,
+            level: AllocLevel::Libc,
+            addr,
+            site,
+        })
+    }
 }

@@ -1,26 +1,14 @@
 //! The trace summary: counts, sizes, live bytes, footprint, warnings.
 
 use memento_trace::summary::SMALL_OBJECT_LIMIT;
-use memento_trace::{Alloc, AllocFn, AllocLevel, Event, Free, Realloc, Summarizer};
+use memento_trace::{AllocFn, AllocLevel, Event, Realloc, Summarizer};
 
 fn malloc(addr: u64, size: u64) -> Event {
-    Event::Alloc(Alloc {
-        func: AllocFn::Malloc,
-        level: AllocLevel::Libc,
-        size,
-        align: 0,
-        addr,
-        site: 0,
-    })
+    Event::malloc(addr, size, 0)
 }
 
 fn free(addr: u64) -> Event {
-    Event::Free(Free {
-        func: AllocFn::Free,
-        level: AllocLevel::Libc,
-        addr,
-        site: 0,
-    })
+    Event::free(addr, 0)
 }
 
 fn summarize(events: &[Event]) -> memento_trace::TraceSummary {

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io;
 
 use memento_trace::summary::lifetime_class;
-use memento_trace::{Alloc, AllocFn, AllocLevel, Event, EventSink, Free};
+use memento_trace::{AllocFn, Event, EventSink};
 
 use crate::rng::Rng;
 use heap::{head_address, Heap, KernelCall};
@@ -149,14 +149,7 @@ impl Generator<'_> {
             addr: head,
             size: 8,
         })?;
-        self.emit(Event::Alloc(Alloc {
-            func: AllocFn::Malloc,
-            level: AllocLevel::Libc,
-            size,
-            align: 0,
-            addr,
-            site,
-        }))?;
+        self.emit(Event::malloc(addr, size, site))?;
         self.emit(Event::AllocExit)?;
         self.summary.allocations += 1;
         Ok(Object { addr, size })
@@ -185,12 +178,7 @@ impl Generator<'_> {
             })?;
         }
         self.kernel(call)?;
-        self.emit(Event::Free(Free {
-            func: AllocFn::Free,
-            level: AllocLevel::Libc,
-            addr: object.addr,
-            site: FREE_SITE,
-        }))?;
+        self.emit(Event::free(object.addr, FREE_SITE))?;
         self.emit(Event::AllocExit)?;
         self.summary.frees += 1;
         let index = self.live_index.remove(&object.addr).expect("live object");
