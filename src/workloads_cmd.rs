@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use memento_analysis::profile::{self, TraceProfile};
 use memento_trace::{Header, TraceFileWriter};
-use memento_workloads::suite::{self, CaptureRequest, Function, Manifest, Runtime};
+use memento_workloads::suite::{self, CaptureRequest, Function, Manifest};
 use memento_workloads::synth::{self, Profile};
 
 use crate::UserError;
@@ -164,7 +164,7 @@ fn capture_cmd(args: CaptureArgs) -> Result<(), UserError> {
     }
     // Every function must have what was asked before any is captured.
     for function in &functions {
-        suite::capture::expected_result(function, args.sample)?;
+        suite::expected_result(function, args.sample)?;
     }
     let out_dir = traces_dir(args.out_dir.clone());
     let memento = std::env::current_exe()
@@ -206,8 +206,8 @@ fn capture_one(
         out_dir,
         memento,
     })?;
-    if function.runtime == Runtime::Node {
-        eprintln!("note: {}: V8 allocates JavaScript objects in its own heap, which malloc tracing does not see", function.name);
+    if let Some(limit) = function.runtime.tracing_limit() {
+        eprintln!("note: {}: {limit}", function.name);
     }
     eprintln!(
         "{}: {} ({} events), {} ({} events) in {:.1} s",
@@ -320,8 +320,8 @@ fn run_cmd(args: RunArgs) -> Result<(), UserError> {
     }
     let prepared = suite::prepare(function, &suite::workloads_dir())?;
     let got = suite::run_native(function, &prepared, invocations, args.sample)?;
-    if function.runtime == Runtime::Node {
-        println!("note: V8 allocates JavaScript objects in its own heap, which malloc tracing does not see");
+    if let Some(limit) = function.runtime.tracing_limit() {
+        println!("note: {limit}");
     }
     println!(
         "{} ({}): result {}",

@@ -4,8 +4,6 @@
 //! within 16 same-class allocations, share living until exit), the size
 //! histogram and the lifetime histogram. Text, Markdown or JSON.
 
-use std::fmt::Write;
-
 use memento_trace::summary::{TraceSummary, SHORT_LIFETIME, SMALL_OBJECT_LIMIT};
 
 use crate::table::{bytes, percent, thousands, Align, Table};
@@ -89,6 +87,15 @@ fn group(buckets: impl Iterator<Item = (u64, u64)>, bounds: &[u64]) -> Vec<u64> 
     sums
 }
 
+/// A table of a trace column, one right-aligned column per label, then
+/// the `extra` columns.
+fn histogram_table(labels: &[String], extra: &[&str]) -> Table {
+    let mut columns = vec![("trace", Align::Left)];
+    columns.extend(labels.iter().map(|l| (l.as_str(), Align::Right)));
+    columns.extend(extra.iter().map(|&l| (l, Align::Right)));
+    Table::new(&columns)
+}
+
 /// The three tables (summary, sizes, lifetimes), each with its title.
 fn tables(profiles: &[TraceProfile]) -> Vec<(&'static str, Table)> {
     let mut summary = Table::new(&[
@@ -103,15 +110,9 @@ fn tables(profiles: &[TraceProfile]) -> Vec<(&'static str, Table)> {
         ("allocator instructions", Align::Right),
         ("allocator accesses", Align::Right),
     ]);
-    let size_labels = range_labels(&SIZE_COLUMNS, bytes);
-    let mut size_columns = vec![("trace", Align::Left)];
-    size_columns.extend(size_labels.iter().map(|l| (l.as_str(), Align::Right)));
-    let mut sizes = Table::new(&size_columns);
+    let mut sizes = histogram_table(&range_labels(&SIZE_COLUMNS, bytes), &[]);
     let lifetime_labels = range_labels(&LIFETIME_COLUMNS, |n| n.to_string());
-    let mut lifetime_columns = vec![("trace", Align::Left)];
-    lifetime_columns.extend(lifetime_labels.iter().map(|l| (l.as_str(), Align::Right)));
-    lifetime_columns.push(("until exit", Align::Right));
-    let mut lifetimes = Table::new(&lifetime_columns);
+    let mut lifetimes = histogram_table(&lifetime_labels, &["until exit"]);
     for p in profiles {
         let s = &p.summary;
         summary.row(vec![
@@ -126,19 +127,16 @@ fn tables(profiles: &[TraceProfile]) -> Vec<(&'static str, Table)> {
             percent(s.allocator_instructions, s.instructions),
             percent(s.allocator_accesses, s.accesses),
         ]);
-        let by_size = group(
-            s.size_histogram.iter().map(|b| (b.up_to, b.count)),
-            &SIZE_COLUMNS,
-        );
-        let mut row = vec![p.label.clone()];
-        row.extend(by_size.iter().map(|&n| percent(n, s.allocations)));
-        sizes.row(row);
-        let by_lifetime = group(
-            s.lifetime_histogram.iter().map(|b| (b.up_to, b.count)),
-            &LIFETIME_COLUMNS,
-        );
-        let mut row = vec![p.label.clone()];
-        row.extend(by_lifetime.iter().map(|&n| percent(n, s.allocations)));
+        // The label, then each count as a share of the allocations.
+        let shares = |counts: Vec<u64>| {
+            let mut row = vec![p.label.clone()];
+            row.extend(counts.iter().map(|&n| percent(n, s.allocations)));
+            row
+        };
+        let by_size = s.size_histogram.iter().map(|b| (b.up_to, b.count));
+        sizes.row(shares(group(by_size, &SIZE_COLUMNS)));
+        let by_lifetime = s.lifetime_histogram.iter().map(|b| (b.up_to, b.count));
+        let mut row = shares(group(by_lifetime, &LIFETIME_COLUMNS));
         row.push(percent(s.live_objects_at_end, s.allocations));
         lifetimes.row(row);
     }
@@ -154,28 +152,29 @@ fn tables(profiles: &[TraceProfile]) -> Vec<(&'static str, Table)> {
 
 /// The tables as aligned text.
 pub fn render_text(profiles: &[TraceProfile]) -> String {
-    let mut out = String::new();
-    for (i, (title, table)) in tables(profiles).iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let _ = writeln!(out, "{title}");
-        out.push_str(&table.render());
-    }
-    out
+    render(profiles, |title| format!("{title}\n"), Table::render)
 }
 
 /// The tables as Markdown (for `workloads/README.md`).
 pub fn render_markdown(profiles: &[TraceProfile]) -> String {
-    let mut out = String::new();
-    for (i, (title, table)) in tables(profiles).iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let _ = writeln!(out, "{}{}:\n", &title[..1].to_uppercase(), &title[1..]);
-        out.push_str(&table.render_markdown());
-    }
-    out
+    render(
+        profiles,
+        |title| format!("{}{}:\n\n", &title[..1].to_uppercase(), &title[1..]),
+        Table::render_markdown,
+    )
+}
+
+/// Each table under its heading, a blank line between tables.
+fn render(
+    profiles: &[TraceProfile],
+    heading: impl Fn(&str) -> String,
+    body: impl Fn(&Table) -> String,
+) -> String {
+    let parts: Vec<String> = tables(profiles)
+        .iter()
+        .map(|(title, table)| heading(title) + &body(table))
+        .collect();
+    parts.join("\n")
 }
 
 /// The profiles as pretty JSON (the whole summaries).

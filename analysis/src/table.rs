@@ -73,9 +73,7 @@ impl Table {
         }
         out
     }
-}
 
-impl Table {
     /// The table as Markdown: a header row, an alignment row (`---:` for
     /// right-aligned columns), then the rows; `|` in cells is escaped.
     pub fn render_markdown(&self) -> String {

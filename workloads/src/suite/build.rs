@@ -21,6 +21,26 @@ pub struct Prepared {
     pub env: Vec<(String, String)>,
 }
 
+impl Prepared {
+    /// The command that runs the function for `invocations` invocations.
+    pub fn command(&self, invocations: u32) -> Command {
+        let mut command = Command::new(&self.program);
+        self.append_args(&mut command, invocations);
+        command
+    }
+
+    /// Appends the program's arguments for `invocations` invocations and
+    /// its environment to `command` (the program itself, or a tool that
+    /// runs it after its own arguments).
+    pub fn append_args(&self, command: &mut Command, invocations: u32) {
+        command
+            .args(&self.args)
+            .arg("--invocations")
+            .arg(invocations.to_string())
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+    }
+}
+
 const SETUP_HINT: &str = "run scripts/setup-workloads.sh first";
 
 /// Builds `function` if needed and returns how to run it natively.

@@ -18,7 +18,7 @@ use memento_trace::{Event, TraceError, TraceFile, TraceFileWriter};
 
 use super::build::Prepared;
 use super::manifest::Function;
-use super::run::{run_checked, RunError};
+use super::run::{expected_result, run_checked, RunError};
 
 /// What to capture.
 #[derive(Clone, Debug)]
@@ -106,26 +106,13 @@ pub fn capture(request: &CaptureRequest) -> Result<CaptureOutput, CaptureError> 
         .arg("--out")
         .arg(&whole)
         .arg("--")
-        .arg(&request.prepared.program)
-        .args(&request.prepared.args)
-        .arg("--invocations")
-        .arg(request.invocations.to_string())
-        .envs(request.prepared.env.iter().map(|(k, v)| (k, v)));
+        .arg(&request.prepared.program);
+    request
+        .prepared
+        .append_args(&mut command, request.invocations);
     run_checked(function, command, request.invocations, request.sample)?;
     let events = split(&whole, &cold, &warm)?;
     Ok(CaptureOutput { cold, warm, events })
-}
-
-/// The result a run must print: the manifest's `expected`, or the sample's.
-pub fn expected_result(function: &Function, sample: bool) -> Result<String, RunError> {
-    match (sample, &function.sample) {
-        (false, _) => Ok(function.expected.clone()),
-        (true, Some(s)) => Ok(s.expected.clone()),
-        (true, None) => Err(RunError::Setup(format!(
-            "{}: no sample input (the manifest has no [function.sample] for it)",
-            function.name
-        ))),
-    }
 }
 
 struct RemoveOnDrop(PathBuf);

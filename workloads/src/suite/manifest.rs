@@ -20,6 +20,19 @@ pub enum Runtime {
     Node,
 }
 
+impl Runtime {
+    /// What malloc tracing cannot see of this runtime, to tell the user
+    /// with its runs and captures.
+    pub fn tracing_limit(self) -> Option<&'static str> {
+        match self {
+            Runtime::Node => Some(
+                "V8 allocates JavaScript objects in its own heap, which malloc tracing does not see",
+            ),
+            Runtime::Python | Runtime::Cpp | Runtime::Rust => None,
+        }
+    }
+}
+
 impl fmt::Display for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -15,7 +15,7 @@ pub mod run;
 pub use build::{prepare, Prepared};
 pub use capture::{capture, CaptureError, CaptureOutput, CaptureRequest};
 pub use manifest::{Allocator, Function, Manifest, ManifestError, Runtime, Sample, INPUT_SIZE_VAR};
-pub use run::{run_native, Invocation, RunError};
+pub use run::{expected_result, run_native, Invocation, RunError};
 
 use std::path::PathBuf;
 

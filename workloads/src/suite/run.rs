@@ -4,7 +4,6 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use super::build::Prepared;
-use super::capture::expected_result;
 use super::manifest::{Function, INPUT_SIZE_VAR};
 
 /// One invocation as the driver reported it.
@@ -67,6 +66,18 @@ pub fn parse_line(line: &str) -> Option<Invocation> {
         elapsed: Duration::from_nanos(nanos),
         result,
     })
+}
+
+/// The result a run must print: the manifest's `expected`, or the sample's.
+pub fn expected_result(function: &Function, sample: bool) -> Result<String, RunError> {
+    match (sample, &function.sample) {
+        (false, _) => Ok(function.expected.clone()),
+        (true, Some(s)) => Ok(s.expected.clone()),
+        (true, None) => Err(RunError::Setup(format!(
+            "{}: no sample input (the manifest has no [function.sample] for it)",
+            function.name
+        ))),
+    }
 }
 
 /// Checks a run's invocations: the count, the order, one cold start first,
@@ -160,11 +171,5 @@ pub fn run_native(
     invocations: u32,
     sample: bool,
 ) -> Result<Vec<Invocation>, RunError> {
-    let mut command = Command::new(&prepared.program);
-    command
-        .args(&prepared.args)
-        .arg("--invocations")
-        .arg(invocations.to_string())
-        .envs(prepared.env.iter().map(|(k, v)| (k, v)));
-    run_checked(function, command, invocations, sample)
+    run_checked(function, prepared.command(invocations), invocations, sample)
 }
