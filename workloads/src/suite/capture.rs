@@ -158,7 +158,7 @@ pub fn split(whole: &Path, cold: &Path, warm: &Path) -> Result<[u64; 2], Capture
                 warm_invocations += 1;
             }
         }
-        parts[part].push(&event).map_err(io(cold))?;
+        parts[part].push(&event).map_err(io([cold, warm][part]))?;
         match event {
             Event::Thread { tid } => thread = Some(tid),
             Event::InvocationEnd { id: 0 } if part == 0 => {
