@@ -415,6 +415,15 @@ impl Event {
             _ => 0,
         }
     }
+    /// Whether this is an alloc, free or realloc event made by an allocator
+    /// call inside another one (`operator new` -> `malloc`), given how many
+    /// allocator brackets are open when it is seen. A call's event comes
+    /// before the exit of its own bracket, so at depth 2 or more another
+    /// call encloses it, and that outer call's event stands for the object.
+    pub fn is_nested_allocation(&self, open_brackets: u64) -> bool {
+        open_brackets > 1 && matches!(self, Event::Alloc(_) | Event::Free(_) | Event::Realloc(_))
+    }
+
     /// A libc `malloc` of `size` bytes that returned `addr`, called from
     /// `site` (0 when unknown).
     pub fn malloc(addr: u64, size: u64, site: u64) -> Event {

@@ -166,37 +166,58 @@ impl TraceSummary {
     /// separate runs do not add up), and the page counts are summed (pages
     /// are not told apart across traces).
     pub fn pool(&mut self, other: &TraceSummary) {
-        for ((_, mine), (_, theirs)) in self.events_by_kind.iter_mut().zip(&other.events_by_kind) {
+        // Every field named, so that a new one cannot be forgotten here.
+        let TraceSummary {
+            events_by_kind,
+            events,
+            instructions,
+            allocator_instructions,
+            accesses,
+            allocator_accesses,
+            allocations,
+            small_allocations,
+            size_histogram,
+            allocated_bytes,
+            peak_live_bytes,
+            live_bytes_at_end,
+            live_objects_at_end,
+            lifetime_histogram,
+            short_lived,
+            data_pages,
+            code_pages,
+            page_size: _,
+            threads,
+            invocations,
+            nested_allocator_events,
+            warnings,
+        } = other;
+        for ((_, mine), (_, theirs)) in self.events_by_kind.iter_mut().zip(events_by_kind) {
             *mine += theirs;
         }
-        for (mine, theirs) in self.size_histogram.iter_mut().zip(&other.size_histogram) {
+        for (mine, theirs) in self.size_histogram.iter_mut().zip(size_histogram) {
             mine.count += theirs.count;
         }
-        for (mine, theirs) in self
-            .lifetime_histogram
-            .iter_mut()
-            .zip(&other.lifetime_histogram)
-        {
+        for (mine, theirs) in self.lifetime_histogram.iter_mut().zip(lifetime_histogram) {
             mine.count += theirs.count;
         }
-        self.events += other.events;
-        self.instructions += other.instructions;
-        self.allocator_instructions += other.allocator_instructions;
-        self.accesses += other.accesses;
-        self.allocator_accesses += other.allocator_accesses;
-        self.allocations += other.allocations;
-        self.small_allocations += other.small_allocations;
-        self.allocated_bytes += other.allocated_bytes;
-        self.peak_live_bytes = self.peak_live_bytes.max(other.peak_live_bytes);
-        self.live_bytes_at_end += other.live_bytes_at_end;
-        self.live_objects_at_end += other.live_objects_at_end;
-        self.short_lived += other.short_lived;
-        self.data_pages += other.data_pages;
-        self.code_pages += other.code_pages;
-        self.threads += other.threads;
-        self.invocations += other.invocations;
-        self.nested_allocator_events += other.nested_allocator_events;
-        self.warnings.add(&other.warnings);
+        self.events += events;
+        self.instructions += instructions;
+        self.allocator_instructions += allocator_instructions;
+        self.accesses += accesses;
+        self.allocator_accesses += allocator_accesses;
+        self.allocations += allocations;
+        self.small_allocations += small_allocations;
+        self.allocated_bytes += allocated_bytes;
+        self.peak_live_bytes = self.peak_live_bytes.max(*peak_live_bytes);
+        self.live_bytes_at_end += live_bytes_at_end;
+        self.live_objects_at_end += live_objects_at_end;
+        self.short_lived += short_lived;
+        self.data_pages += data_pages;
+        self.code_pages += code_pages;
+        self.threads += threads;
+        self.invocations += invocations;
+        self.nested_allocator_events += nested_allocator_events;
+        self.warnings.add(warnings);
     }
 }
 
@@ -342,11 +363,7 @@ impl Summarizer {
                 }
                 Self::touch(&mut self.data_pages, self.page_shift, addr, size.into());
             }
-            // The event of a call comes before the exit of its own bracket:
-            // at depth 2 or more it is a call inside another allocator call.
-            Event::Alloc(_) | Event::Free(_) | Event::Realloc(_) if self.alloc_depth > 1 => {
-                self.nested += 1;
-            }
+            _ if event.is_nested_allocation(self.alloc_depth) => self.nested += 1,
             Event::Alloc(a) => self.allocate(a.addr, a.size),
             Event::Free(f) => self.release(f.addr),
             Event::Realloc(r) => {

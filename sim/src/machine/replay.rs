@@ -55,11 +55,7 @@ impl Machine {
                 unreachable!("handled by step")
             }
             Event::Gap { count } => self.retire(core, count, in_alloc),
-            // An event comes before the exit of its own bracket: at depth 2
-            // or more it was made by another allocator call.
-            Event::Alloc(_) | Event::Free(_) | Event::Realloc(_)
-                if self.cores[core].alloc_depth > 1 =>
-            {
+            _ if event.is_nested_allocation(u64::from(self.cores[core].alloc_depth)) => {
                 self.cores[core].stats.alloc.nested_events += 1;
             }
             Event::Alloc(a) => {
