@@ -81,13 +81,12 @@ unsafe fn extend(a: &Arena) -> bool {
         }
     }
     a.free.set(first as *mut Block);
-    a.capacity.set((cap + n) as u32);
     // Pages first touched now, beyond what was resident at acquisition.
-    let page = crate::os::page_size();
-    let old_end = (cap * bs).next_multiple_of(page).max(a.warm.get() as usize);
-    let new_end = ((cap + n) * bs).next_multiple_of(page);
-    if new_end > old_end {
-        crate::pool::carved_fresh(new_end - old_end);
+    let before = crate::pool::touched_bytes(a);
+    a.capacity.set((cap + n) as u32);
+    let after = crate::pool::touched_bytes(a);
+    if after > before {
+        crate::pool::carved_fresh(after - before);
     }
     true
 }

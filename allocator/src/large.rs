@@ -151,6 +151,18 @@ pub(crate) unsafe fn free(h: *mut LargeHeader) {
     }
 }
 
+/// Sets the length of `h`'s mapping under the lock, which snapshots and
+/// statistics hold while they read headers.
+///
+/// # Safety
+/// `h` is a live large header owned by the caller.
+unsafe fn set_map_len(h: *mut LargeHeader, len: usize) {
+    LOCK.lock();
+    // SAFETY: see above; the lock is held.
+    unsafe { (*h).map_len = len };
+    LOCK.unlock();
+}
+
 /// Resizes the large object at `p` (governed by `h`) to `size` bytes
 /// without copying: shrinks in place (unmapping a tail over 256 KiB if
 /// less than half is kept), grows in place when the address
@@ -178,19 +190,14 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
             // fit and regrown every request (a Rust `String` built, then
             // `shrink_to_fit`) would otherwise fault its pages in each time.
             if new_len < len / 2 && len - new_len > SHRINK_KEEP {
-                // Under the lock: snapshots and stats read headers under it.
-                LOCK.lock();
-                (*h).map_len = new_len;
-                LOCK.unlock();
+                set_map_len(h, new_len);
                 os::unmap(base.add(new_len), len - new_len);
                 MAPPED.fetch_sub(len - new_len, Relaxed);
             }
             return p;
         }
         if os::remap_in_place(base, len, new_len) {
-            LOCK.lock();
-            (*h).map_len = new_len;
-            LOCK.unlock();
+            set_map_len(h, new_len);
             MAPPED.fetch_add(new_len - len, Relaxed);
             return p;
         }
