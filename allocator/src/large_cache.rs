@@ -40,6 +40,13 @@ fn entries() -> *mut [Entry; ENTRIES] {
     CACHE.0.as_ptr()
 }
 
+/// The cached mapping freed longest ago.
+fn oldest(es: &mut [Entry; ENTRIES]) -> Option<&mut Entry> {
+    es.iter_mut()
+        .filter(|e| e.base != 0)
+        .min_by_key(|e| e.freed_ms)
+}
+
 /// Unmaps a cached mapping and empties its entry; returns its bytes,
 /// counted as purged (they were resident). Large lock held.
 fn unmap_entry(e: &mut Entry) -> usize {
@@ -86,15 +93,10 @@ pub(crate) fn put_locked(base: *mut u8, len: usize) -> bool {
         if free && CACHED.load(Relaxed) + len <= BUDGET {
             break;
         }
-        let Some((i, _)) = es
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.base != 0)
-            .min_by_key(|(_, e)| e.freed_ms)
-        else {
+        let Some(e) = oldest(es) else {
             return false; // unreachable: len <= BUDGET and ENTRIES > 0
         };
-        unmap_entry(&mut es[i]);
+        unmap_entry(e);
     }
     let Some(slot) = es.iter().position(|e| e.base == 0) else {
         return false; // unreachable: the loop made room
@@ -138,11 +140,7 @@ pub(crate) fn evict_locked(bytes: usize) -> usize {
     let es = unsafe { &mut *entries() };
     let mut released = 0;
     while released < bytes {
-        let Some(e) = es
-            .iter_mut()
-            .filter(|e| e.base != 0)
-            .min_by_key(|e| e.freed_ms)
-        else {
+        let Some(e) = oldest(es) else {
             break;
         };
         released += unmap_entry(e);

@@ -37,9 +37,9 @@ pub struct Stats {
     pub mapped: usize,
     /// Bytes returned to the OS so far by purges and harvests.
     pub purged: usize,
-    /// Bytes of `purged` that paid for fresh pages: free slots purged
-    /// before their decay delay because the allocator needed fresh memory
-    /// they could not serve.
+    /// Bytes of `purged` that paid for fresh pages: free slots and cached
+    /// large mappings released before their decay delay because the
+    /// allocator needed fresh memory they could not serve.
     pub paid_back: usize,
     /// `madvise` / `munmap` calls made to purge.
     pub purges: usize,
