@@ -6,6 +6,12 @@
 #   scripts/install-deps.sh           what the tests need
 #   scripts/install-deps.sh --bench   plus the allocators the benchmarks
 #                                     compare against
+#   scripts/install-deps.sh --dry-run [--bench]
+#                                     print what is missing, install nothing
+#
+# MEMENTO_DEPS_ROOT, if set, is put before every file that shows a package
+# is installed (tests point it at an empty folder to see every package
+# missing).
 #
 # Concurrent callers (tests run in parallel) take turns on a lock file.
 set -eu
@@ -23,20 +29,30 @@ libtcmalloc-minimal4 /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 "
 
 want="$test_pkgs"
-case "${1:-}" in
-    "") ;;
-    --bench) want="$test_pkgs$bench_pkgs" ;;
-    *) echo "install-deps: unknown option '$1' (use --bench or nothing)" >&2; exit 2 ;;
-esac
+dry=""
+for arg in "$@"; do
+    case "$arg" in
+        --bench) want="$test_pkgs$bench_pkgs" ;;
+        --dry-run) dry=1 ;;
+        *) echo "install-deps: unknown option '$arg' (use --bench, --dry-run or nothing)" >&2; exit 2 ;;
+    esac
+done
+root="${MEMENTO_DEPS_ROOT:-}"
 
+# An `if`, not `&&`: under `sh -e` a command substitution inherits errexit,
+# and a loop whose last test failed would end `need=$(missing)` with it.
 missing() {
     echo "$want" | while read -r pkg file; do
-        [ -n "$pkg" ] && [ ! -e "$file" ] && printf ' %s' "$pkg"
+        if [ -n "$pkg" ] && [ ! -e "$root$file" ]; then printf ' %s' "$pkg"; fi
     done
-    return 0
 }
 
-[ -z "$(missing)" ] && exit 0
+need=$(missing)
+[ -z "$need" ] && exit 0
+if [ -n "$dry" ]; then
+    echo "install-deps: would apt-get install$need"
+    exit 0
+fi
 
 lock="${TMPDIR:-/tmp}/memento-install-deps.lock"
 exec 9>"$lock"

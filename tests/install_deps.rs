@@ -1,0 +1,61 @@
+//! `scripts/install-deps.sh`, the one script a fresh machine runs (the
+//! tests call it): it must find what is missing under `sh` (dash), where a
+//! command substitution inherits `set -e`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/install-deps.sh")
+}
+
+fn dry_run(args: &[&str]) -> std::process::Output {
+    let empty = std::env::temp_dir().join(format!("memento-deps-{}", std::process::id()));
+    Command::new("sh")
+        .arg(script())
+        .arg("--dry-run")
+        .args(args)
+        .env("MEMENTO_DEPS_ROOT", &empty)
+        .output()
+        .expect("sh runs")
+}
+
+#[test]
+fn dry_run_on_a_fresh_machine_lists_every_package_and_exits_zero() {
+    let out = dry_run(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "status {:?}, stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.trim(),
+        "install-deps: would apt-get install valgrind g++ libjemalloc-dev time"
+    );
+}
+
+#[test]
+fn dry_run_with_bench_adds_the_compared_allocators() {
+    let out = dry_run(&["--bench"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .trim()
+            .ends_with("time libmimalloc2.0 libtcmalloc-minimal4"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_unknown_option_exits_two_naming_it() {
+    let out = Command::new("sh")
+        .arg(script())
+        .arg("--frobnicate")
+        .output()
+        .expect("sh runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--frobnicate"));
+}
