@@ -259,8 +259,8 @@ impl Channel {
     }
 
     fn commit(&mut self, bi: usize, r: usize, g: usize, row: u32, write: bool, s: &Service) {
-        let t = self.t.clone();
         let u = u64::from;
+        let t = &self.t;
         let bank = &mut self.banks[bi];
         let rank = &mut self.ranks[r];
         if let Some(p) = s.pre {

@@ -25,6 +25,9 @@ pub struct Location {
 pub struct AddressMapping {
     /// (field, bit count) from least to most significant.
     fields: Vec<(MapField, u32)>,
+    /// (shift, mask) of each field in a line number, by `MapField as usize`,
+    /// so that [`Self::locate`] needs no loop over the fields.
+    place: [(u32, u64); 6],
     line_shift: u32,
 }
 
@@ -36,12 +39,20 @@ impl AddressMapping {
         line_size: u32,
         count: impl Fn(MapField) -> u32,
     ) -> AddressMapping {
+        let fields: Vec<(MapField, u32)> = order
+            .iter()
+            .rev()
+            .map(|f| (*f, count(*f).trailing_zeros()))
+            .collect();
+        let mut place = [(0, 0); 6];
+        let mut shift = 0;
+        for &(field, bits) in &fields {
+            place[field as usize] = (shift, (1u64 << bits) - 1);
+            shift += bits;
+        }
         AddressMapping {
-            fields: order
-                .iter()
-                .rev()
-                .map(|f| (*f, count(*f).trailing_zeros()))
-                .collect(),
+            fields,
+            place,
             line_shift: line_size.trailing_zeros(),
         }
     }
@@ -49,28 +60,19 @@ impl AddressMapping {
     /// The location of the line holding byte address `addr`. Bits above the
     /// most significant field wrap around (the row field takes them modulo).
     pub fn locate(&self, addr: u64) -> Location {
-        let mut rest = addr >> self.line_shift;
-        let mut loc = Location {
-            channel: 0,
-            rank: 0,
-            bank_group: 0,
-            bank: 0,
-            row: 0,
-            column: 0,
+        let line = addr >> self.line_shift;
+        let field = |f: MapField| {
+            let (shift, mask) = self.place[f as usize];
+            (line.checked_shr(shift).unwrap_or(0) & mask) as u32
         };
-        for &(field, bits) in &self.fields {
-            let value = (rest & ((1u64 << bits) - 1)) as u32;
-            rest >>= bits;
-            match field {
-                MapField::Channel => loc.channel = value,
-                MapField::Rank => loc.rank = value,
-                MapField::BankGroup => loc.bank_group = value,
-                MapField::Bank => loc.bank = value,
-                MapField::Row => loc.row = value,
-                MapField::Column => loc.column = value,
-            }
+        Location {
+            channel: field(MapField::Channel),
+            rank: field(MapField::Rank),
+            bank_group: field(MapField::BankGroup),
+            bank: field(MapField::Bank),
+            row: field(MapField::Row),
+            column: field(MapField::Column),
         }
-        loc
     }
 
     /// The byte address of a location (the inverse of [`Self::locate`]).
