@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Decode and encode throughput of the trace format on the committed sample
+# traces (issue 2, point 8), as the best of many short runs: on a shared or
+# virtualised host the best run is the one nothing interrupted, which a
+# criterion mean is not (its figures are lower and move between runs; run
+# `cargo bench -p memento-trace --bench codec` for those). Prints events/s
+# per path and trace, bytes per event, and the load before and after.
+#
+#   bench/codec.sh                 # REPEAT=200 runs per figure
+#   REPEAT=50 bench/codec.sh
+#
+# Paths: raw (a chunk's decoder, as a parallel reader uses it), fold
+# (`Events` internal iteration: for_each, fold), next (`Events` as an
+# iterator), encode (`TraceWriter::push`, events decoded beforehand).
+set -euo pipefail
+REPEAT=${REPEAT:-200}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+nice -n 10 cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" \
+    -p memento-trace --example decode_paths
+BIN=$CARGO_TARGET_DIR/release/examples/decode_paths
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); best of $REPEAT runs, M events/s"
+printf '%-22s %8s %8s %8s %8s %12s\n' trace raw fold next encode bytes/event
+for name in wordfreq-lackey json-warm jsonpipe-warm rsjson-warm rsjson-ma-warm; do
+    trace=$ROOT/traces/samples/$name.mtrace
+    row=$(printf '%-22s' "$name")
+    events=0
+    for path in raw fold next encode; do
+        line=$("$BIN" "$path" "$trace" "$REPEAT" 2>&1 >/dev/null)
+        events=$(echo "$line" | awk '{print $(NF-4)}')
+        row+=$(printf ' %8s' "$(echo "$line" | awk '{print $(NF-2)}')")
+    done
+    row+=$(printf ' %12s' "$(python3 -c "print(f'{$(stat -c %s "$trace") / $events:.2f}')")")
+    echo "$row"
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
