@@ -1,11 +1,12 @@
 //! `memento replay`: traces through the machine model.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use clap::Args;
 use memento_sim::machine::FallibleRunError;
-use memento_sim::{report, Config, Machine};
-use memento_trace::{Event, TraceError, TraceFile};
+use memento_sim::{report, Config, Drive, Machine};
+use memento_trace::{Drain, Event, TraceError, TraceFile};
 
 use crate::UserError;
 
@@ -49,23 +50,39 @@ pub fn load_config(config: Option<&PathBuf>, preset: Option<&str>) -> Result<Con
 }
 
 /// Counts replayed events on a terminal progress line.
-struct Progress<I> {
-    inner: I,
+struct Progress<D> {
+    inner: D,
     bar: indicatif::ProgressBar,
     pending: u64,
 }
 
-impl<I: Iterator<Item = Result<Event, TraceError>>> Iterator for Progress<I> {
-    type Item = Result<Event, TraceError>;
+/// Counts the items on their way to the machine's drain.
+struct Counting<'a, R> {
+    drain: &'a mut R,
+    bar: &'a indicatif::ProgressBar,
+    pending: &'a mut u64,
+}
 
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        self.pending += 1;
-        if self.pending == 1 << 20 {
-            self.bar.inc(self.pending);
-            self.pending = 0;
+impl<R: Drain> Drain for Counting<'_, R> {
+    #[inline(always)]
+    fn item(&mut self, item: Result<Event, TraceError>) -> ControlFlow<()> {
+        *self.pending += 1;
+        if *self.pending == 1 << 20 {
+            self.bar.inc(*self.pending);
+            *self.pending = 0;
         }
-        self.inner.next()
+        self.drain.item(item)
+    }
+}
+
+impl<D: Drive> Drive for Progress<D> {
+    #[inline(always)]
+    fn drive(&mut self, drain: &mut impl Drain) -> bool {
+        self.inner.drive(&mut Counting {
+            drain,
+            bar: &self.bar,
+            pending: &mut self.pending,
+        })
     }
 }
 
@@ -98,7 +115,7 @@ pub fn run(args: ReplayArgs) -> Result<(), UserError> {
         })
         .collect();
     let stats = machine
-        .run_fallible(streams, args.shared)
+        .run_driven(streams, args.shared)
         .map_err(|e| match e {
             FallibleRunError::Run(e) => UserError(e.to_string()),
             FallibleRunError::Stream(e) => UserError(e.error.to_string()),

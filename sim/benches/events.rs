@@ -36,7 +36,7 @@ fn events_per_second(c: &mut Criterion) {
         b.iter(|| {
             let trace = TraceFile::open(sample).unwrap();
             let machine = Machine::new(&config).unwrap();
-            let stats = machine.run_fallible(vec![trace.events()], false).unwrap();
+            let stats = machine.run_driven(vec![trace.events()], false).unwrap();
             assert_eq!(stats.events, events);
             stats.cycles
         })

@@ -34,5 +34,5 @@ pub mod tlb;
 
 pub use cause::{Cause, CauseCounts};
 pub use config::{Config, ConfigError};
-pub use machine::{FallibleRunError, Machine, RunError, StreamError};
+pub use machine::{Drive, FallibleRunError, Machine, RunError, StreamError};
 pub use stats::{CacheStats, CoreStats, DramStats, InvocationStats, Stats};

@@ -21,7 +21,7 @@ pub mod writer;
 pub use error::{DecodeError, ErrorKind, InvalidValue, TraceError};
 pub use event::{Alloc, AllocFn, AllocLevel, Event, EventKind, Free, Realloc};
 pub use format::{Header, Metadata, ModuleInfo, ThreadInfo};
-pub use reader::{Chunk, ChunkEvents, Chunks, Events, TraceFile};
+pub use reader::{Chunk, ChunkEvents, Chunks, Drain, Events, TraceFile};
 pub use sink::EventSink;
 pub use summary::{Summarizer, TraceSummary};
 pub use writer::{TraceFileWriter, TraceWriter, WriteSummary};

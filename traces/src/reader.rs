@@ -2,6 +2,7 @@
 //! lazily, in O(1) memory whatever its length.
 
 use std::fs::File;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use crate::codec::Decoder;
@@ -453,6 +454,119 @@ impl<'a> Events<'a> {
     }
 }
 
+/// Decodes up to `remaining` events of a chunk (counting it down), each
+/// taken into `acc` by `take` until it breaks; returns the accumulator and
+/// whether `take` broke. Where decoding fails, the offset and error go to
+/// `failed`.
+#[inline(always)]
+fn decode_run<A>(
+    decoder: &mut Decoder<'_>,
+    remaining: &mut u32,
+    mut acc: A,
+    take: &mut impl Take<A>,
+    failed: &mut Option<(usize, DecodeError)>,
+) -> (A, bool) {
+    while *remaining > 0 {
+        let at = decoder.position();
+        match decoder.decode() {
+            Ok(event) => {
+                *remaining -= 1;
+                match take.take(acc, event) {
+                    ControlFlow::Continue(next) => acc = next,
+                    ControlFlow::Break(last) => return (last, true),
+                }
+            }
+            Err(kind) => {
+                *failed = Some((at, kind));
+                break;
+            }
+        }
+    }
+    (acc, false)
+}
+
+/// What [`decode_run`] hands each event to: a trait, not a closure, so
+/// that an `#[inline(always)]` method keeps the consumer in the loop (a
+/// closure around a large consumer is compiled apart and called per event).
+trait Take<A> {
+    fn take(&mut self, acc: A, event: Event) -> ControlFlow<A, A>;
+}
+
+/// Events into a [`Drain`].
+struct IntoDrain<'a, D>(&'a mut D);
+
+impl<D: Drain> Take<()> for IntoDrain<'_, D> {
+    #[inline(always)]
+    fn take(&mut self, (): (), event: Event) -> ControlFlow<(), ()> {
+        self.0.item(Ok(event))
+    }
+}
+
+/// Events into a fold.
+struct IntoFold<'a, F>(&'a mut F);
+
+impl<B, F: FnMut(B, Result<Event, TraceError>) -> B> Take<B> for IntoFold<'_, F> {
+    #[inline(always)]
+    fn take(&mut self, acc: B, event: Event) -> ControlFlow<B, B> {
+        ControlFlow::Continue((self.0)(acc, Ok(event)))
+    }
+}
+
+/// What [`Events::drive`] hands the items of a trace to. A trait rather
+/// than a closure so that the consumer can mark its method
+/// `#[inline(always)]` and have it decoded into in one loop, with no copy
+/// of the event through memory.
+pub trait Drain {
+    /// Takes the next item; `Break` stops the drive after it.
+    fn item(&mut self, item: Result<Event, TraceError>) -> ControlFlow<()>;
+}
+
+impl Events<'_> {
+    /// Hands the items `next` would yield, in order, to `drain`, straight
+    /// from a decoder local to this loop, until it breaks or the trace
+    /// ends. Returns false once the trace is done; after a break, reading
+    /// resumes (here or with `next`) at the next item.
+    #[inline(always)]
+    pub fn drive(&mut self, drain: &mut impl Drain) -> bool {
+        loop {
+            while let Some(&event) = self.buffer.get(self.next) {
+                self.next += 1;
+                if drain.item(Ok(event)).is_break() {
+                    return true;
+                }
+            }
+            // The decoder is used in place: a drive may stop after a few
+            // events (a core that passed the others), and moving its
+            // bases out and back would cost more than the events.
+            let mut remaining = self.current.remaining;
+            let mut failed = None;
+            let ((), stop) = decode_run(
+                &mut self.current.decoder,
+                &mut remaining,
+                (),
+                &mut IntoDrain(drain),
+                &mut failed,
+            );
+            self.current.remaining = remaining;
+            if let Some((at, kind)) = failed {
+                self.pending = Some(self.current.decode_failed(at, kind));
+            }
+            if stop {
+                return true;
+            }
+            // Errors, chunk ends and the next chunk go through `refill`.
+            match self.refill() {
+                Some(item) => {
+                    if drain.item(item).is_break() {
+                        return true;
+                    }
+                }
+                None => return false,
+            }
+        }
+    }
+}
+
 impl Iterator for Events<'_> {
     type Item = Result<Event, TraceError>;
 
@@ -467,33 +581,25 @@ impl Iterator for Events<'_> {
 
     /// Internal iteration (`for_each`, `fold`, `count`, ...) hands each
     /// event straight from a decoder local to this loop to `f`: the fastest
-    /// way to read a whole trace.
+    /// way to read a whole trace. (It is [`Events::drive`] with the decoder
+    /// moved out for the whole run, which measured 10% faster than using it
+    /// in place; a drive may stop after a few events, where moving the
+    /// decoder's bases out and back would cost more than it saves.)
     fn fold<B, F>(mut self, init: B, mut f: F) -> B
     where
         F: FnMut(B, Self::Item) -> B,
     {
         let mut acc = init;
-        while let Some(&event) = self.buffer.get(self.next) {
-            self.next += 1;
-            acc = f(acc, Ok(event));
-        }
         loop {
+            while let Some(&event) = self.buffer.get(self.next) {
+                self.next += 1;
+                acc = f(acc, Ok(event));
+            }
             let mut decoder = std::mem::replace(&mut self.current.decoder, Decoder::new(&[]));
             let mut remaining = self.current.remaining;
             let mut failed = None;
-            while remaining > 0 {
-                let at = decoder.position();
-                match decoder.decode() {
-                    Ok(event) => {
-                        remaining -= 1;
-                        acc = f(acc, Ok(event));
-                    }
-                    Err(kind) => {
-                        failed = Some((at, kind));
-                        break;
-                    }
-                }
-            }
+            let into = &mut IntoFold(&mut f);
+            (acc, _) = decode_run(&mut decoder, &mut remaining, acc, into, &mut failed);
             self.current.decoder = decoder;
             self.current.remaining = remaining;
             if let Some((at, kind)) = failed {
@@ -503,10 +609,6 @@ impl Iterator for Events<'_> {
             match self.refill() {
                 Some(item) => acc = f(acc, item),
                 None => return acc,
-            }
-            while let Some(&event) = self.buffer.get(self.next) {
-                self.next += 1;
-                acc = f(acc, Ok(event));
             }
         }
     }

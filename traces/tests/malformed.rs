@@ -3,7 +3,8 @@
 
 use memento_trace::codec::op;
 use memento_trace::format::{ChunkHeader, ChunkKind, CHUNK_HEADER_LEN};
-use memento_trace::{ErrorKind, Event, Header, TraceError, TraceFile, TraceWriter};
+use memento_trace::{Drain, ErrorKind, Event, Header, TraceError, TraceFile, TraceWriter};
+use std::ops::ControlFlow;
 
 fn header() -> Header {
     Header {
@@ -344,23 +345,55 @@ fn every_error_names_the_file_and_byte() {
     assert!(message.starts_with("corpus/bad.mtrace: byte "), "{message}");
 }
 
-/// Items as strings, read through `next` and through `fold`.
-fn both_paths(bytes: &[u8], keep_going: bool) -> (Vec<String>, Vec<String>) {
-    let show = |item: Result<Event, TraceError>| match item {
+fn show(item: Result<Event, TraceError>) -> String {
+    match item {
         Ok(e) => format!("{e:?}"),
         Err(e) => format!("error: {e}"),
-    };
+    }
+}
+
+/// Takes items as strings, breaking off after every third.
+struct EveryThird(Vec<String>);
+
+impl Drain for EveryThird {
+    fn item(&mut self, item: Result<Event, TraceError>) -> ControlFlow<()> {
+        self.0.push(show(item));
+        if self.0.len().is_multiple_of(3) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+}
+
+/// Items as strings, read through `next`, through `fold`, and through
+/// `drive` broken off every third item and resumed by turns with `drive`
+/// and with `next`.
+fn all_paths(bytes: &[u8], keep_going: bool) -> [Vec<String>; 3] {
     let trace = open(bytes.to_vec()).unwrap().keep_going(keep_going);
     let by_next: Vec<String> = trace.events().map(show).collect();
     let by_fold = trace.events().fold(Vec::new(), |mut v, item| {
         v.push(show(item));
         v
     });
-    (by_next, by_fold)
+    let mut drain = EveryThird(Vec::new());
+    let mut events = trace.events();
+    for round in 0.. {
+        if !events.drive(&mut drain) {
+            break;
+        }
+        if round % 2 == 1 {
+            match events.next() {
+                Some(item) => drain.0.push(show(item)),
+                None => break,
+            }
+        }
+    }
+    [by_next, by_fold, drain.0]
 }
 
 #[test]
-fn next_and_fold_agree_on_damaged_traces() {
+fn next_fold_and_drive_agree_on_damaged_traces() {
     let bytes = good();
     let trace = open(bytes.clone()).unwrap();
     let second = trace.chunks().nth(1).unwrap().unwrap();
@@ -372,8 +405,9 @@ fn next_and_fold_agree_on_damaged_traces() {
     let bad_event = with_payload(&[op::ROI_BEGIN, op::ROI_END, 0x14, op::ROI_END], 4);
     for damaged in [crc_damage, frame_damage, bad_event] {
         for keep_going in [false, true] {
-            let (by_next, by_fold) = both_paths(&damaged, keep_going);
+            let [by_next, by_fold, by_drive] = all_paths(&damaged, keep_going);
             assert_eq!(by_next, by_fold, "keep_going={keep_going}");
+            assert_eq!(by_next, by_drive, "keep_going={keep_going}");
             assert!(by_next.iter().any(|s| s.starts_with("error: ")));
         }
     }

@@ -1,7 +1,11 @@
 //! Runs over streams that may fail (a trace reader's): the first error ends
 //! its stream and is returned instead of the stats.
 
-use memento_trace::Event;
+use std::cell::RefCell;
+use std::ops::ControlFlow;
+use std::rc::Rc;
+
+use memento_trace::{Drain, Event, TraceError};
 
 use super::{Machine, RunError, Stream};
 
@@ -28,38 +32,111 @@ pub enum FallibleRunError<E: std::error::Error> {
 }
 
 /// Replays events until the first error, which it keeps.
-pub(super) struct UntilError<'a, I, E: std::error::Error> {
+pub(super) struct UntilError<I, E: std::error::Error> {
     pub(super) inner: I,
     pub(super) stream: usize,
-    pub(super) error: &'a std::cell::RefCell<Option<StreamError<E>>>,
+    /// The run's first error, shared by its streams.
+    pub(super) error: Rc<RefCell<Option<StreamError<E>>>>,
 }
 
-impl<I: Iterator<Item = Result<Event, E>>, E: std::error::Error> Stream for UntilError<'_, I, E> {
+impl<I: Iterator<Item = Result<Event, E>>, E: std::error::Error> Stream for UntilError<I, E> {
     #[inline(always)]
-    fn step_next(&mut self, machine: &mut Machine, core: usize) -> bool {
-        match self.inner.next() {
-            Some(Ok(event)) => {
-                machine.step(core, event);
-                true
+    fn step_until(&mut self, machine: &mut Machine, core: usize, bound: u64) -> bool {
+        let (stream, error) = (self.stream, &*self.error);
+        let inner = &mut self.inner;
+        super::step_each(
+            machine,
+            core,
+            bound,
+            || inner.next(),
+            |machine, item| match item {
+                Ok(event) => {
+                    machine.step(core, event);
+                    true
+                }
+                Err(e) => keep(error, stream, e),
+            },
+        )
+    }
+}
+
+/// Keeps the first error of the run; the stream ends.
+#[cold]
+#[inline(never)]
+fn keep<E: std::error::Error>(
+    slot: &RefCell<Option<StreamError<E>>>,
+    stream: usize,
+    error: E,
+) -> bool {
+    let mut slot = slot.borrow_mut();
+    if slot.is_none() {
+        *slot = Some(StreamError { stream, error });
+    }
+    false
+}
+
+/// A trace reader that hands its events to a [`Drain`] itself, faster than
+/// `Iterator::next`, which copies each one out (see
+/// [`memento_trace::Events::drive`]). Wrappers (a progress counter) pass
+/// the drain on.
+pub trait Drive {
+    /// Hands items to `drain`, in order, until it breaks or the trace ends;
+    /// false once it has ended.
+    fn drive(&mut self, drain: &mut impl Drain) -> bool;
+}
+
+impl Drive for memento_trace::Events<'_> {
+    #[inline(always)]
+    fn drive(&mut self, drain: &mut impl Drain) -> bool {
+        memento_trace::Events::drive(self, drain)
+    }
+}
+
+/// A [`Drive`] stream in a run, ended by its first error.
+pub(super) struct Driven<D>(pub(super) UntilError<D, TraceError>);
+
+/// Replays what a trace hands over on one core until it passes a bound.
+struct Replay<'m, 'e> {
+    machine: &'m mut Machine,
+    core: usize,
+    bound: u64,
+    stream: usize,
+    error: &'e RefCell<Option<StreamError<TraceError>>>,
+    failed: bool,
+}
+
+impl Drain for Replay<'_, '_> {
+    #[inline(always)]
+    fn item(&mut self, item: Result<Event, TraceError>) -> ControlFlow<()> {
+        match item {
+            Ok(event) => {
+                self.machine.step(self.core, event);
+                if self.machine.cores[self.core].timing.now() > self.bound {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
             }
-            Some(Err(error)) => self.keep(error),
-            None => false,
+            Err(e) => {
+                self.failed = !keep(self.error, self.stream, e);
+                ControlFlow::Break(())
+            }
         }
     }
 }
 
-impl<I, E: std::error::Error> UntilError<'_, I, E> {
-    /// Keeps the first error of the run; the stream ends.
-    #[cold]
-    #[inline(never)]
-    fn keep(&mut self, error: E) -> bool {
-        let mut slot = self.error.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(StreamError {
-                stream: self.stream,
-                error,
-            });
-        }
-        false
+impl<D: Drive> Stream for Driven<D> {
+    #[inline(always)]
+    fn step_until(&mut self, machine: &mut Machine, core: usize, bound: u64) -> bool {
+        let mut replay = Replay {
+            machine,
+            core,
+            bound,
+            stream: self.0.stream,
+            error: &self.0.error,
+            failed: false,
+        };
+        let more = self.0.inner.drive(&mut replay);
+        more && !replay.failed
     }
 }

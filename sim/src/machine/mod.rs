@@ -2,7 +2,10 @@
 //! interleaved by simulated time so that they contend for the LLC and DRAM.
 //! Deterministic: the same streams and config give the same stats.
 
-use memento_trace::Event;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use memento_trace::{Event, TraceError};
 
 mod access;
 mod fallible;
@@ -17,8 +20,8 @@ use crate::kernel::Kernel;
 use crate::stats::{AllocStats, CoreStats, InvocationStats, Stats};
 use crate::tlb::Tlb;
 
-use fallible::UntilError;
-pub use fallible::{FallibleRunError, StreamError};
+pub use fallible::{Drive, FallibleRunError, StreamError};
+use fallible::{Driven, UntilError};
 
 /// Virtual addresses keep this many bits; above them sits the address
 /// space, so that two processes never share a line.
@@ -31,8 +34,30 @@ const SMALL_OBJECT: u64 = 512;
 /// (repacking a `Result<Event, E>` into an `Event` per event costs the
 /// host a store-forwarding stall).
 trait Stream {
-    /// Replays the next event on `core`; false at the end of the stream.
-    fn step_next(&mut self, machine: &mut Machine, core: usize) -> bool;
+    /// Replays events on `core` until its simulated time passes `bound`;
+    /// false once the stream has ended.
+    fn step_until(&mut self, machine: &mut Machine, core: usize, bound: u64) -> bool;
+}
+
+/// Replays items of `next` until the core passes `bound`: each item goes
+/// to `step`, which says whether the stream goes on.
+#[inline(always)]
+fn step_each<T>(
+    machine: &mut Machine,
+    core: usize,
+    bound: u64,
+    mut next: impl FnMut() -> Option<T>,
+    mut step: impl FnMut(&mut Machine, T) -> bool,
+) -> bool {
+    loop {
+        let Some(item) = next() else { return false };
+        if !step(machine, item) {
+            return false;
+        }
+        if machine.cores[core].timing.now() > bound {
+            return true;
+        }
+    }
 }
 
 /// The address space of each of `n` streams: one each, or one for all
@@ -50,14 +75,17 @@ struct Plain<I>(I);
 
 impl<I: Iterator<Item = Event>> Stream for Plain<I> {
     #[inline(always)]
-    fn step_next(&mut self, machine: &mut Machine, core: usize) -> bool {
-        match self.0.next() {
-            Some(event) => {
+    fn step_until(&mut self, machine: &mut Machine, core: usize, bound: u64) -> bool {
+        step_each(
+            machine,
+            core,
+            bound,
+            || self.0.next(),
+            |machine, event| {
                 machine.step(core, event);
                 true
-            }
-            None => false,
-        }
+            },
+        )
     }
 }
 
@@ -188,19 +216,43 @@ impl Machine {
         I: Iterator<Item = Result<Event, E>>,
         E: std::error::Error,
     {
-        let error = std::cell::RefCell::new(None);
-        let wrapped: Vec<_> = streams
+        self.run_until_error(streams, shared, |s| s)
+    }
+
+    /// [`Self::run_fallible`] for trace readers that hand their events
+    /// to the machine themselves ([`Drive`]): the same results, read with
+    /// less work per event.
+    pub fn run_driven<D: Drive>(
+        self,
+        streams: Vec<D>,
+        shared: bool,
+    ) -> Result<Stats, FallibleRunError<TraceError>> {
+        self.run_until_error(streams, shared, Driven)
+    }
+
+    /// Runs `streams`, each ended by its first error, wrapped as `wrap`
+    /// makes them streams; returns the first error of the run if any.
+    fn run_until_error<I, E: std::error::Error, S: Stream>(
+        self,
+        streams: Vec<I>,
+        shared: bool,
+        wrap: impl Fn(UntilError<I, E>) -> S,
+    ) -> Result<Stats, FallibleRunError<E>> {
+        let error = Rc::new(RefCell::new(None));
+        let wrapped: Vec<S> = streams
             .into_iter()
             .enumerate()
-            .map(|(stream, inner)| UntilError {
-                inner,
-                stream,
-                error: &error,
+            .map(|(stream, inner)| {
+                wrap(UntilError {
+                    inner,
+                    stream,
+                    error: Rc::clone(&error),
+                })
             })
             .collect();
         let spaces = spaces(wrapped.len(), shared);
         let stats = self.run_in(wrapped, spaces)?;
-        match error.into_inner() {
+        match error.take() {
             Some(e) => Err(FallibleRunError::Stream(e)),
             None => Ok(stats),
         }
@@ -222,7 +274,7 @@ impl Machine {
         }
         let mut active: Vec<bool> = vec![true; streams.len()];
         if streams.len() == 1 {
-            while streams[0].step_next(&mut self, 0) {}
+            streams[0].step_until(&mut self, 0, u64::MAX);
         } else {
             // The core furthest behind in simulated time runs until it
             // passes the next one; ties go to the lower core number.
@@ -240,15 +292,7 @@ impl Machine {
                     .map(|i| self.cores[i].timing.now())
                     .min()
                     .unwrap_or(u64::MAX);
-                loop {
-                    if !streams[best].step_next(&mut self, best) {
-                        active[best] = false;
-                        break;
-                    }
-                    if self.cores[best].timing.now() > bound {
-                        break;
-                    }
-                }
+                active[best] = streams[best].step_until(&mut self, best, bound);
             }
         }
         Ok(self.finish())
