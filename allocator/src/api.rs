@@ -68,7 +68,7 @@ pub fn malloc(size: usize) -> *mut u8 {
 /// # Safety
 /// `p` must be null, foreign, or a live pointer returned by this allocator
 /// and not freed since.
-#[inline]
+#[inline(always)]
 pub unsafe fn free(p: *mut u8) {
     match owner_of(p) {
         Owner::Arena(a) => {
