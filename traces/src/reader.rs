@@ -523,8 +523,8 @@ pub trait Drain {
 
 impl Events<'_> {
     /// Hands the items `next` would yield, in order, to `drain`, straight
-    /// from a decoder local to this loop, until it breaks or the trace
-    /// ends. Returns false once the trace is done; after a break, reading
+    /// from the chunk's decoder (no copy through the buffer), until it
+    /// breaks or the trace ends. Returns false once the trace is done; after a break, reading
     /// resumes (here or with `next`) at the next item.
     #[inline(always)]
     pub fn drive(&mut self, drain: &mut impl Drain) -> bool {

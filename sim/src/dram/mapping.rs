@@ -23,10 +23,8 @@ pub struct Location {
 /// Splits line addresses into [`Location`]s.
 #[derive(Clone, Debug)]
 pub struct AddressMapping {
-    /// (field, bit count) from least to most significant.
-    fields: Vec<(MapField, u32)>,
-    /// (shift, mask) of each field in a line number, by `MapField as usize`,
-    /// so that [`Self::locate`] needs no loop over the fields.
+    /// (shift, mask) of each field in a line number, by `MapField as usize`
+    /// (the config lists each field once).
     place: [(u32, u64); 6],
     line_shift: u32,
 }
@@ -39,19 +37,14 @@ impl AddressMapping {
         line_size: u32,
         count: impl Fn(MapField) -> u32,
     ) -> AddressMapping {
-        let fields: Vec<(MapField, u32)> = order
-            .iter()
-            .rev()
-            .map(|f| (*f, count(*f).trailing_zeros()))
-            .collect();
         let mut place = [(0, 0); 6];
         let mut shift = 0;
-        for &(field, bits) in &fields {
+        for &field in order.iter().rev() {
+            let bits = count(field).trailing_zeros();
             place[field as usize] = (shift, (1u64 << bits) - 1);
             shift += bits;
         }
         AddressMapping {
-            fields,
             place,
             line_shift: line_size.trailing_zeros(),
         }
@@ -77,20 +70,16 @@ impl AddressMapping {
 
     /// The byte address of a location (the inverse of [`Self::locate`]).
     pub fn address(&self, loc: Location) -> u64 {
-        let mut addr = 0u64;
-        let mut shift = 0;
-        for &(field, bits) in &self.fields {
-            let value = match field {
-                MapField::Channel => loc.channel,
-                MapField::Rank => loc.rank,
-                MapField::BankGroup => loc.bank_group,
-                MapField::Bank => loc.bank,
-                MapField::Row => loc.row,
-                MapField::Column => loc.column,
-            };
-            addr |= (u64::from(value) & ((1u64 << bits) - 1)) << shift;
-            shift += bits;
-        }
-        addr << self.line_shift
+        let field = |f: MapField, value: u32| {
+            let (shift, mask) = self.place[f as usize];
+            (u64::from(value) & mask).checked_shl(shift).unwrap_or(0)
+        };
+        let line = field(MapField::Channel, loc.channel)
+            | field(MapField::Rank, loc.rank)
+            | field(MapField::BankGroup, loc.bank_group)
+            | field(MapField::Bank, loc.bank)
+            | field(MapField::Row, loc.row)
+            | field(MapField::Column, loc.column);
+        line << self.line_shift
     }
 }

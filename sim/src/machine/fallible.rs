@@ -111,14 +111,15 @@ impl Drain for Replay<'_, '_> {
         match item {
             Ok(event) => {
                 self.machine.step(self.core, event);
-                if self.machine.cores[self.core].timing.now() > self.bound {
+                if self.machine.passed(self.core, self.bound) {
                     ControlFlow::Break(())
                 } else {
                     ControlFlow::Continue(())
                 }
             }
             Err(e) => {
-                self.failed = !keep(self.error, self.stream, e);
+                keep(self.error, self.stream, e);
+                self.failed = true;
                 ControlFlow::Break(())
             }
         }

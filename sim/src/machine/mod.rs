@@ -54,7 +54,7 @@ fn step_each<T>(
         if !step(machine, item) {
             return false;
         }
-        if machine.cores[core].timing.now() > bound {
+        if machine.passed(core, bound) {
             return true;
         }
     }
@@ -256,6 +256,13 @@ impl Machine {
             Some(e) => Err(FallibleRunError::Stream(e)),
             None => Ok(stats),
         }
+    }
+
+    /// Whether `core`'s simulated time has passed `bound`: where a stream
+    /// hands the machine to the next core.
+    #[inline(always)]
+    fn passed(&self, core: usize, bound: u64) -> bool {
+        self.cores[core].timing.now() > bound
     }
 
     fn run_in<S: Stream>(
