@@ -39,7 +39,7 @@ ALLOCATORS = [
     ("mimalloc", f"{LIBDIR}/libmimalloc.so.2"),
     ("jemalloc", f"{LIBDIR}/libjemalloc.so.2"),
     ("tcmalloc", f"{LIBDIR}/libtcmalloc_minimal.so.4"),
-    ("memento", os.path.join(TARGET, "release", "libmemento_alloc_preload.so")),
+    ("memento", os.path.join(TARGET, "preload", "libmemento_alloc_preload.so")),
 ]
 WORKLOADS = os.path.join(ROOT, "workloads")
 # Invocations per process of each suite function: about one second under
@@ -76,7 +76,7 @@ def build():
        cwd=ROOT, env=dict(os.environ, CARGO_TARGET_DIR=os.path.join(WORKLOADS, ".build", "rust")))
     # Two commands: target flags such as --example would restrict both
     # packages to examples and skip the cdylib.
-    sh(["nice", "-n", "10", "cargo", "build", "--release", "-p", "memento-alloc-preload"], cwd=ROOT)
+    sh(["nice", "-n", "10", "cargo", "build", "--profile", "preload", "-p", "memento-alloc-preload"], cwd=ROOT)
     sh(["nice", "-n", "10", "cargo", "build", "--release", "-p", "memento-alloc",
         "--example", "function_system", "--example", "function_memento"], cwd=ROOT)
     out = os.path.join(TARGET, "bench-stress")

@@ -18,9 +18,17 @@
 //! restores it for hot starts. The glossary is in the `types` module
 //! source; the design in `README.md`.
 
+// `core` and `alloc` only, so that the preload library can be built
+// without std (no unwinder, no libgcc_s, a smaller resident footprint);
+// Rust functions using `Memento` bring std themselves.
+#![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
+
+extern crate alloc;
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+extern crate std;
 
 mod api;
 mod arena;

@@ -23,6 +23,7 @@
 //! allocations since: the software analogue of dropping a function's
 //! ephemeral memory at once.
 
+use alloc::vec::Vec;
 use core::ptr::null_mut;
 use core::sync::atomic::Ordering::Relaxed;
 
@@ -106,7 +107,7 @@ impl core::fmt::Display for SnapshotError {
     }
 }
 
-impl std::error::Error for SnapshotError {}
+impl core::error::Error for SnapshotError {}
 
 /// Marks the free blocks of `a` in `bits`. Owner only.
 unsafe fn mark_free(a: &Arena, bits: &mut [u64]) {

@@ -1,7 +1,7 @@
 //! Face two: `memento-alloc` as the process's malloc, for `LD_PRELOAD`.
 //!
 //! ```sh
-//! LD_PRELOAD=target/release/libmemento_alloc_preload.so PYTHONMALLOC=malloc python3 app.py
+//! LD_PRELOAD=target/preload/libmemento_alloc_preload.so PYTHONMALLOC=malloc python3 app.py
 //! ```
 //!
 //! Exports the malloc family (`malloc`, `free`, `calloc`, `realloc`,
@@ -21,12 +21,54 @@
 //! `operator new` cannot throw a C++ exception from Rust: when memory runs
 //! out it reports and aborts, as if the new-handler did.
 
+// Built with `--profile preload` (panic = "abort") the library is `no_std`:
+// no unwinder, no libgcc_s, and only the allocator's own code to map,
+// which keeps what it adds to a process's resident set small. Built by the
+// workspace's other profiles (check, clippy, plain `cargo build`) it keeps
+// std, which those need to compile it with unwinding panics.
+#![cfg_attr(panic = "abort", no_std)]
 #![allow(clippy::missing_safety_doc)]
 #![warn(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 use core::ffi::c_void;
 use memento_alloc as m;
+
+/// Rust's own allocations in this library (none on the malloc paths; a
+/// [`memento_alloc::Snapshot`]'s tables) come from the allocator itself.
+#[cfg(panic = "abort")]
+#[global_allocator]
+static RUST_ALLOCATOR: m::Memento = m::Memento;
+
+/// A panic here is a bug in the allocator: say so and abort, as std would
+/// with `panic = "abort"`.
+#[cfg(panic = "abort")]
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    use core::fmt::Write;
+    let mut b = StackBuf {
+        buf: [0; 512],
+        len: 0,
+    };
+    let _ = writeln!(b, "memento-alloc: {info}");
+    // SAFETY: b.buf holds b.len initialised bytes; abort has no
+    // preconditions.
+    unsafe {
+        libc::write(2, b.buf.as_ptr().cast(), b.len);
+        libc::abort()
+    }
+}
+
+/// The precompiled `core` and `alloc` carry unwind tables that name Rust's
+/// personality routine; with `panic = "abort"` nothing ever unwinds
+/// through this library (it calls back into no foreign code), so the
+/// unwinder never calls it. Defined so the library loads without std.
+#[cfg(panic = "abort")]
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() {
+    // SAFETY: abort has no preconditions.
+    unsafe { libc::abort() }
+}
 
 fn set_errno(e: i32) {
     // SAFETY: __errno_location returns the calling thread's errno slot.

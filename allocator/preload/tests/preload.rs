@@ -3,7 +3,7 @@
 //! a Node script, each compared with the same run under glibc.
 //!
 //! The cdylib is not built by `cargo test` for its own tests, so the first
-//! test builds it (release) into `<target>/preload-test`, a separate target
+//! test builds it (the `preload` profile, `no_std`, as users build it) into `<target>/preload-test`, a separate target
 //! directory, so that the nested cargo does not wait on the outer build lock.
 
 use std::path::{Path, PathBuf};
@@ -31,14 +31,20 @@ fn library() -> &'static Path {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
         let status = Command::new(cargo)
-            .args(["build", "--release", "--quiet", "--manifest-path"])
+            .args([
+                "build",
+                "--profile",
+                "preload",
+                "--quiet",
+                "--manifest-path",
+            ])
             .arg(&manifest)
             .arg("--target-dir")
             .arg(work_dir())
             .status()
             .expect("run cargo build for the preload library");
         assert!(status.success(), "building the preload library failed");
-        let lib = work_dir().join("release/libmemento_alloc_preload.so");
+        let lib = work_dir().join("preload/libmemento_alloc_preload.so");
         assert!(lib.exists(), "{} missing", lib.display());
         lib
     })
@@ -82,6 +88,28 @@ fn assert_ok(out: &Output, what: &str) {
         out.status,
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn library_loads_nothing_but_libc_and_carries_no_unwinder() {
+    let out = Command::new("readelf")
+        .args(["--dynamic", "--dyn-syms", "--wide"])
+        .arg(library())
+        .output()
+        .expect("run readelf");
+    assert!(out.status.success(), "readelf failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let needed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("(NEEDED)"))
+        .filter_map(|l| l.split('[').nth(1)?.split(']').next())
+        .collect();
+    // libgcc_s and std's code would add ~300 KB to every process's RSS.
+    assert_eq!(needed, ["libc.so.6"], "{text}");
+    assert!(
+        !text.contains("_Unwind_"),
+        "the unwinder is linked:\n{text}"
     );
 }
 
