@@ -8,7 +8,7 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize};
 use crate::arena;
 use crate::lock::SpinLock;
 use crate::pool;
-use crate::size_class::NCLASSES;
+use crate::size_class::{class_size, NCLASSES};
 use crate::types::*;
 
 /// The arena with no blocks that every class of the empty heap points at.
@@ -345,6 +345,34 @@ pub(crate) unsafe fn free_remote(a: &Arena, b: *mut Block) {
             }
         }
     }
+}
+
+/// Purges the inner pages of free blocks of the classes of at least
+/// [`arena::PURGEABLE_BLOCK`] in `h`, largest class first, until at least
+/// `want` bytes went; returns the bytes released (counted as purged).
+///
+/// # Safety
+/// `h` must be the calling thread's heap (possibly the empty heap).
+pub(crate) unsafe fn purge_free_blocks(h: *mut Heap, want: usize) -> usize {
+    let mut released = 0;
+    // SAFETY: the arenas linked in the calling thread's heap are its own.
+    unsafe {
+        if (*h).is_empty {
+            return 0;
+        }
+        for class in (0..NCLASSES).rev() {
+            if class_size(class) < arena::PURGEABLE_BLOCK || released >= want {
+                break;
+            }
+            let mut a = (*queues(h))[class];
+            while !a.is_null() && released < want {
+                released += arena::purge_free_blocks(&*a, want - released);
+                a = (*a).next.get();
+            }
+        }
+    }
+    pool::PURGED.fetch_add(released, Relaxed);
+    released
 }
 
 /// Collects remote frees in every linked arena of `h` and gives the empty

@@ -35,8 +35,8 @@ static STATE: Static<Cell<PoolState>> = Static(Cell::new(PoolState {
 pub(crate) static MAPPED: AtomicUsize = AtomicUsize::new(0);
 /// Bytes ever purged or unmapped while possibly resident.
 pub(crate) static PURGED: AtomicUsize = AtomicUsize::new(0);
-/// Bytes of [`PURGED`] purged by [`pay_back`] (free slots and cached
-/// large mappings) rather than by decay or harvest.
+/// Bytes of [`PURGED`] purged by [`pay_back`] (free slots, cached large
+/// mappings and the inner pages of large free blocks) rather than by decay or harvest.
 pub(crate) static PAID_BACK: AtomicUsize = AtomicUsize::new(0);
 /// Touched bytes of free slots not yet purged (pool lock for writes).
 pub(crate) static DIRTY: AtomicUsize = AtomicUsize::new(0);
@@ -158,15 +158,17 @@ pub(crate) fn acquire(class: usize, heap: *mut Heap) -> *mut Arena {
 }
 
 /// The allocator touched (or is about to touch) `bytes` of fresh pages
-/// while free slots that are still resident sat unused (their run size or
-/// alignment did not fit): purge about that much of those first, so the
-/// resident set stays level instead of growing until the decay delay
-/// returns them (a segregated pool's answer to a heap that reuses freed
-/// space for any size). Nothing under [`Decay::Never`].
-/// Freed large mappings kept for reuse count as such free memory too; they
-/// go (oldest first) when the pool's free slots do not cover `bytes`.
+/// while freed memory that is still resident sat unused (its run size,
+/// alignment or class did not fit): purge about that much of it first, so
+/// the resident set stays level instead of growing until the decay delay
+/// returns it (a segregated pool's answer to a heap that reuses freed space
+/// for any size). Nothing under [`Decay::Never`].
+///
+/// What goes, in order: free slots; freed large mappings kept for reuse,
+/// oldest first; the inner pages of the calling thread's free blocks of
+/// at least [`crate::arena::PURGEABLE_BLOCK`], largest class first.
 pub(crate) fn pay_back(bytes: usize) {
-    if !owes() || config::decay() == Decay::Never {
+    if config::decay() == Decay::Never {
         return;
     }
     let mut released = 0;
@@ -174,18 +176,18 @@ pub(crate) fn pay_back(bytes: usize) {
         LOCK.lock();
         // SAFETY: the lock is held.
         released = unsafe { purge_locked(bytes, |_, _| true) };
-        PAID_BACK.fetch_add(released, Relaxed);
         LOCK.unlock();
     }
-    if released < bytes {
-        PAID_BACK.fetch_add(crate::large::evict_cached(bytes - released), Relaxed);
+    if released < bytes && crate::large_cache::CACHED.load(Relaxed) != 0 {
+        released += crate::large::evict_cached(bytes - released);
     }
-}
-
-/// Whether any freed memory is still resident: free slots not purged or
-/// large mappings kept for reuse.
-fn owes() -> bool {
-    DIRTY.load(Relaxed) != 0 || crate::large_cache::CACHED.load(Relaxed) != 0
+    if released < bytes {
+        // SAFETY: the calling thread's own heap.
+        released += unsafe {
+            crate::heap::purge_free_blocks(crate::thread::current_heap(), bytes - released)
+        };
+    }
+    PAID_BACK.fetch_add(released, Relaxed);
 }
 
 /// Fresh bytes carved into arenas since the last [`pay_back`].
@@ -194,11 +196,8 @@ static DEBT: AtomicUsize = AtomicUsize::new(0);
 const DEBT_BATCH: usize = 128 * 1024;
 
 /// Records `bytes` of fresh pages carved into an arena; pays them back in
-/// batches of [`DEBT_BATCH`] while resident free slots exist.
+/// batches of [`DEBT_BATCH`].
 pub(crate) fn carved_fresh(bytes: usize) {
-    if !owes() {
-        return;
-    }
     let debt = DEBT.fetch_add(bytes, Relaxed) + bytes;
     if debt >= DEBT_BATCH {
         pay_back(DEBT.swap(0, Relaxed));

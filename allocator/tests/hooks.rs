@@ -327,3 +327,72 @@ fn harvested_large_mappings_count_as_purged() {
     assert!(after.purges > before.purges);
     set_decay(memento_alloc::DEFAULT_DECAY);
 }
+
+/// Which of the pages of `[p, p + len)` are resident.
+fn resident_pages(p: *mut u8, len: usize) -> Vec<bool> {
+    let page = 4096;
+    let start = p as usize / page * page;
+    let n = (p as usize + len).div_ceil(page) - start / page;
+    let mut v = vec![0u8; n];
+    // SAFETY: the range is mapped (blocks of ours) and v has one byte per page.
+    let rc = unsafe { libc::mincore(start as *mut libc::c_void, n * page, v.as_mut_ptr()) };
+    assert_eq!(rc, 0, "mincore");
+    v.iter().map(|b| b & 1 == 1).collect()
+}
+
+#[test]
+fn free_blocks_of_large_classes_give_their_inner_pages_back_for_fresh_ones() {
+    let _t = turn();
+    set_decay(Decay::AfterMillis(600_000));
+    harvest(usize::MAX);
+    // A class nothing else uses: 40,960 B blocks, ten pages each.
+    let size = 40_000;
+    let blocks: Vec<*mut u8> = (0..8).map(|_| malloc(size)).collect();
+    for &b in &blocks {
+        // SAFETY: a live block of `size` bytes.
+        unsafe { std::ptr::write_bytes(b, 7, size) };
+    }
+    for &b in &blocks {
+        // SAFETY: the block came from this allocator and is freed once.
+        unsafe { free(b) };
+    }
+    assert!(resident_pages(blocks[0], size).iter().all(|&r| r));
+    let before = stats();
+    // Fresh memory that no free slot or cached mapping can cover.
+    let big = malloc(3 << 20);
+    let after = stats();
+    for &b in &blocks {
+        let pages = resident_pages(b, size);
+        // The page holding the free-list link stays; whole pages past it go.
+        assert!(pages[0], "first page kept");
+        let inner = &pages[1..pages.len() - 1];
+        assert!(inner.iter().all(|&r| !r), "inner pages purged: {pages:?}");
+    }
+    let inner_bytes = 8 * 8 * 4096;
+    assert!(after.paid_back - before.paid_back >= inner_bytes);
+    assert!(after.purged - before.purged >= inner_bytes);
+    // The blocks serve again, whole.
+    let again: Vec<*mut u8> = (0..8).map(|_| malloc(size)).collect();
+    for &b in &again[..7] {
+        // SAFETY: a live block of `size` bytes, freed once.
+        unsafe {
+            std::ptr::write_bytes(b, 9, size);
+            assert!(std::slice::from_raw_parts(b, size).iter().all(|&x| x == 9));
+            free(b);
+        }
+    }
+    // A harvest takes them too, though their arena still holds a live
+    // block and so stays with the heap.
+    let released = harvest(usize::MAX);
+    assert!(released >= 7 * 8 * 4096, "harvest released {released}");
+    for &b in &again[..7] {
+        assert!(resident_pages(b, size)[1..9].iter().all(|&r| !r));
+    }
+    // SAFETY: the blocks came from this allocator and are freed once.
+    unsafe {
+        free(again[7]);
+        free(big);
+    }
+    harvest(usize::MAX);
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}
