@@ -6,8 +6,7 @@ use core::ptr::null_mut;
 
 use crate::size_class::{class_of, class_size, MAX_CLASS_SIZE};
 use crate::types::{
-    Arena, Block, LargeHeader, Segment, KIND_ARENAS, MIN_ALIGN, SLOTS_PER_SEGMENT, SLOT_SHIFT,
-    SLOT_SIZE,
+    Arena, Block, LargeHeader, Segment, MIN_ALIGN, SLOTS_PER_SEGMENT, SLOT_SHIFT, SLOT_SIZE,
 };
 use crate::{arena, heap, large, registry, thread};
 
@@ -24,30 +23,29 @@ enum Owner {
 
 #[inline(always)]
 fn owner_of(p: *mut u8) -> Owner {
-    let h = registry::header_of(p);
-    if h.is_null() {
-        return Owner::Foreign;
-    }
-    // SAFETY: the registry only lists live headers of ours; the kind word
-    // is at offset 0 of both header types.
-    unsafe {
-        if *h != KIND_ARENAS {
-            let l = h as *mut LargeHeader;
-            // The rest of the header's 4 MiB chunk may hold others' mappings.
-            if p as usize >= (*l).map_base as usize + (*l).map_len {
-                return Owner::Foreign;
-            }
-            return Owner::Large(l);
-        }
-        let seg = h as *const Segment;
-        let slot = (p as usize - h as usize) >> SLOT_SHIFT;
+    let (h, kind) = registry::lookup(p);
+    if kind == registry::ARENAS {
+        let slot = (p as usize - h) >> SLOT_SHIFT;
         // `p` exactly at the segment's end is the start of the next chunk.
         if slot >= SLOTS_PER_SEGMENT {
             return Owner::Foreign;
         }
-        let entry = (*seg).arenas.as_ptr().add(slot);
-        Owner::Arena(entry.sub((*entry).lead.get() as usize))
+        // SAFETY: the registry only lists live headers of ours, and slot is
+        // in range.
+        return Owner::Arena(unsafe {
+            (*(h as *const Segment)).arena_of.get_unchecked(slot).get()
+        });
     }
+    if kind == registry::LARGE {
+        let l = h as *mut LargeHeader;
+        // The rest of the header's 4 MiB chunk may hold others' mappings.
+        // SAFETY: a registered large header is mapped.
+        if p as usize >= unsafe { (*l).map_base as usize + (*l).map_len } {
+            return Owner::Foreign;
+        }
+        return Owner::Large(l);
+    }
+    Owner::Foreign
 }
 
 /// Allocates `size` bytes aligned to 16 (8 for sizes up to 8). Null when

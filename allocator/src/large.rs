@@ -113,7 +113,7 @@ pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, zero: bool) -> *
         }
         LIST.0.set(h);
         LOCK.unlock();
-        registry::insert(h as usize);
+        registry::insert(h as usize, registry::LARGE);
         MAPPED.fetch_add(len, Relaxed);
         COUNT.fetch_add(1, Relaxed);
         base.add(offset)
@@ -210,7 +210,7 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
         // there and register it at once.
         registry::remove(h as usize);
         if !os::remap_to(base, len, new_len, dst) {
-            registry::insert(h as usize);
+            registry::insert(h as usize, registry::LARGE);
             LOCK.unlock();
             os::unmap(dst, new_len);
             return null_mut();
@@ -230,7 +230,7 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
         if !(*nh).next.is_null() {
             (*(*nh).next).prev = nh;
         }
-        registry::insert(nh as usize);
+        registry::insert(nh as usize, registry::LARGE);
         LOCK.unlock();
         MAPPED.fetch_add(new_len - len, Relaxed);
         dst.add(offset)
@@ -288,7 +288,7 @@ mod tests {
     /// moving realloc has just vacated.
     pub(super) fn after_move(old: usize) {
         if MAP_OLD_CHUNK.swap(false, Relaxed) {
-            registry::insert(old);
+            registry::insert(old, registry::LARGE);
         }
     }
 

@@ -90,7 +90,7 @@ unsafe fn new_segment() -> *mut Segment {
         (*p).next.set((*state()).segments);
         (*state()).segments = p;
     }
-    registry::insert(p as usize);
+    registry::insert(p as usize, registry::ARENAS);
     MAPPED.fetch_add(SEGMENT_SIZE, Relaxed);
     p
 }
@@ -240,7 +240,7 @@ unsafe fn init_arena_locked(
         s.dirty_slots.set(s.dirty_slots.get() & !m);
         for i in first..first + slots {
             s.slot_map[i].set(first as u8);
-            s.arenas[i].lead.set((i - first) as u8);
+            s.arena_of[i].set(&s.arenas[first]);
             s.touched[i].set(0);
         }
         let a = &s.arenas[first];

@@ -95,10 +95,6 @@ pub(crate) struct Arena {
     pub class: Cell<u8>,
     /// Slots the arena spans.
     pub slots: Cell<u8>,
-    /// In the metadata entry of every slot of an arena: how many slots
-    /// after the arena's first it is (0 in the arena's own entry), so
-    /// `free` reaches the arena from the slot in one step.
-    pub lead: Cell<u8>,
     /// Bytes per block.
     pub block_size: Cell<u32>,
     /// Blocks carved so far; blocks past it were never touched.
@@ -145,7 +141,6 @@ impl Arena {
             block_size: Cell::new(0),
             class: Cell::new(0),
             slots: Cell::new(0),
-            lead: Cell::new(0),
             has_aligned: AtomicBool::new(false),
             state: AtomicU8::new(RETIRED),
             start: Cell::new(core::ptr::null_mut()),
@@ -177,6 +172,9 @@ pub(crate) struct Segment {
     pub touched: [Cell<u32>; SLOTS_PER_SEGMENT],
     /// For each slot in use, the first slot of its arena.
     pub slot_map: [Cell<u8>; SLOTS_PER_SEGMENT],
+    /// For each slot in use, its arena's metadata: what `free` looks up,
+    /// one load instead of finding the arena's first slot.
+    pub arena_of: [Cell<*const Arena>; SLOTS_PER_SEGMENT],
     /// Arena metadata, indexed by first slot.
     pub arenas: [Arena; SLOTS_PER_SEGMENT],
 }
