@@ -1,7 +1,7 @@
 //! Operations on one arena by its owner: refill, block boundaries.
 
 use core::ptr::null_mut;
-use core::sync::atomic::Ordering::{Acquire, Relaxed};
+use core::sync::atomic::Ordering::Relaxed;
 
 use crate::types::{Arena, Block};
 
@@ -81,7 +81,7 @@ pub(crate) unsafe fn refill(a: &Arena) -> *mut Block {
     if a.free.get().is_null() {
         // SAFETY: forwarded from the caller.
         unsafe {
-            if !a.thread_free.load(Relaxed).is_null() {
+            if !a.thread_free.is_empty(Relaxed) {
                 collect(a);
             }
             if a.free.get().is_null() && !extend(a) {
@@ -101,20 +101,22 @@ pub(crate) unsafe fn refill(a: &Arena) -> *mut Block {
 /// # Safety
 /// As [`refill`].
 pub(crate) unsafe fn collect(a: &Arena) {
-    let list = a.thread_free.swap(null_mut(), Acquire);
+    let (list, n) = a.thread_free.take();
     if list.is_null() {
         return;
     }
-    let mut n = 1u32;
-    let mut tail = list;
-    // SAFETY: every block on the list was freed into this arena and is
-    // linked through its first word; the Acquire swap made the links visible.
-    unsafe {
-        while !(*tail).next.is_null() {
-            tail = (*tail).next;
-            n += 1;
+    // Refill collects only once the local list ran dry: then the remote
+    // list simply becomes it, unwalked.
+    if !a.free.get().is_null() {
+        let mut tail = list;
+        // SAFETY: every block on the list was freed into this arena and is
+        // linked through its first word; `take` made the links visible.
+        unsafe {
+            while !(*tail).next.is_null() {
+                tail = (*tail).next;
+            }
+            (*tail).next = a.free.get();
         }
-        (*tail).next = a.free.get();
     }
     a.free.set(list);
     a.used.store(a.used.load(Relaxed) - n, Relaxed);

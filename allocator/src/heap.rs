@@ -228,7 +228,7 @@ unsafe fn mark_full(h: *mut Heap, a: *mut Arena) -> bool {
         // Pairs with the SeqCst push and state load in `free_remote`: either
         // we see its block or it sees FULL and notifies us.
         ar.state.store(FULL, SeqCst);
-        if !ar.thread_free.load(SeqCst).is_null()
+        if !ar.thread_free.is_empty(SeqCst)
             && ar
                 .state
                 .compare_exchange(FULL, AVAILABLE, SeqCst, Relaxed)
@@ -309,18 +309,8 @@ unsafe fn free_local_slow(h: *mut Heap, a: &Arena) {
 /// # Safety
 /// `b` must be a block in use of `a`.
 pub(crate) unsafe fn free_remote(a: &Arena, b: *mut Block) {
-    let mut head = a.thread_free.load(Relaxed);
-    loop {
-        // SAFETY: b is a block in use, ours to write until published.
-        unsafe { (*b).next = head };
-        match a
-            .thread_free
-            .compare_exchange_weak(head, b, SeqCst, Relaxed)
-        {
-            Ok(_) => break,
-            Err(x) => head = x,
-        }
-    }
+    // SAFETY: b is a block of `a` in use until now (caller's contract).
+    unsafe { a.thread_free.push(b) };
     if a.state.load(SeqCst) == FULL
         && a.state
             .compare_exchange(FULL, NOTIFIED, SeqCst, Relaxed)

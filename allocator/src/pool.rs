@@ -257,7 +257,7 @@ unsafe fn init_arena_locked(
         a.state.store(AVAILABLE, Relaxed);
         a.start.set((seg as *mut u8).add(first * SLOT_SIZE));
         a.heap.store(heap, Relaxed);
-        a.thread_free.store(null_mut(), Relaxed);
+        a.thread_free.clear();
         a.next.set(null_mut());
         a.prev.set(null_mut());
         a.notify_next.store(null_mut(), Relaxed);

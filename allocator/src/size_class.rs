@@ -80,6 +80,16 @@ pub const CLASS_SIZES: [usize; NCLASSES] = {
     t
 };
 
+// An arena's remote-free list counts its blocks in 16 bits
+// (`types::RemoteFrees`).
+const _: () = {
+    let mut c = 0;
+    while c < NCLASSES {
+        assert!(arena_slots(c) * SLOT_SIZE / class_size(c) < 1 << 16);
+        c += 1;
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

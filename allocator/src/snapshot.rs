@@ -350,7 +350,7 @@ impl Snapshot {
                 a.free.set(free);
                 a.capacity.set(img.capacity);
                 a.used.store(img.capacity - n_free, Relaxed);
-                a.thread_free.store(null_mut(), Relaxed);
+                a.thread_free.clear();
                 if img.has_aligned {
                     a.has_aligned.store(true, Relaxed);
                 }

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { THREADS = 4, ITER = 4000, REPS = 8000, SIZE = 8 };
+enum { THREADS = 4, ITER = 4000, REPS = 24000, SIZE = 8 };
 static char *initial[THREADS];
 
 static void *run(void *p) {

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { THREADS = 2, WORKING_SET = 1024, ITERS = 15000000 };
+enum { THREADS = 2, WORKING_SET = 1024, ITERS = 45000000 };
 
 static size_t pick_size(unsigned x) {
     unsigned r = x % 1000;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { THREADS = 4, SLOTS = 4000, ROUNDS = 30, OPS = 60000, MINSZ = 8, MAXSZ = 512 };
+enum { THREADS = 4, SLOTS = 4000, ROUNDS = 120, OPS = 60000, MINSZ = 8, MAXSZ = 512 };
 static char *slots[THREADS][SLOTS];
 
 struct arg { int id; unsigned seed; };

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { PAIRS = 2, PER = 8000000, QCAP = 4096 };
+enum { PAIRS = 2, PER = 16000000, QCAP = 4096 };
 
 struct queue {
     void *items[QCAP];
