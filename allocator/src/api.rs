@@ -73,11 +73,9 @@ pub unsafe fn free(p: *mut u8) {
             // SAFETY: p is a live block of arena a (caller's contract).
             unsafe {
                 let a = &*a;
-                let b = if a.has_aligned.load(core::sync::atomic::Ordering::Relaxed) {
-                    arena::block_start(a, p)
-                } else {
-                    p
-                } as *mut Block;
+                // Blocks are only ever handed out at their start (see
+                // `aligned_alloc`).
+                let b = p as *mut Block;
                 let h = thread::current_heap();
                 if a.heap.load(core::sync::atomic::Ordering::Relaxed) == h {
                     heap::free_local(h, a, b);
@@ -133,29 +131,14 @@ pub fn aligned_alloc(align: usize, size: usize) -> *mut u8 {
         return malloc(if align > 8 { size.max(16) } else { size });
     }
     if size <= MAX_CLASS_SIZE && align < SLOT_SIZE {
-        // Arenas start on 64 KiB boundaries, so blocks of a class that is a
-        // multiple of `align` are aligned.
-        let s = size.max(align);
-        if s <= MAX_CLASS_SIZE && class_size(class_of(s)) % align == 0 {
+        // A request rounded up to a multiple of `align` gets a class that is
+        // a multiple of `align` (`size_class` pins this), and arenas start
+        // on 64 KiB boundaries: its blocks are aligned. So no block is ever
+        // handed out inside, and `free` never looks for a block's start.
+        let s = size.max(1).next_multiple_of(align);
+        if s <= MAX_CLASS_SIZE {
+            debug_assert!(class_size(class_of(s)) % align == 0);
             return malloc(s);
-        }
-        if let Some(over) = size.checked_add(align - 1) {
-            if over <= MAX_CLASS_SIZE {
-                let p = malloc(over);
-                if p.is_null() {
-                    return p;
-                }
-                let q = ((p as usize + align - 1) & !(align - 1)) as *mut u8;
-                if q != p {
-                    if let Owner::Arena(a) = owner_of(p) {
-                        // SAFETY: a is the live arena holding p.
-                        unsafe { &*a }
-                            .has_aligned
-                            .store(true, core::sync::atomic::Ordering::Relaxed);
-                    }
-                }
-                return q;
-            }
         }
     }
     large::alloc(size, align, thread::owning_heap(), false)

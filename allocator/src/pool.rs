@@ -253,7 +253,6 @@ unsafe fn init_arena_locked(
         a.block_size.set(bs as u32);
         a.class.set(class as u8);
         a.slots.set(slots as u8);
-        a.has_aligned.store(false, Relaxed);
         a.state.store(AVAILABLE, Relaxed);
         a.start.set((seg as *mut u8).add(first * SLOT_SIZE));
         a.heap.store(heap, Relaxed);

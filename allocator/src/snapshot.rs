@@ -35,7 +35,6 @@ use crate::{arena, heap, large, pool, thread};
 struct ArenaImage {
     arena: *const Arena,
     class: u8,
-    has_aligned: bool,
     capacity: u32,
     /// Index of its first word in `Snapshot::free_bits`.
     bits: usize,
@@ -165,7 +164,6 @@ impl Snapshot {
                     snap.arenas.push(ArenaImage {
                         arena: a,
                         class: a.class.get(),
-                        has_aligned: a.has_aligned.load(Relaxed),
                         capacity: a.capacity.get(),
                         bits: at,
                     });
@@ -351,9 +349,6 @@ impl Snapshot {
                 a.capacity.set(img.capacity);
                 a.used.store(img.capacity - n_free, Relaxed);
                 a.thread_free.clear();
-                if img.has_aligned {
-                    a.has_aligned.store(true, Relaxed);
-                }
                 a.state.store(AVAILABLE, Relaxed);
                 heap::link_restored(h, a as *const Arena as *mut Arena);
             }

@@ -107,8 +107,6 @@ pub(crate) struct Arena {
     pub heap: AtomicPtr<Heap>,
     /// `AVAILABLE`, `FULL`, `NOTIFIED` or `RETIRED`.
     pub state: AtomicU8,
-    /// Some block was handed out at an interior (aligned) address.
-    pub has_aligned: AtomicBool,
     /// Size class index.
     pub class: Cell<u8>,
     /// Slots the arena spans.
@@ -205,7 +203,6 @@ impl Arena {
             block_size: Cell::new(0),
             class: Cell::new(0),
             slots: Cell::new(0),
-            has_aligned: AtomicBool::new(false),
             state: AtomicU8::new(RETIRED),
             start: Cell::new(core::ptr::null_mut()),
             heap: AtomicPtr::new(core::ptr::null_mut()),
