@@ -6,7 +6,7 @@ use crate::{heap, pool, thread};
 /// last purge may overshoot by one slot run), and the bytes released.
 ///
 /// Idle means: blocks freed by other threads into the calling thread's
-/// heap and into abandoned heaps are collected, arenas left without live
+/// heap and into abandoned heaps count as free, arenas left without live
 /// blocks go back to the page pool, and every free slot that may still be
 /// resident is purged at once, ignoring the decay delay. Segments left
 /// wholly free are unmapped, except one kept as a spare, and so are the

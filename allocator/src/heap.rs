@@ -365,8 +365,9 @@ pub(crate) unsafe fn purge_free_blocks(h: *mut Heap, want: usize) -> usize {
     released
 }
 
-/// Collects remote frees in every linked arena of `h` and gives the empty
-/// ones (all of them if `keep_current` is false) back to the pool.
+/// Gives the arenas of `h` left without live blocks (blocks freed by other
+/// threads and not yet collected count as free) back to the pool, the
+/// current ones too unless `keep_current`.
 ///
 /// # Safety
 /// `h` must be the calling thread's heap, or an abandoned heap with the
@@ -379,8 +380,14 @@ pub(crate) unsafe fn collect_idle(h: *mut Heap, keep_current: bool) {
             let mut a = (*queues(h))[class];
             while !a.is_null() {
                 let next = (*a).next.get();
-                arena::collect(&*a);
-                if (*a).used.load(Relaxed) == 0 && !(keep_current && (*current(h))[class] == a) {
+                // Every block out came back through the remote list: the
+                // arena is empty. Otherwise its remote frees stay pending
+                // for the owner's next refill (collecting them here walked
+                // each list, a cache miss per block, at every thread exit).
+                let pending = (*a).thread_free.pending();
+                if (*a).used.load(Relaxed) == pending
+                    && !(keep_current && (*current(h))[class] == a)
+                {
                     unlink(h, a);
                     pool::release(&*a);
                 }

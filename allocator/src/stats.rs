@@ -60,7 +60,8 @@ pub fn stats() -> Stats {
     }
     let census = pool::census(|a| {
         let s = &mut classes[a.class.get() as usize];
-        s.live_blocks += a.used.load(Relaxed) as usize;
+        // Blocks freed by other threads and not yet collected are free.
+        s.live_blocks += a.used.load(Relaxed).saturating_sub(a.thread_free.pending()) as usize;
         s.arenas += 1;
         s.capacity_blocks += a.reserved.get() as usize;
         s.touched_bytes += pool::touched_bytes(a);

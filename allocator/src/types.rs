@@ -178,6 +178,12 @@ impl RemoteFrees {
         }
     }
 
+    /// How many blocks the list holds now (more may arrive at any time).
+    #[inline]
+    pub fn pending(&self) -> u32 {
+        (self.0.load(Ordering::Acquire).addr() >> REMOTE_COUNT_SHIFT) as u32
+    }
+
     /// Takes the whole list: its head (linked through first words) and its
     /// length. The Acquire swap makes the pushers' links visible.
     #[inline]

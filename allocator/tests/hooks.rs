@@ -38,6 +38,18 @@ fn churn_on_a_thread(size: usize, n: usize) {
     .unwrap();
 }
 
+/// Frees `blocks` on a fresh thread: remote frees.
+fn free_on_a_thread(blocks: Vec<usize>) {
+    std::thread::spawn(move || {
+        for p in blocks {
+            // SAFETY: the block came from this allocator and is freed once.
+            unsafe { free(p as *mut u8) };
+        }
+    })
+    .join()
+    .unwrap();
+}
+
 /// Bytes purged by decay or harvest: pay-backs for fresh pages (which
 /// other threads of the harness may cause at any time) left out.
 fn decayed() -> usize {
@@ -395,4 +407,32 @@ fn free_blocks_of_large_classes_give_their_inner_pages_back_for_fresh_ones() {
     }
     harvest(usize::MAX);
     set_decay(memento_alloc::DEFAULT_DECAY);
+}
+
+#[test]
+fn blocks_freed_by_other_threads_count_as_free_and_empty_their_arena_uncollected() {
+    let _t = turn();
+    const SIZE: usize = 3_000; // class 3072, unused elsewhere
+    const N: usize = 16;
+    let class = memento_alloc::size_class::class_of(SIZE);
+    let before = stats().classes[class];
+    let blocks: Vec<usize> = (0..N).map(|_| malloc(SIZE) as usize).collect();
+    assert_eq!(stats().classes[class].live_blocks, before.live_blocks + N);
+    // Another thread frees half: counted free at once, though this thread
+    // has not collected them.
+    let (first, second) = blocks.split_at(N / 2);
+    free_on_a_thread(first.to_vec());
+    assert_eq!(
+        stats().classes[class].live_blocks,
+        before.live_blocks + N / 2
+    );
+    free_on_a_thread(second.to_vec());
+    // Every block came back remotely: a harvest hands the arena back.
+    harvest(usize::MAX);
+    let after = stats().classes[class];
+    assert_eq!(after.live_blocks, before.live_blocks);
+    assert_eq!(
+        after.arenas, before.arenas,
+        "the arena went back to the pool"
+    );
 }
