@@ -105,6 +105,18 @@ pub(crate) unsafe fn collect(a: &Arena) {
     if list.is_null() {
         return;
     }
+    if a.used.load(Relaxed) == n {
+        // Every block out came back: start carving again from block 0
+        // rather than pop the list. Popping follows a chain of loads from
+        // lines last written by the freeing cores, one stall per block;
+        // carving writes links in address order, which the core streams.
+        // The pages stay counted as touched (`warm`), not fresh.
+        a.warm.set(crate::pool::touched_bytes(a) as u32);
+        a.free.set(null_mut());
+        a.capacity.set(0);
+        a.used.store(0, Relaxed);
+        return;
+    }
     // Refill collects only once the local list ran dry: then the remote
     // list simply becomes it, unwalked.
     if !a.free.get().is_null() {

@@ -436,3 +436,23 @@ fn blocks_freed_by_other_threads_count_as_free_and_empty_their_arena_uncollected
         "the arena went back to the pool"
     );
 }
+
+#[test]
+fn an_arena_whose_blocks_all_came_back_remotely_is_carved_again_in_address_order() {
+    let _t = turn();
+    const SIZE: usize = 1_700; // class 1792, unused elsewhere
+    let first: Vec<usize> = (0..16).map(|_| malloc(SIZE) as usize).collect();
+    assert!(
+        first.windows(2).all(|w| w[0] < w[1]),
+        "carved in address order"
+    );
+    free_on_a_thread(first.clone());
+    // Not popped in the order the other thread freed them (last first):
+    // the arena starts over from its first block.
+    let again: Vec<usize> = (0..16).map(|_| malloc(SIZE) as usize).collect();
+    assert_eq!(again, first);
+    for p in again {
+        // SAFETY: the block came from this allocator and is freed once.
+        unsafe { free(p as *mut u8) };
+    }
+}
