@@ -30,19 +30,33 @@ fn inner_pages(b: *mut Block, bs: usize) -> (usize, usize) {
     (lo, hi.max(lo))
 }
 
+/// The second word of free block `b`, where [`PURGED_TAG`] goes.
+fn tag_word(b: *mut Block) -> *mut usize {
+    (b as *mut usize).wrapping_add(1)
+}
+
 /// Marks free block `b` as holding no resident inner pages.
 ///
 /// # Safety
 /// `b` must be a free block of at least [`PURGEABLE_BLOCK`] bytes.
 unsafe fn mark_purged(b: *mut Block) {
     // SAFETY: the block is free and spans more than two words.
-    unsafe { (b as *mut usize).add(1).write(b as usize ^ PURGED_TAG) }
+    unsafe { tag_word(b).write(b as usize ^ PURGED_TAG) }
+}
+
+/// Whether free block `b` was marked by [`mark_purged`] since it was freed.
+///
+/// # Safety
+/// As [`mark_purged`].
+unsafe fn is_purged(b: *mut Block) -> bool {
+    // SAFETY: as mark_purged.
+    unsafe { tag_word(b).read() == b as usize ^ PURGED_TAG }
 }
 
 /// Purges the inner pages of the free blocks of `a` not purged since they
 /// were freed, until at least `want` bytes went; returns the bytes
-/// released. Arenas of classes below [`PURGEABLE_BLOCK`] are left alone.
-/// Owner only.
+/// released (counted as purged). Arenas of classes below
+/// [`PURGEABLE_BLOCK`] are left alone. Owner only.
 ///
 /// # Safety
 /// As [`refill`].
@@ -57,7 +71,7 @@ pub(crate) unsafe fn purge_free_blocks(a: &Arena, want: usize) -> usize {
     // their first words; purging leaves those words (first page) intact.
     unsafe {
         while !b.is_null() && released < want {
-            if (b as *const usize).add(1).read() != b as usize ^ PURGED_TAG {
+            if !is_purged(b) {
                 let (lo, hi) = inner_pages(b, bs);
                 if hi > lo && crate::os::purge(lo as *mut u8, hi - lo) {
                     released += hi - lo;
@@ -68,6 +82,7 @@ pub(crate) unsafe fn purge_free_blocks(a: &Arena, want: usize) -> usize {
             b = (*b).next;
         }
     }
+    crate::pool::PURGED.fetch_add(released, Relaxed);
     released
 }
 

@@ -361,7 +361,6 @@ pub(crate) unsafe fn purge_free_blocks(h: *mut Heap, want: usize) -> usize {
             }
         }
     }
-    pool::PURGED.fetch_add(released, Relaxed);
     released
 }
 

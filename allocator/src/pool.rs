@@ -36,7 +36,8 @@ pub(crate) static MAPPED: AtomicUsize = AtomicUsize::new(0);
 /// Bytes ever purged or unmapped while possibly resident.
 pub(crate) static PURGED: AtomicUsize = AtomicUsize::new(0);
 /// Bytes of [`PURGED`] purged by [`pay_back`] (free slots, cached large
-/// mappings and the inner pages of large free blocks) rather than by decay or harvest.
+/// mappings and the inner pages of large free blocks) rather than by decay
+/// or harvest.
 pub(crate) static PAID_BACK: AtomicUsize = AtomicUsize::new(0);
 /// Touched bytes of free slots not yet purged (pool lock for writes).
 pub(crate) static DIRTY: AtomicUsize = AtomicUsize::new(0);

@@ -45,18 +45,9 @@ static RUST_ALLOCATOR: m::Memento = m::Memento;
 #[cfg(panic = "abort")]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    use core::fmt::Write;
-    let mut b = StackBuf {
-        buf: [0; 512],
-        len: 0,
-    };
-    let _ = writeln!(b, "memento-alloc: {info}");
-    // SAFETY: b.buf holds b.len initialised bytes; abort has no
-    // preconditions.
-    unsafe {
-        libc::write(2, b.buf.as_ptr().cast(), b.len);
-        libc::abort()
-    }
+    write_line(format_args!("memento-alloc: {info}"));
+    // SAFETY: abort has no preconditions.
+    unsafe { libc::abort() }
 }
 
 /// The precompiled `core` and `alloc` carry unwind tables that name Rust's
@@ -381,32 +372,31 @@ extern "C" fn print_stats_at_exit() {
 /// allocated).
 #[no_mangle]
 pub extern "C" fn malloc_stats() {
-    use core::fmt::Write;
     let s = m::stats();
+    write_line(format_args!(
+        "memento-alloc: allocated {} B, resident {} B, mapped {} B, purged {} B in {} calls ({} B paid back for fresh pages), {} large objects ({} B)",
+        s.allocated, s.resident, s.mapped, s.purged, s.purges, s.paid_back, s.large_objects, s.large_bytes
+    ));
+    for c in s.classes.iter().filter(|c| c.arenas > 0) {
+        write_line(format_args!(
+            "  class {:>7} B: {:>8} live, {:>4} arenas, {:>8} capacity, {:>9} B touched",
+            c.block_size, c.live_blocks, c.arenas, c.capacity_blocks, c.touched_bytes
+        ));
+    }
+}
+
+/// Writes one line to standard error without allocating (at most 512
+/// bytes; longer lines are cut).
+fn write_line(args: core::fmt::Arguments<'_>) {
+    use core::fmt::Write;
     let mut b = StackBuf {
         buf: [0; 512],
         len: 0,
     };
-    let _ = writeln!(
-        b,
-        "memento-alloc: allocated {} B, resident {} B, mapped {} B, purged {} B in {} calls ({} B paid back for fresh pages), {} large objects ({} B)",
-        s.allocated, s.resident, s.mapped, s.purged, s.purges, s.paid_back, s.large_objects, s.large_bytes
-    );
+    let _ = b.write_fmt(args);
+    let _ = b.write_str("\n");
     // SAFETY: b.buf holds b.len initialised bytes.
     unsafe { libc::write(2, b.buf.as_ptr().cast(), b.len) };
-    for c in s.classes.iter().filter(|c| c.arenas > 0) {
-        let mut b = StackBuf {
-            buf: [0; 512],
-            len: 0,
-        };
-        let _ = writeln!(
-            b,
-            "  class {:>7} B: {:>8} live, {:>4} arenas, {:>8} capacity, {:>9} B touched",
-            c.block_size, c.live_blocks, c.arenas, c.capacity_blocks, c.touched_bytes
-        );
-        // SAFETY: as above.
-        unsafe { libc::write(2, b.buf.as_ptr().cast(), b.len) };
-    }
 }
 
 #[used]

@@ -3,8 +3,9 @@
 //! a Node script, each compared with the same run under glibc.
 //!
 //! The cdylib is not built by `cargo test` for its own tests, so the first
-//! test builds it (the `preload` profile, `no_std`, as users build it) into `<target>/preload-test`, a separate target
-//! directory, so that the nested cargo does not wait on the outer build lock.
+//! test builds it (the `preload` profile, `no_std`, as users build it) into
+//! `<target>/preload-test`, a separate target directory, so that the nested
+//! cargo does not wait on the outer build lock.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
