@@ -63,15 +63,28 @@ struct Counting<'a, R> {
     pending: &'a mut u64,
 }
 
-impl<R: Drain> Drain for Counting<'_, R> {
+impl<R> Counting<'_, R> {
+    /// One more item; the bar moves every 2^20.
     #[inline(always)]
-    fn item(&mut self, item: Result<Event, TraceError>) -> ControlFlow<()> {
+    fn count(&mut self) {
         *self.pending += 1;
         if *self.pending == 1 << 20 {
             self.bar.inc(*self.pending);
             *self.pending = 0;
         }
-        self.drain.item(item)
+    }
+}
+
+impl<R: Drain> Drain for Counting<'_, R> {
+    #[inline(always)]
+    fn event(&mut self, event: Event) -> ControlFlow<()> {
+        self.count();
+        self.drain.event(event)
+    }
+
+    fn error(&mut self, error: TraceError) -> ControlFlow<()> {
+        self.count();
+        self.drain.error(error)
     }
 }
 

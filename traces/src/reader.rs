@@ -498,7 +498,7 @@ struct IntoDrain<'a, D>(&'a mut D);
 impl<D: Drain> Take<()> for IntoDrain<'_, D> {
     #[inline(always)]
     fn take(&mut self, (): (), event: Event) -> ControlFlow<(), ()> {
-        self.0.item(Ok(event))
+        self.0.event(event)
     }
 }
 
@@ -516,9 +516,27 @@ impl<B, F: FnMut(B, Result<Event, TraceError>) -> B> Take<B> for IntoFold<'_, F>
 /// than a closure so that the consumer can mark its method
 /// `#[inline(always)]` and have it decoded into in one loop, with no copy
 /// of the event through memory.
+///
+/// Events and errors come to separate methods: wrapping each event in a
+/// `Result` whose error is a large `TraceError` moved it into another
+/// layout through memory, a partial store-to-load forward that stalled
+/// every event of a replay.
 pub trait Drain {
-    /// Takes the next item; `Break` stops the drive after it.
-    fn item(&mut self, item: Result<Event, TraceError>) -> ControlFlow<()>;
+    /// Takes the next event; `Break` stops the drive after it.
+    fn event(&mut self, event: Event) -> ControlFlow<()>;
+
+    /// Takes an error the trace yields where an event was due (a damaged
+    /// chunk); `Break` stops the drive after it.
+    fn error(&mut self, error: TraceError) -> ControlFlow<()>;
+
+    /// Takes an item as [`Events`] yields it, to the method for its kind.
+    #[inline(always)]
+    fn item(&mut self, item: Result<Event, TraceError>) -> ControlFlow<()> {
+        match item {
+            Ok(event) => self.event(event),
+            Err(error) => self.error(error),
+        }
+    }
 }
 
 impl Events<'_> {
@@ -531,7 +549,7 @@ impl Events<'_> {
         loop {
             while let Some(&event) = self.buffer.get(self.next) {
                 self.next += 1;
-                if drain.item(Ok(event)).is_break() {
+                if drain.event(event).is_break() {
                     return true;
                 }
             }

@@ -355,14 +355,24 @@ fn show(item: Result<Event, TraceError>) -> String {
 /// Takes items as strings, breaking off after every third.
 struct EveryThird(Vec<String>);
 
-impl Drain for EveryThird {
-    fn item(&mut self, item: Result<Event, TraceError>) -> ControlFlow<()> {
+impl EveryThird {
+    fn take(&mut self, item: Result<Event, TraceError>) -> ControlFlow<()> {
         self.0.push(show(item));
         if self.0.len().is_multiple_of(3) {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
         }
+    }
+}
+
+impl Drain for EveryThird {
+    fn event(&mut self, event: Event) -> ControlFlow<()> {
+        self.take(Ok(event))
+    }
+
+    fn error(&mut self, error: TraceError) -> ControlFlow<()> {
+        self.take(Err(error))
     }
 }
 

@@ -107,22 +107,19 @@ struct Replay<'m, 'e> {
 
 impl Drain for Replay<'_, '_> {
     #[inline(always)]
-    fn item(&mut self, item: Result<Event, TraceError>) -> ControlFlow<()> {
-        match item {
-            Ok(event) => {
-                self.machine.step(self.core, event);
-                if self.machine.passed(self.core, self.bound) {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            }
-            Err(e) => {
-                keep(self.error, self.stream, e);
-                self.failed = true;
-                ControlFlow::Break(())
-            }
+    fn event(&mut self, event: Event) -> ControlFlow<()> {
+        self.machine.step(self.core, event);
+        if self.machine.passed(self.core, self.bound) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
+    }
+
+    fn error(&mut self, error: TraceError) -> ControlFlow<()> {
+        keep(self.error, self.stream, error);
+        self.failed = true;
+        ControlFlow::Break(())
     }
 }
 
