@@ -10,8 +10,9 @@ use crate::{heap, pool, thread};
 /// blocks go back to the page pool, and every free slot that may still be
 /// resident is purged at once, ignoring the decay delay. Segments left
 /// wholly free are unmapped, except one kept as a spare, and so are the
-/// freed large mappings kept for reuse, and the pages inside the calling
-/// thread's free blocks of 8 KiB and more. Live objects are never moved
+/// freed large mappings kept for reuse; the tails that shrinking reallocs
+/// kept mapped behind large objects, and the pages inside the calling
+/// thread's free blocks of 8 KiB and more, are purged. Live objects are never moved
 /// or touched. The heaps of other live threads are not
 /// visited (they are theirs alone); their empty arenas reach the pool as
 /// they free.
@@ -33,6 +34,7 @@ pub fn harvest(max_bytes: usize) -> usize {
     let mut released = unsafe { pool::purge_locked(max_bytes, |_, _| true) };
     pool::LOCK.unlock();
     released += crate::large::trim_cache(true);
+    released += crate::large::purge_slack(usize::MAX);
     if released < max_bytes {
         // SAFETY: h is the calling thread's heap.
         released += unsafe { heap::purge_free_blocks(h, max_bytes - released) };

@@ -15,6 +15,9 @@ use crate::{large_cache, os, pool, registry};
 
 /// Largest tail a shrinking `realloc` leaves mapped (see [`realloc`]).
 const SHRINK_KEEP: usize = 256 * 1024;
+/// Most bytes of larger tails that shrinking reallocs keep mapped as
+/// slack, all objects together (as much as the cache of freed mappings).
+const SLACK_BUDGET: usize = 4 << 20;
 
 /// Guards the list of large objects.
 pub(crate) static LOCK: SpinLock = SpinLock::new();
@@ -24,6 +27,8 @@ static LIST: crate::types::Static<core::cell::Cell<*mut LargeHeader>> =
 pub(crate) static MAPPED: AtomicUsize = AtomicUsize::new(0);
 /// Large objects live.
 pub(crate) static COUNT: AtomicUsize = AtomicUsize::new(0);
+/// Bytes of slack not purged since it was kept (sum of `slack_resident`).
+pub(crate) static KEPT: AtomicUsize = AtomicUsize::new(0);
 
 /// Step of the cache colouring of large objects (a cache line).
 const COLOR_STEP: usize = 64;
@@ -101,6 +106,8 @@ pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, zero: bool) -> *
             kind: KIND_LARGE,
             map_base: base,
             map_len: len,
+            slack: 0,
+            slack_resident: 0,
             heap,
             next: null_mut(),
             prev: null_mut(),
@@ -137,6 +144,7 @@ pub(crate) unsafe fn free(h: *mut LargeHeader) {
         if !next.is_null() {
             (*next).prev = prev;
         }
+        KEPT.fetch_sub((*h).slack_resident, Relaxed);
         LOCK.unlock();
         registry::remove(h as usize);
         let (base, len) = ((*h).map_base, (*h).map_len);
@@ -151,24 +159,98 @@ pub(crate) unsafe fn free(h: *mut LargeHeader) {
     }
 }
 
-/// Sets the length of `h`'s mapping under the lock, which snapshots and
-/// statistics hold while they read headers.
+/// Sets the length of `h`'s mapping and its slack under the lock, which
+/// snapshots, statistics and harvests hold while they read headers. The
+/// slack is all resident: no harvest has seen it yet.
 ///
 /// # Safety
 /// `h` is a live large header owned by the caller.
-unsafe fn set_map_len(h: *mut LargeHeader, len: usize) {
+unsafe fn set_extent(h: *mut LargeHeader, len: usize, slack: usize) {
     LOCK.lock();
     // SAFETY: see above; the lock is held.
-    unsafe { (*h).map_len = len };
+    unsafe {
+        KEPT.fetch_sub((*h).slack_resident, Relaxed);
+        KEPT.fetch_add(slack, Relaxed);
+        (*h).map_len = len;
+        (*h).slack = slack;
+        (*h).slack_resident = slack;
+    }
     LOCK.unlock();
 }
 
+/// Keeps the last `slack` bytes of `h`'s mapping as slack if they fit in
+/// the budget beside the others kept (`h`'s own resident slack being
+/// replaced); false, with nothing changed, if not. Under the lock, as a
+/// harvest may purge the slack meanwhile.
+///
+/// # Safety
+/// `h` is a live large header owned by the caller.
+unsafe fn keep_slack(h: *mut LargeHeader, slack: usize) -> bool {
+    if crate::config::decay() == crate::config::Decay::Immediate {
+        return false;
+    }
+    LOCK.lock();
+    // SAFETY: see above; the lock is held.
+    let kept = unsafe {
+        let own = (*h).slack_resident;
+        let fits = KEPT.load(Relaxed) - own + slack <= SLACK_BUDGET;
+        if fits {
+            KEPT.fetch_sub(own, Relaxed);
+            KEPT.fetch_add(slack, Relaxed);
+            (*h).slack = slack;
+            (*h).slack_resident = slack;
+        }
+        fits
+    };
+    LOCK.unlock();
+    kept
+}
+
+/// Purges the resident slack of large objects (see [`realloc`]) until
+/// about `max_bytes` are released; returns the bytes purged. The mappings
+/// stay: a later regrowth faults in zero pages.
+pub(crate) fn purge_slack(max_bytes: usize) -> usize {
+    if KEPT.load(Relaxed) == 0 {
+        return 0;
+    }
+    let mut purged = 0;
+    for_each(|h| {
+        if purged >= max_bytes {
+            return;
+        }
+        // SAFETY: listed headers are live and the lock is held; the slack
+        // lies outside the object, and its owner changes it only under
+        // the lock.
+        unsafe {
+            let kept = (*h).slack_resident;
+            if kept > 0 {
+                let end = (*h).map_base.add((*h).map_len);
+                if os::purge(end.sub((*h).slack), (*h).slack) {
+                    (*h).slack_resident = 0;
+                    KEPT.fetch_sub(kept, Relaxed);
+                    crate::pool::PURGES.fetch_add(1, Relaxed);
+                    purged += kept;
+                }
+            }
+        }
+    });
+    crate::pool::PURGED.fetch_add(purged, Relaxed);
+    purged
+}
+
 /// Resizes the large object at `p` (governed by `h`) to `size` bytes
-/// without copying: shrinks in place (unmapping a tail over 256 KiB if
-/// less than half is kept), grows in place when the address
-/// space after it is free, or else moves its pages with `mremap` to a new
-/// 4 MiB-aligned mapping. Returns the object's new address, or null when
-/// the caller must copy (alignments above 4 MiB, or the OS refused).
+/// without copying: shrinks in place, grows in place into its own
+/// mapping or when the address space after it is free, or else moves its
+/// pages with `mremap` to a new 4 MiB-aligned mapping. Returns the
+/// object's new address, or null when the caller must copy (alignments
+/// above 4 MiB, or the OS refused).
+///
+/// A shrink to less than half the mapping that frees a tail over 256 KiB
+/// keeps that tail mapped as slack, outside the object, while all such
+/// tails fit in 4 MiB; otherwise it unmaps it. A buffer built up, cut
+/// down and built up again on every request (a Python list of a JSON
+/// function's records) then regrows into resident pages instead of
+/// faulting them in each time. A harvest purges the slack.
 ///
 /// # Safety
 /// `p` must be a live large object governed by `h`, owned by the caller.
@@ -186,18 +268,25 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
             return null_mut();
         };
         if new_len <= len {
-            // A tail of up to SHRINK_KEEP stays mapped: a buffer shrunk to
-            // fit and regrown every request (a Rust `String` built, then
-            // `shrink_to_fit`) would otherwise fault its pages in each time.
-            if new_len < len / 2 && len - new_len > SHRINK_KEEP {
-                set_map_len(h, new_len);
-                os::unmap(base.add(new_len), len - new_len);
-                MAPPED.fetch_sub(len - new_len, Relaxed);
+            let tail = len - new_len;
+            if new_len < len / 2 && tail > SHRINK_KEEP {
+                if !keep_slack(h, tail) {
+                    set_extent(h, new_len, 0);
+                    os::unmap(base.add(new_len), tail);
+                    MAPPED.fetch_sub(tail, Relaxed);
+                }
+            } else if (*h).slack != 0 {
+                // A tail of up to SHRINK_KEEP (or half the mapping) stays
+                // part of the object: a buffer shrunk to fit and regrown
+                // every request (a Rust `String` built, then
+                // `shrink_to_fit`) would otherwise fault its pages in each
+                // time. Grown into its slack, the object takes it all back.
+                set_extent(h, len, 0);
             }
             return p;
         }
         if os::remap_in_place(base, len, new_len) {
-            set_map_len(h, new_len);
+            set_extent(h, new_len, 0);
             MAPPED.fetch_add(new_len - len, Relaxed);
             return p;
         }
@@ -222,6 +311,9 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
         let nh = dst as *mut LargeHeader;
         (*nh).map_base = dst;
         (*nh).map_len = new_len;
+        KEPT.fetch_sub((*nh).slack_resident, Relaxed);
+        (*nh).slack = 0;
+        (*nh).slack_resident = 0;
         if (*nh).prev.is_null() {
             LIST.0.set(nh);
         } else {
@@ -242,8 +334,9 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
 /// # Safety
 /// `h` must be the header of the live large object holding `p`.
 pub(crate) unsafe fn usable_from(h: *mut LargeHeader, p: *mut u8) -> usize {
-    // SAFETY: guaranteed by the caller.
-    unsafe { (*h).map_base as usize + (*h).map_len - p as usize }
+    // SAFETY: guaranteed by the caller; only the caller (the owner) writes
+    // the slack.
+    unsafe { (*h).map_base as usize + (*h).map_len - (*h).slack - p as usize }
 }
 
 /// Unmaps the cached free large mappings (all of them if `force`, else the

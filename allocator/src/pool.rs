@@ -166,7 +166,7 @@ pub(crate) fn acquire(class: usize, heap: *mut Heap) -> *mut Arena {
 /// for any size). Nothing under [`Decay::Never`].
 ///
 /// What goes, in order: free slots; freed large mappings kept for reuse,
-/// oldest first; the inner pages of the calling thread's free blocks of
+/// oldest first; the slack kept behind large objects; the inner pages of the calling thread's free blocks of
 /// at least [`crate::arena::PURGEABLE_BLOCK`], largest class first.
 pub(crate) fn pay_back(bytes: usize) {
     if config::decay() == Decay::Never {
@@ -181,6 +181,9 @@ pub(crate) fn pay_back(bytes: usize) {
     }
     if released < bytes && crate::large_cache::CACHED.load(Relaxed) != 0 {
         released += crate::large::evict_cached(bytes - released);
+    }
+    if released < bytes {
+        released += crate::large::purge_slack(bytes - released);
     }
     if released < bytes {
         // SAFETY: the calling thread's own heap.

@@ -74,7 +74,8 @@ impl LargeImage {
             LargeImage {
                 header: l as usize,
                 map_base: (*l).map_base as usize,
-                map_len: (*l).map_len,
+                // The object's extent: slack kept by a shrink is not its.
+                map_len: (*l).map_len - (*l).slack,
             }
         }
     }

@@ -47,6 +47,9 @@ pub struct Stats {
     pub large_objects: usize,
     /// Bytes mapped for live large objects.
     pub large_bytes: usize,
+    /// Of `large_bytes`, the tails that shrinking reallocs kept mapped
+    /// behind their objects and no harvest has purged since.
+    pub large_slack: usize,
     /// Per size class, smallest first.
     pub classes: [ClassStats; NCLASSES],
 }
@@ -83,6 +86,7 @@ pub fn stats() -> Stats {
         purges: pool::PURGES.load(Relaxed),
         large_objects: large::COUNT.load(Relaxed),
         large_bytes,
+        large_slack: large::KEPT.load(Relaxed),
         classes,
     }
 }

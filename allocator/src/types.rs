@@ -256,6 +256,13 @@ pub(crate) struct LargeHeader {
     /// Start and length of the whole mapping.
     pub map_base: *mut u8,
     pub map_len: usize,
+    /// Bytes at the end of the mapping that a shrinking realloc kept
+    /// mapped outside the object (its usable size ends before them).
+    /// Written by the owner, under the large lock.
+    pub slack: usize,
+    /// Of the slack, the bytes no harvest has purged since (counted in
+    /// `large::KEPT`). Large lock.
+    pub slack_resident: usize,
     /// Heap that allocated it (for snapshots); may be the empty heap.
     pub heap: *mut Heap,
     /// Links in the global list of large objects (large lock).

@@ -4,7 +4,8 @@
 mod common;
 
 use memento_alloc::{
-    free, harvest, malloc, set_decay, stats, Decay, Memento, SEGMENT_SIZE, SLOT_SIZE,
+    free, harvest, malloc, realloc, set_decay, stats, usable_size, Decay, Memento, SEGMENT_SIZE,
+    SLOT_SIZE,
 };
 use std::sync::Mutex;
 
@@ -404,6 +405,97 @@ fn free_blocks_of_large_classes_give_their_inner_pages_back_for_fresh_ones() {
     unsafe {
         free(again[7]);
         free(big);
+    }
+    harvest(usize::MAX);
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}
+
+/// Whether all `len` bytes at `p` equal `byte`.
+fn all_bytes(p: *mut u8, len: usize, byte: u8) -> bool {
+    // SAFETY: the callers pass mapped bytes of a live object of ours.
+    unsafe { std::slice::from_raw_parts(p, len) }
+        .iter()
+        .all(|&b| b == byte)
+}
+
+#[test]
+fn a_shrunk_large_object_keeps_its_tail_resident_for_regrowth_until_a_harvest() {
+    let _t = turn();
+    set_decay(Decay::AfterMillis(600_000));
+    harvest(usize::MAX);
+    let big = 800 << 10;
+    let small = 28 << 10;
+    let p = malloc(big);
+    // SAFETY: p is a live object of `big` bytes throughout, except where
+    // shrunk, when only its usable size is touched.
+    unsafe {
+        std::ptr::write_bytes(p, 0xab, big);
+        assert_eq!(realloc(p, small), p, "shrunk in place");
+        // The object ends before the kept tail.
+        let usable = usable_size(p);
+        assert!((small..small + 8192).contains(&usable), "usable {usable}");
+        let slack = stats().large_slack;
+        assert!(slack >= big - small - 8192, "slack kept: {slack}");
+        assert!(resident_pages(p.add(usable), big - usable)
+            .iter()
+            .all(|&r| r));
+        // Regrown into the same pages: what was written before the shrink
+        // is still there (a fresh mapping would read zero).
+        assert_eq!(realloc(p, big), p);
+        assert!(all_bytes(p, big, 0xab));
+        assert_eq!(stats().large_slack, 0);
+        // Shrunk again, a harvest purges the tail, and only the tail.
+        assert_eq!(realloc(p, small), p);
+        let slack = stats().large_slack;
+        let released = harvest(usize::MAX);
+        assert!(released >= slack, "harvest released {released} of {slack}");
+        assert_eq!(stats().large_slack, 0);
+        assert!(resident_pages(p.add(usable), big - usable)
+            .iter()
+            .all(|&r| !r));
+        assert!(all_bytes(p, small, 0xab), "the object kept its bytes");
+        // It still regrows in place, into zero pages.
+        assert_eq!(realloc(p, big), p);
+        assert!(all_bytes(p.add(usable), big - usable, 0));
+        free(p);
+    }
+    set_decay(memento_alloc::DEFAULT_DECAY);
+}
+
+#[test]
+fn shrinks_keep_at_most_four_mib_of_slack_and_unmap_the_rest() {
+    let _t = turn();
+    set_decay(Decay::AfterMillis(600_000));
+    harvest(usize::MAX);
+    let big = 2 << 20;
+    let objects: Vec<*mut u8> = (0..3).map(|_| malloc(big)).collect();
+    let mut slack = Vec::new();
+    let mut mapped = Vec::new();
+    for &p in &objects {
+        // SAFETY: p is a live object of `big` bytes, shrunk in place.
+        unsafe {
+            std::ptr::write_bytes(p, 1, big);
+            assert_eq!(realloc(p, 64 << 10), p);
+        }
+        let s = stats();
+        slack.push(s.large_slack);
+        mapped.push(s.large_bytes);
+    }
+    // Two tails of nearly 2 MiB fit the budget; the third is unmapped.
+    assert!(slack[1] > slack[0] && slack[1] <= 4 << 20, "{slack:?}");
+    assert_eq!(slack[2], slack[1], "{slack:?}");
+    assert_eq!(mapped[0], mapped[1], "kept tails stay mapped");
+    assert!(mapped[1] - mapped[2] >= big - (128 << 10), "{mapped:?}");
+    // With immediate decay nothing is kept.
+    set_decay(Decay::Immediate);
+    harvest(usize::MAX);
+    let p = malloc(big);
+    // SAFETY: as above.
+    unsafe { assert_eq!(realloc(p, 64 << 10), p) };
+    assert_eq!(stats().large_slack, 0);
+    for p in objects.into_iter().chain([p]) {
+        // SAFETY: live objects of ours, freed once.
+        unsafe { free(p) };
     }
     harvest(usize::MAX);
     set_decay(memento_alloc::DEFAULT_DECAY);

@@ -374,8 +374,8 @@ extern "C" fn print_stats_at_exit() {
 pub extern "C" fn malloc_stats() {
     let s = m::stats();
     write_line(format_args!(
-        "memento-alloc: allocated {} B, resident {} B, mapped {} B, purged {} B in {} calls ({} B paid back for fresh pages), {} large objects ({} B)",
-        s.allocated, s.resident, s.mapped, s.purged, s.purges, s.paid_back, s.large_objects, s.large_bytes
+        "memento-alloc: allocated {} B, resident {} B, mapped {} B, purged {} B in {} calls ({} B paid back for fresh pages), {} large objects ({} B, {} B of it slack kept by shrinks)",
+        s.allocated, s.resident, s.mapped, s.purged, s.purges, s.paid_back, s.large_objects, s.large_bytes, s.large_slack
     ));
     for c in s.classes.iter().filter(|c| c.arenas > 0) {
         write_line(format_args!(
