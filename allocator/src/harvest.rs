@@ -34,7 +34,7 @@ pub fn harvest(max_bytes: usize) -> usize {
     let mut released = unsafe { pool::purge_locked(max_bytes, |_, _| true) };
     pool::LOCK.unlock();
     released += crate::large::trim_cache(true);
-    released += crate::large::purge_slack(usize::MAX);
+    released += crate::large::purge_slack(max_bytes.saturating_sub(released));
     if released < max_bytes {
         // SAFETY: h is the calling thread's heap.
         released += unsafe { heap::purge_free_blocks(h, max_bytes - released) };

@@ -29,6 +29,8 @@ pub(crate) static MAPPED: AtomicUsize = AtomicUsize::new(0);
 pub(crate) static COUNT: AtomicUsize = AtomicUsize::new(0);
 /// Bytes of slack not purged since it was kept (sum of `slack_resident`).
 pub(crate) static KEPT: AtomicUsize = AtomicUsize::new(0);
+/// Bytes of slack, purged or not (sum of `slack`).
+pub(crate) static SLACK: AtomicUsize = AtomicUsize::new(0);
 
 /// Step of the cache colouring of large objects (a cache line).
 const COLOR_STEP: usize = 64;
@@ -145,6 +147,7 @@ pub(crate) unsafe fn free(h: *mut LargeHeader) {
             (*next).prev = prev;
         }
         KEPT.fetch_sub((*h).slack_resident, Relaxed);
+        SLACK.fetch_sub((*h).slack, Relaxed);
         LOCK.unlock();
         registry::remove(h as usize);
         let (base, len) = ((*h).map_base, (*h).map_len);
@@ -159,29 +162,56 @@ pub(crate) unsafe fn free(h: *mut LargeHeader) {
     }
 }
 
-/// Sets the length of `h`'s mapping and its slack under the lock, which
-/// snapshots, statistics and harvests hold while they read headers. The
-/// slack is all resident: no harvest has seen it yet.
+/// Of a slack changed from `old` bytes (`resident` of them resident) to
+/// `new`: the bytes resident. The resident ones are always the slack's
+/// first: a purge takes the whole slack, and the bytes an object gives up
+/// (counted resident: it may have used them) or takes back are at that
+/// end.
+fn resident_slack(old: usize, resident: usize, new: usize) -> usize {
+    if new >= old {
+        resident + (new - old)
+    } else {
+        resident.saturating_sub(old - new)
+    }
+}
+
+/// Sets the length of `h`'s mapping and its slack, and counts what of the
+/// slack is resident. Large lock held: snapshots, statistics and harvests
+/// read headers under it.
+///
+/// # Safety
+/// `h` is a live large header owned by the caller; the lock is held.
+unsafe fn set_slack_locked(h: *mut LargeHeader, len: usize, slack: usize) {
+    // SAFETY: see above.
+    unsafe {
+        let (old, resident) = ((*h).slack, (*h).slack_resident);
+        let now = resident_slack(old, resident, slack);
+        KEPT.fetch_sub(resident, Relaxed);
+        KEPT.fetch_add(now, Relaxed);
+        SLACK.fetch_sub(old, Relaxed);
+        SLACK.fetch_add(slack, Relaxed);
+        (*h).map_len = len;
+        (*h).slack = slack;
+        (*h).slack_resident = now;
+    }
+}
+
+/// Sets the length of `h`'s mapping, which the object then fills: no
+/// slack.
 ///
 /// # Safety
 /// `h` is a live large header owned by the caller.
-unsafe fn set_extent(h: *mut LargeHeader, len: usize, slack: usize) {
+unsafe fn set_extent(h: *mut LargeHeader, len: usize) {
     LOCK.lock();
     // SAFETY: see above; the lock is held.
-    unsafe {
-        KEPT.fetch_sub((*h).slack_resident, Relaxed);
-        KEPT.fetch_add(slack, Relaxed);
-        (*h).map_len = len;
-        (*h).slack = slack;
-        (*h).slack_resident = slack;
-    }
+    unsafe { set_slack_locked(h, len, 0) };
     LOCK.unlock();
 }
 
-/// Keeps the last `slack` bytes of `h`'s mapping as slack if they fit in
-/// the budget beside the others kept (`h`'s own resident slack being
-/// replaced); false, with nothing changed, if not. Under the lock, as a
-/// harvest may purge the slack meanwhile.
+/// Keeps the last `slack` bytes of `h`'s mapping as slack if its resident
+/// bytes fit in the budget beside the others kept; false, with nothing
+/// changed, if not. Under the lock, as a harvest may purge the slack
+/// meanwhile.
 ///
 /// # Safety
 /// `h` is a live large header owned by the caller.
@@ -192,13 +222,11 @@ unsafe fn keep_slack(h: *mut LargeHeader, slack: usize) -> bool {
     LOCK.lock();
     // SAFETY: see above; the lock is held.
     let kept = unsafe {
-        let own = (*h).slack_resident;
-        let fits = KEPT.load(Relaxed) - own + slack <= SLACK_BUDGET;
+        let resident = (*h).slack_resident;
+        let now = resident_slack((*h).slack, resident, slack);
+        let fits = KEPT.load(Relaxed) - resident + now <= SLACK_BUDGET;
         if fits {
-            KEPT.fetch_sub(own, Relaxed);
-            KEPT.fetch_add(slack, Relaxed);
-            (*h).slack = slack;
-            (*h).slack_resident = slack;
+            set_slack_locked(h, (*h).map_len, slack);
         }
         fits
     };
@@ -271,7 +299,7 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
             let tail = len - new_len;
             if new_len < len / 2 && tail > SHRINK_KEEP {
                 if !keep_slack(h, tail) {
-                    set_extent(h, new_len, 0);
+                    set_extent(h, new_len);
                     os::unmap(base.add(new_len), tail);
                     MAPPED.fetch_sub(tail, Relaxed);
                 }
@@ -281,12 +309,12 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
                 // every request (a Rust `String` built, then
                 // `shrink_to_fit`) would otherwise fault its pages in each
                 // time. Grown into its slack, the object takes it all back.
-                set_extent(h, len, 0);
+                set_extent(h, len);
             }
             return p;
         }
         if os::remap_in_place(base, len, new_len) {
-            set_extent(h, new_len, 0);
+            set_extent(h, new_len);
             MAPPED.fetch_add(new_len - len, Relaxed);
             return p;
         }
@@ -310,10 +338,7 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
         // registry before anyone can look.
         let nh = dst as *mut LargeHeader;
         (*nh).map_base = dst;
-        (*nh).map_len = new_len;
-        KEPT.fetch_sub((*nh).slack_resident, Relaxed);
-        (*nh).slack = 0;
-        (*nh).slack_resident = 0;
+        set_slack_locked(nh, new_len, 0);
         if (*nh).prev.is_null() {
             LIST.0.set(nh);
         } else {

@@ -26,11 +26,12 @@ pub struct ClassStats {
 #[derive(Clone, Debug)]
 pub struct Stats {
     /// Bytes in live blocks (block sizes, not requested sizes) plus live
-    /// large objects.
+    /// large objects (their mappings but the slack behind them).
     pub allocated: usize,
     /// Bytes possibly resident: segment headers, the touched part of arenas
     /// in use and of free slots not yet purged, large objects, heap metadata.
-    /// Freed large mappings kept for reuse count too. An upper bound on
+    /// Freed large mappings kept for reuse count too, and the slack behind
+    /// large objects that no purge has reached. An upper bound on
     /// what this allocator adds to the RSS.
     pub resident: usize,
     /// Bytes of address space mapped.
@@ -70,23 +71,28 @@ pub fn stats() -> Stats {
         s.touched_bytes += pool::touched_bytes(a);
     });
     let large_bytes = large::MAPPED.load(Relaxed);
+    let (slack, slack_resident) = (large::SLACK.load(Relaxed), large::KEPT.load(Relaxed));
     let allocated = classes
         .iter()
         .map(|c| c.live_blocks * c.block_size)
         .sum::<usize>()
-        + large_bytes;
+        + large_bytes.saturating_sub(slack);
     let meta = heap::META_MAPPED.load(Relaxed);
     let cached = crate::large_cache::CACHED.load(Relaxed);
     Stats {
         allocated,
-        resident: census.resident + large_bytes + meta + cached,
+        // Read apart from the large lock: a realloc may change them between.
+        resident: census.resident
+            + large_bytes.saturating_sub(slack.saturating_sub(slack_resident))
+            + meta
+            + cached,
         mapped: census.mapped + large_bytes + meta + cached,
         purged: pool::PURGED.load(Relaxed),
         paid_back: pool::PAID_BACK.load(Relaxed),
         purges: pool::PURGES.load(Relaxed),
         large_objects: large::COUNT.load(Relaxed),
         large_bytes,
-        large_slack: large::KEPT.load(Relaxed),
+        large_slack: slack_resident,
         classes,
     }
 }
