@@ -8,13 +8,15 @@
 # with the trace length; the RSS does, by the trace's mapped pages.
 #
 # Usage: bench/replay.sh [ALLOCATIONS]   (default 500000 -> ~21 M events)
+#        PROFILE=lto bench/replay.sh      (the Cargo profile to build; default release)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 alloc=${1:-500000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-nice -n 19 cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin memento
-bin="$root/target/release/memento"
+profile=${PROFILE:-release}
+nice -n 19 cargo build --profile "$profile" --quiet --manifest-path "$root/Cargo.toml" --bin memento
+bin="${CARGO_TARGET_DIR:-$root/target}/$profile/memento"
 
 # Peak anonymous memory (KiB) of process $1 until it exits, polled: the
 # trace is memory-mapped, so the total RSS also counts the trace's pages
@@ -54,7 +56,7 @@ run() { # name trace runs
 
 "$bin" workloads synth --profile paper --allocations "$alloc" --out "$work/x1.mtrace" 2>/dev/null
 "$bin" workloads synth --profile paper --allocations $((alloc * 4)) --out "$work/x4.mtrace" 2>/dev/null
-echo "replay, micro23 preset, one core, best of 15 runs (the sample) or 3 (whole process, including reading the trace)"
+echo "replay ($profile build), micro23 preset, one core, best of 15 runs (the sample) or 3 (whole process, including reading the trace)"
 run "sample (wordfreq, Lackey)" "$root/traces/samples/wordfreq-lackey.mtrace" 15
 run "synthetic paper x1" "$work/x1.mtrace" 3
 run "synthetic paper x4" "$work/x4.mtrace" 3
