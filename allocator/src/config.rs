@@ -6,7 +6,7 @@ use core::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 ///
 /// Decay is evaluated whenever the pool hands out or takes back an arena;
 /// an idle process keeps its free pages until the next pool operation or a
-/// [`crate::harvest`].
+/// [`crate::harvest()`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decay {
     /// Purge a slot as soon as its arena is released.
@@ -15,14 +15,14 @@ pub enum Decay {
     AfterMillis(u64),
     /// Purge a free slot once this many other arenas were released after it.
     AfterReleases(u64),
-    /// Never purge on its own; only [`crate::harvest`] does.
+    /// Never purge on its own; only [`crate::harvest()`] does.
     Never,
 }
 
 /// The default decay: one second. Shorter delays purged pages that the
 /// next request of a function faulted straight back in (on the JSON
 /// stand-in, 10 ms cost 2.3x the page faults of 1 s for 7% less peak RSS);
-/// platforms that want memory back sooner call [`crate::harvest`].
+/// platforms that want memory back sooner call [`crate::harvest()`].
 pub const DEFAULT_DECAY: Decay = Decay::AfterMillis(1000);
 
 static KIND: AtomicU8 = AtomicU8::new(1);

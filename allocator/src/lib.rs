@@ -13,7 +13,7 @@
 //!   `LD_PRELOAD` under real runtimes, built on [`malloc`], [`free`] and
 //!   friends here.
 //!
-//! Platform hooks: [`harvest`] returns idle memory to the OS;
+//! Platform hooks: [`harvest()`] returns idle memory to the OS;
 //! [`Snapshot`] captures the calling thread's allocation state and
 //! restores it for hot starts. The glossary is in the `types` module
 //! source; the design in `README.md`.
