@@ -12,10 +12,9 @@ use crate::{heap, pool, thread};
 /// wholly free are unmapped, except one kept as a spare, and so are the
 /// freed large mappings kept for reuse; the tails that shrinking reallocs
 /// kept mapped behind large objects, and the pages inside the calling
-/// thread's free blocks of 8 KiB and more, are purged. Live objects are never moved
-/// or touched. The heaps of other live threads are not
-/// visited (they are theirs alone); their empty arenas reach the pool as
-/// they free.
+/// thread's free blocks of 8 KiB and more, are purged. Live objects are
+/// never moved or touched. The heaps of other live threads are not visited
+/// (they are theirs alone); their empty arenas reach the pool as they free.
 ///
 /// Platforms call it between invocations (Freyr-style harvesting); it is
 /// also the `memento_harvest` and `malloc_trim` symbols of the preload

@@ -296,6 +296,11 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
             return null_mut();
         };
         if new_len <= len {
+            // A tail of up to SHRINK_KEEP (or half the mapping) stays part
+            // of the object: a buffer shrunk to fit and regrown every
+            // request (a Rust `String` built, then `shrink_to_fit`) would
+            // otherwise fault its pages in each time. A larger one becomes
+            // slack, or goes.
             let tail = len - new_len;
             if new_len < len / 2 && tail > SHRINK_KEEP {
                 if !keep_slack(h, tail) {
@@ -304,11 +309,7 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
                     MAPPED.fetch_sub(tail, Relaxed);
                 }
             } else if (*h).slack != 0 {
-                // A tail of up to SHRINK_KEEP (or half the mapping) stays
-                // part of the object: a buffer shrunk to fit and regrown
-                // every request (a Rust `String` built, then
-                // `shrink_to_fit`) would otherwise fault its pages in each
-                // time. Grown into its slack, the object takes it all back.
+                // Grown into its slack, the object takes it all back.
                 set_extent(h, len);
             }
             return p;

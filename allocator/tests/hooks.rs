@@ -18,6 +18,26 @@ fn turn() -> std::sync::MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A test's turn with the process quiet: the decay set to `decay` and
+/// everything idle harvested first. The default decay comes back when the
+/// test ends, even by a panic.
+struct Quiet {
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+fn quiet(decay: Decay) -> Quiet {
+    let t = turn();
+    set_decay(decay);
+    harvest(usize::MAX);
+    Quiet { _turn: t }
+}
+
+impl Drop for Quiet {
+    fn drop(&mut self) {
+        set_decay(memento_alloc::DEFAULT_DECAY);
+    }
+}
+
 /// Allocates and frees `n` blocks of `size` on a fresh thread, whose exit
 /// returns its empty arenas to the pool.
 fn churn_on_a_thread(size: usize, n: usize) {
@@ -116,9 +136,7 @@ fn large_objects_are_counted_until_freed() {
 
 #[test]
 fn harvest_returns_freed_pages_to_the_os() {
-    let _t = turn();
-    set_decay(Decay::Never);
-    harvest(usize::MAX);
+    let _q = quiet(Decay::Never);
     let rss0 = rss_bytes();
     churn_on_a_thread(4000, 8000); // ~32 MiB touched, then freed
     let s = stats();
@@ -138,14 +156,11 @@ fn harvest_returns_freed_pages_to_the_os() {
     );
     assert!(after.purged >= s.purged + released);
     assert!(rss_bytes() + (16 << 20) <= rss1, "RSS did not drop");
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 #[test]
 fn harvest_stops_near_its_budget() {
-    let _t = turn();
-    set_decay(Decay::Never);
-    harvest(usize::MAX);
+    let _q = quiet(Decay::Never);
     churn_on_a_thread(4000, 4000);
     let released = harvest(1 << 20);
     assert!(released >= 1 << 20, "released {released}");
@@ -154,14 +169,11 @@ fn harvest_stops_near_its_budget() {
         harvest(usize::MAX) > 8 << 20,
         "the rest is still there to harvest"
     );
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 #[test]
 fn immediate_decay_purges_arenas_as_they_are_released() {
-    let _t = turn();
-    set_decay(Decay::Never);
-    harvest(usize::MAX);
+    let _q = quiet(Decay::Never);
     set_decay(Decay::Immediate);
     let before = stats().purged;
     churn_on_a_thread(20_000, 200); // ~4 MiB of class 20480
@@ -171,27 +183,21 @@ fn immediate_decay_purges_arenas_as_they_are_released() {
         before,
         stats().purged
     );
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 #[test]
 fn never_decay_keeps_pages_until_harvest() {
-    let _t = turn();
-    set_decay(Decay::Never);
-    harvest(usize::MAX);
+    let _q = quiet(Decay::Never);
     let before = stats().purged;
     churn_on_a_thread(20_000, 200);
     churn_on_a_thread(20_000, 200);
     assert_eq!(stats().purged, before);
     assert!(harvest(usize::MAX) >= 2 << 20);
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 #[test]
 fn count_decay_purges_after_enough_later_releases() {
-    let _t = turn();
-    set_decay(Decay::Never);
-    harvest(usize::MAX);
+    let _q = quiet(Decay::Never);
     set_decay(Decay::AfterReleases(1_000_000));
     let before = decayed();
     churn_on_a_thread(20_000, 200);
@@ -205,14 +211,11 @@ fn count_decay_purges_after_enough_later_releases() {
         before,
         decayed()
     );
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 #[test]
 fn time_decay_purges_only_after_the_delay() {
-    let _t = turn();
-    set_decay(Decay::Never);
-    harvest(usize::MAX);
+    let _q = quiet(Decay::Never);
     set_decay(Decay::AfterMillis(600_000));
     let before = decayed();
     churn_on_a_thread(20_000, 200);
@@ -226,7 +229,6 @@ fn time_decay_purges_only_after_the_delay() {
         before,
         decayed()
     );
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 #[test]
@@ -265,9 +267,7 @@ fn freed_large_mappings_are_reused_until_harvested() {
 
 #[test]
 fn fresh_pages_are_paid_back_from_resident_free_slots() {
-    let _t = turn();
-    set_decay(Decay::Never);
-    harvest(usize::MAX);
+    let _q = quiet(Decay::Never);
     // Ten minutes: no purge on the decay's account during the test.
     set_decay(Decay::AfterMillis(600_000));
     churn_on_a_thread(20_000, 200); // ~4 MiB of free slots left resident
@@ -295,14 +295,11 @@ fn fresh_pages_are_paid_back_from_resident_free_slots() {
     // SAFETY: the block came from this allocator and is freed once.
     unsafe { free(p) };
     harvest(usize::MAX);
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 #[test]
 fn a_failing_large_request_keeps_cached_mappings() {
-    let _t = turn();
-    set_decay(Decay::AfterMillis(600_000));
-    harvest(usize::MAX);
+    let _q = quiet(Decay::AfterMillis(600_000));
     let p = malloc(3 << 20);
     // SAFETY: the block came from this allocator and is freed once.
     unsafe { free(p) };
@@ -315,14 +312,11 @@ fn a_failing_large_request_keeps_cached_mappings() {
         stats().mapped
     );
     harvest(usize::MAX);
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 #[test]
 fn harvested_large_mappings_count_as_purged() {
-    let _t = turn();
-    set_decay(Decay::AfterMillis(600_000));
-    harvest(usize::MAX);
+    let _q = quiet(Decay::AfterMillis(600_000));
     let p = malloc(3 << 20);
     // SAFETY: a live block of 3 MiB, freed once.
     unsafe {
@@ -338,7 +332,6 @@ fn harvested_large_mappings_count_as_purged() {
     );
     assert_eq!(after.purged - before.purged, released);
     assert!(after.purges > before.purges);
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 /// Which of the pages of `[p, p + len)` are resident (at most 1,024).
@@ -358,9 +351,7 @@ fn resident_pages(p: *mut u8, len: usize) -> Vec<bool> {
 
 #[test]
 fn free_blocks_of_large_classes_give_their_inner_pages_back_for_fresh_ones() {
-    let _t = turn();
-    set_decay(Decay::AfterMillis(600_000));
-    harvest(usize::MAX);
+    let _q = quiet(Decay::AfterMillis(600_000));
     // A class nothing else uses: 40,960 B blocks, ten pages each.
     let size = 40_000;
     let blocks: Vec<*mut u8> = (0..8).map(|_| malloc(size)).collect();
@@ -413,7 +404,6 @@ fn free_blocks_of_large_classes_give_their_inner_pages_back_for_fresh_ones() {
         free(big);
     }
     harvest(usize::MAX);
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 /// Whether all `len` bytes at `p` equal `byte`.
@@ -426,11 +416,9 @@ fn all_bytes(p: *mut u8, len: usize, byte: u8) -> bool {
 
 #[test]
 fn a_shrunk_large_object_keeps_its_tail_resident_for_regrowth_until_a_harvest() {
-    let _t = turn();
     // No pay-back (it would purge the slack between two steps); harvests
     // still purge.
-    set_decay(Decay::Never);
-    harvest(usize::MAX);
+    let _q = quiet(Decay::Never);
     let big = 800 << 10;
     let small = 28 << 10;
     let p = malloc(big);
@@ -473,14 +461,11 @@ fn a_shrunk_large_object_keeps_its_tail_resident_for_regrowth_until_a_harvest() 
         assert!(all_bytes(p.add(usable), big - usable, 0));
         free(p);
     }
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 #[test]
 fn shrinks_keep_at_most_four_mib_of_slack_and_unmap_the_rest() {
-    let _t = turn();
-    set_decay(Decay::Never);
-    harvest(usize::MAX);
+    let _q = quiet(Decay::Never);
     let big = 2 << 20;
     let objects: Vec<*mut u8> = (0..3).map(|_| malloc(big)).collect();
     let mut slack = Vec::new();
@@ -512,7 +497,6 @@ fn shrinks_keep_at_most_four_mib_of_slack_and_unmap_the_rest() {
         unsafe { free(p) };
     }
     harvest(usize::MAX);
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 #[test]
