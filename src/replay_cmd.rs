@@ -82,6 +82,18 @@ impl<R: Drain> Drain for Counting<'_, R> {
         self.drain.event(event)
     }
 
+    #[inline(always)]
+    fn access(&mut self, store: bool, addr: u64, size: u32) -> ControlFlow<()> {
+        self.count();
+        self.drain.access(store, addr, size)
+    }
+
+    #[inline(always)]
+    fn block(&mut self, addr: u64, len: u32, count: u32) -> ControlFlow<()> {
+        self.count();
+        self.drain.block(addr, len, count)
+    }
+
     fn error(&mut self, error: TraceError) -> ControlFlow<()> {
         self.count();
         self.drain.error(error)

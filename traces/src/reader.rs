@@ -5,7 +5,7 @@ use std::fs::File;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use crate::codec::Decoder;
+use crate::codec::{Decoder, Visit};
 use crate::error::{DecodeError, ErrorKind, TraceError};
 use crate::event::Event;
 use crate::format::{ChunkHeader, ChunkKind, Header, Metadata, CHUNK_HEADER_LEN, CHUNK_MARKER};
@@ -347,6 +347,16 @@ impl Iterator for ChunkEvents<'_> {
 /// buffer rather than a trip through the decoder's state.
 const BATCH: usize = 256;
 
+/// What [`Events::advance`] found past the end of a chunk's events.
+enum Advance {
+    /// An item to yield (an error).
+    Item(Result<Event, TraceError>),
+    /// The next chunk, now current.
+    Opened,
+    /// The end of the trace.
+    End,
+}
+
 /// Every event of a trace, chunk after chunk.
 pub struct Events<'a> {
     chunks: Chunks<'a>,
@@ -418,10 +428,7 @@ impl<'a> Events<'a> {
     #[inline(never)]
     fn refill(&mut self) -> Option<Result<Event, TraceError>> {
         loop {
-            if let Some(error) = self.pending.take() {
-                return Some(self.track(Err(error)));
-            }
-            if self.current.remaining > 0 {
+            if self.pending.is_none() && self.current.remaining > 0 {
                 self.fill();
                 if let Some(&event) = self.buffer.first() {
                     self.next = 1;
@@ -429,16 +436,35 @@ impl<'a> Events<'a> {
                 }
                 continue;
             }
-            if let Some(item) = self.current.finish() {
-                return Some(self.track(item));
+            match self.advance() {
+                Advance::Item(item) => return Some(item),
+                Advance::Opened => {}
+                Advance::End => return None,
             }
-            if self.done {
-                return None;
+        }
+    }
+
+    /// What comes once the current chunk's events are used up (or its
+    /// decoding failed): an item due there (an error), or the next chunk,
+    /// opened and left for the caller to decode, or the end.
+    #[inline(never)]
+    fn advance(&mut self) -> Advance {
+        if let Some(error) = self.pending.take() {
+            return Advance::Item(self.track(Err(error)));
+        }
+        if let Some(item) = self.current.finish() {
+            return Advance::Item(self.track(item));
+        }
+        if self.done {
+            return Advance::End;
+        }
+        match self.chunks.next() {
+            Some(Ok(chunk)) => {
+                self.current = chunk.events();
+                Advance::Opened
             }
-            match self.chunks.next()? {
-                Ok(chunk) => self.current = chunk.events(),
-                Err(error) => return Some(self.track(Err(error))),
-            }
+            Some(Err(error)) => Advance::Item(self.track(Err(error))),
+            None => Advance::End,
         }
     }
 
@@ -492,16 +518,6 @@ trait Take<A> {
     fn take(&mut self, acc: A, event: Event) -> ControlFlow<A, A>;
 }
 
-/// Events into a [`Drain`].
-struct IntoDrain<'a, D>(&'a mut D);
-
-impl<D: Drain> Take<()> for IntoDrain<'_, D> {
-    #[inline(always)]
-    fn take(&mut self, (): (), event: Event) -> ControlFlow<(), ()> {
-        self.0.event(event)
-    }
-}
-
 /// Events into a fold.
 struct IntoFold<'a, F>(&'a mut F);
 
@@ -509,6 +525,59 @@ impl<B, F: FnMut(B, Result<Event, TraceError>) -> B> Take<B> for IntoFold<'_, F>
     #[inline(always)]
     fn take(&mut self, acc: B, event: Event) -> ControlFlow<B, B> {
         ControlFlow::Continue((self.0)(acc, Ok(event)))
+    }
+}
+
+/// [`decode_run`] for a [`Drain`], through [`Decoder::decode_with`] so that
+/// loads, stores and blocks reach it without an [`Event`] built in memory;
+/// returns whether the drain broke. (A fold through a visitor, or this
+/// through `decode_run`'s accumulator, each ran 5-10% slower: the same
+/// loop twice is the price of both.)
+#[inline(always)]
+fn drain_run<D: Drain>(
+    decoder: &mut Decoder<'_>,
+    remaining: &mut u32,
+    drain: &mut D,
+    failed: &mut Option<(usize, DecodeError)>,
+) -> bool {
+    let visit = &mut IntoDrain(drain);
+    while *remaining > 0 {
+        let at = decoder.position();
+        match decoder.decode_with(visit) {
+            Ok(flow) => {
+                *remaining -= 1;
+                if flow.is_break() {
+                    return true;
+                }
+            }
+            Err(kind) => {
+                *failed = Some((at, kind));
+                break;
+            }
+        }
+    }
+    false
+}
+
+/// Events into a [`Drain`], loads, stores and blocks to their own methods.
+struct IntoDrain<'a, D>(&'a mut D);
+
+impl<D: Drain> Visit for IntoDrain<'_, D> {
+    type Out = ControlFlow<()>;
+
+    #[inline(always)]
+    fn event(&mut self, event: Event) -> ControlFlow<()> {
+        self.0.event(event)
+    }
+
+    #[inline(always)]
+    fn access(&mut self, store: bool, addr: u64, size: u32) -> ControlFlow<()> {
+        self.0.access(store, addr, size)
+    }
+
+    #[inline(always)]
+    fn block(&mut self, addr: u64, len: u32, count: u32) -> ControlFlow<()> {
+        self.0.block(addr, len, count)
     }
 }
 
@@ -520,10 +589,30 @@ impl<B, F: FnMut(B, Result<Event, TraceError>) -> B> Take<B> for IntoFold<'_, F>
 /// Events and errors come to separate methods: wrapping each event in a
 /// `Result` whose error is a large `TraceError` moved it into another
 /// layout through memory, a partial store-to-load forward that stalled
-/// every event of a replay.
+/// every event of a replay. Loads, stores and blocks can come to methods of
+/// their own, as plain values, for the same reason: even unwrapped, an
+/// [`Event`] is built on the stack and read back.
 pub trait Drain {
     /// Takes the next event; `Break` stops the drive after it.
     fn event(&mut self, event: Event) -> ControlFlow<()>;
+
+    /// Takes a load (`store` false) or a store, as [`Drain::event`] would
+    /// the event: a consumer that overrides this (and `block`) reads them
+    /// without an [`Event`] built in memory (see [`Visit`]).
+    #[inline(always)]
+    fn access(&mut self, store: bool, addr: u64, size: u32) -> ControlFlow<()> {
+        self.event(if store {
+            Event::Store { addr, size }
+        } else {
+            Event::Load { addr, size }
+        })
+    }
+
+    /// Takes a block, as [`Drain::event`] would `Event::Block`.
+    #[inline(always)]
+    fn block(&mut self, addr: u64, len: u32, count: u32) -> ControlFlow<()> {
+        self.event(Event::Block { addr, len, count })
+    }
 
     /// Takes an error the trace yields where an event was due (a damaged
     /// chunk); `Break` stops the drive after it.
@@ -558,11 +647,10 @@ impl Events<'_> {
             // bases out and back would cost more than the events.
             let mut remaining = self.current.remaining;
             let mut failed = None;
-            let ((), stop) = decode_run(
+            let stop = drain_run(
                 &mut self.current.decoder,
                 &mut remaining,
-                (),
-                &mut IntoDrain(drain),
+                drain,
                 &mut failed,
             );
             self.current.remaining = remaining;
@@ -572,14 +660,16 @@ impl Events<'_> {
             if stop {
                 return true;
             }
-            // Errors, chunk ends and the next chunk go through `refill`.
-            match self.refill() {
-                Some(item) => {
+            // Errors, chunk ends and the next chunk: the next chunk is
+            // decoded here too, not through the buffer.
+            match self.advance() {
+                Advance::Item(item) => {
                     if drain.item(item).is_break() {
                         return true;
                     }
                 }
-                None => return false,
+                Advance::Opened => {}
+                Advance::End => return false,
             }
         }
     }
@@ -623,10 +713,10 @@ impl Iterator for Events<'_> {
             if let Some((at, kind)) = failed {
                 self.pending = Some(self.current.decode_failed(at, kind));
             }
-            // Errors, chunk ends and the next chunk go through `refill`.
-            match self.refill() {
-                Some(item) => acc = f(acc, item),
-                None => return acc,
+            match self.advance() {
+                Advance::Item(item) => acc = f(acc, item),
+                Advance::Opened => {}
+                Advance::End => return acc,
             }
         }
     }

@@ -3,7 +3,11 @@
 mod common;
 use common as strategies;
 
-use memento_trace::{Event, Header, ModuleInfo, ThreadInfo, TraceFile, TraceWriter};
+use std::ops::ControlFlow;
+
+use memento_trace::{
+    Drain, Event, Header, ModuleInfo, ThreadInfo, TraceError, TraceFile, TraceWriter,
+};
 use proptest::prelude::*;
 
 fn header() -> Header {
@@ -28,8 +32,65 @@ fn encode(events: &[Event], chunk_bytes: usize) -> Vec<u8> {
     writer.finish().unwrap().0
 }
 
+/// Records what a drive hands over, each event with whether it came by
+/// its own method (`access`, `block`) rather than by `event`.
+#[derive(Default)]
+struct Recorder(Vec<(Event, bool)>);
+
+impl Drain for Recorder {
+    fn event(&mut self, event: Event) -> ControlFlow<()> {
+        self.0.push((event, false));
+        ControlFlow::Continue(())
+    }
+
+    fn access(&mut self, store: bool, addr: u64, size: u32) -> ControlFlow<()> {
+        let event = if store {
+            Event::Store { addr, size }
+        } else {
+            Event::Load { addr, size }
+        };
+        self.0.push((event, true));
+        ControlFlow::Continue(())
+    }
+
+    fn block(&mut self, addr: u64, len: u32, count: u32) -> ControlFlow<()> {
+        self.0.push((Event::Block { addr, len, count }, true));
+        ControlFlow::Continue(())
+    }
+
+    fn error(&mut self, error: TraceError) -> ControlFlow<()> {
+        panic!("a valid trace gave {error}")
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn a_drive_hands_accesses_and_blocks_to_their_own_methods_in_stream_order(
+        events in prop::collection::vec(strategies::event(), 0..400),
+        chunk_bytes in prop_oneof![Just(1usize), 1usize..200, Just(65536)],
+    ) {
+        let trace = TraceFile::from_bytes("mem", encode(&events, chunk_bytes)).unwrap();
+        let mut recorder = Recorder::default();
+        let mut stream = trace.events();
+        while stream.drive(&mut recorder) {}
+        let (driven, by_method): (Vec<Event>, Vec<bool>) = recorder.0.into_iter().unzip();
+        prop_assert_eq!(&driven, &events);
+        for (event, by_method) in events.iter().zip(by_method) {
+            // Accesses of other sizes and first sightings of long blocks
+            // have opcodes of their own, decoded apart, which may come by
+            // `event`; these never do.
+            let common = match *event {
+                Event::Load { size, .. } | Event::Store { size, .. } => size.is_power_of_two() && size <= 8,
+                Event::Block { count, .. } => count <= 64,
+                _ => false,
+            };
+            prop_assert!(by_method || !common, "{event:?} came by event()");
+            let kind_has_method = matches!(event, Event::Load { .. } | Event::Store { .. } | Event::Block { .. });
+            prop_assert!(!by_method || kind_has_method);
+        }
+    }
 
     #[test]
     fn random_streams_decode_to_themselves(

@@ -105,15 +105,39 @@ struct Replay<'m, 'e> {
     failed: bool,
 }
 
-impl Drain for Replay<'_, '_> {
+impl Replay<'_, '_> {
+    /// Whether the core has passed its bound after an event.
     #[inline(always)]
-    fn event(&mut self, event: Event) -> ControlFlow<()> {
-        self.machine.step(self.core, event);
+    fn after(&self) -> ControlFlow<()> {
         if self.machine.passed(self.core, self.bound) {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
         }
+    }
+}
+
+impl Drain for Replay<'_, '_> {
+    #[inline(always)]
+    fn event(&mut self, event: Event) -> ControlFlow<()> {
+        self.machine.step(self.core, event);
+        self.after()
+    }
+
+    #[inline(always)]
+    fn access(&mut self, store: bool, addr: u64, size: u32) -> ControlFlow<()> {
+        if store {
+            self.machine.data::<true>(self.core, addr, size);
+        } else {
+            self.machine.data::<false>(self.core, addr, size);
+        }
+        self.after()
+    }
+
+    #[inline(always)]
+    fn block(&mut self, addr: u64, len: u32, count: u32) -> ControlFlow<()> {
+        self.machine.block(self.core, addr, len, count);
+        self.after()
     }
 
     fn error(&mut self, error: TraceError) -> ControlFlow<()> {
