@@ -238,7 +238,8 @@ unsafe fn keep_slack(h: *mut LargeHeader, slack: usize) -> bool {
 /// about `max_bytes` are released; returns the bytes purged. The mappings
 /// stay: a later regrowth faults in zero pages.
 pub(crate) fn purge_slack(max_bytes: usize) -> usize {
-    if KEPT.load(Relaxed) == 0 {
+    // Without this, a harvest already at its budget would walk the list.
+    if max_bytes == 0 || KEPT.load(Relaxed) == 0 {
         return 0;
     }
     let mut purged = 0;

@@ -166,8 +166,9 @@ pub(crate) fn acquire(class: usize, heap: *mut Heap) -> *mut Arena {
 /// for any size). Nothing under [`Decay::Never`].
 ///
 /// What goes, in order: free slots; freed large mappings kept for reuse,
-/// oldest first; the slack kept behind large objects; the inner pages of the calling thread's free blocks of
-/// at least [`crate::arena::PURGEABLE_BLOCK`], largest class first.
+/// oldest first; the slack kept behind large objects; the inner pages of
+/// the calling thread's free blocks of at least
+/// [`crate::arena::PURGEABLE_BLOCK`], largest class first.
 pub(crate) fn pay_back(bytes: usize) {
     if config::decay() == Decay::Never {
         return;

@@ -340,11 +340,7 @@ pub trait Visit {
     /// branch.
     #[inline(always)]
     fn access(&mut self, store: bool, addr: u64, size: u32) -> Self::Out {
-        self.event(if store {
-            Event::Store { addr, size }
-        } else {
-            Event::Load { addr, size }
-        })
+        self.event(Event::access(store, addr, size))
     }
 
     /// A block of `count` instructions at `addr..addr + len`.
@@ -399,11 +395,7 @@ impl<'a> Decoder<'a> {
         let opcode = self.opcode()?;
         if opcode >= op::MEM {
             let (addr, size) = self.short_access(opcode)?;
-            return Ok(if opcode & op::MEM_STORE != 0 {
-                Event::Store { addr, size }
-            } else {
-                Event::Load { addr, size }
-            });
+            return Ok(Event::access(opcode & op::MEM_STORE != 0, addr, size));
         }
         if opcode >= op::BLOCK_SHORT {
             let count = u32::from(opcode & 0x3f) + 1;
@@ -554,11 +546,7 @@ impl<'a> Decoder<'a> {
         }
         let addr = self.bases.mem[base].wrapping_add(self.signed()? as u64);
         self.bases.mem[base] = addr;
-        Ok(if store {
-            Event::Store { addr, size }
-        } else {
-            Event::Load { addr, size }
-        })
+        Ok(Event::access(store, addr, size))
     }
 
     #[inline(never)]

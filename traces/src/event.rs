@@ -382,6 +382,16 @@ impl EventKind {
 }
 
 impl Event {
+    /// A store (`store` true) or a load of `size` bytes at `addr`.
+    #[inline(always)]
+    pub fn access(store: bool, addr: u64, size: u32) -> Event {
+        if store {
+            Event::Store { addr, size }
+        } else {
+            Event::Load { addr, size }
+        }
+    }
+
     /// The event's kind.
     pub fn kind(&self) -> EventKind {
         match self {

@@ -560,6 +560,8 @@ fn drain_run<D: Drain>(
 }
 
 /// Events into a [`Drain`], loads, stores and blocks to their own methods.
+/// (`Drain` as a subtrait of [`Visit`], without this adapter, compiled the
+/// replay's decode loop into 0.9% more instructions and ran 1-2% slower.)
 struct IntoDrain<'a, D>(&'a mut D);
 
 impl<D: Drain> Visit for IntoDrain<'_, D> {
@@ -601,11 +603,7 @@ pub trait Drain {
     /// without an [`Event`] built in memory (see [`Visit`]).
     #[inline(always)]
     fn access(&mut self, store: bool, addr: u64, size: u32) -> ControlFlow<()> {
-        self.event(if store {
-            Event::Store { addr, size }
-        } else {
-            Event::Load { addr, size }
-        })
+        self.event(Event::access(store, addr, size))
     }
 
     /// Takes a block, as [`Drain::event`] would `Event::Block`.

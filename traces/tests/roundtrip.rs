@@ -44,12 +44,7 @@ impl Drain for Recorder {
     }
 
     fn access(&mut self, store: bool, addr: u64, size: u32) -> ControlFlow<()> {
-        let event = if store {
-            Event::Store { addr, size }
-        } else {
-            Event::Load { addr, size }
-        };
-        self.0.push((event, true));
+        self.0.push((Event::access(store, addr, size), true));
         ControlFlow::Continue(())
     }
 
