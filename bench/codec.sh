@@ -11,7 +11,10 @@
 #
 # Paths: raw (a chunk's decoder, as a parallel reader uses it), fold
 # (`Events` internal iteration: for_each, fold), next (`Events` as an
-# iterator), encode (`TraceWriter::push`, events decoded beforehand).
+# iterator), encode (`TraceWriter::push`, events decoded beforehand into
+# one array, read back from DRAM), batched (the same pushes, but each batch
+# of 4,096 events copied into a small buffer first, untimed, so the encoder
+# reads them from the cache as it does behind a decoder or an importer).
 set -euo pipefail
 REPEAT=${REPEAT:-200}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,12 +23,12 @@ nice -n 10 cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" \
     -p memento-trace --example decode_paths
 BIN=$CARGO_TARGET_DIR/release/examples/decode_paths
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); best of $REPEAT runs, M events/s"
-printf '%-22s %8s %8s %8s %8s %12s\n' trace raw fold next encode bytes/event
+printf '%-22s %8s %8s %8s %8s %8s %12s\n' trace raw fold next encode batched bytes/event
 for name in wordfreq-lackey json-warm jsonpipe-warm rsjson-warm rsjson-ma-warm; do
     trace=$ROOT/traces/samples/$name.mtrace
     row=$(printf '%-22s' "$name")
     events=0
-    for path in raw fold next encode; do
+    for path in raw fold next encode encode-batched; do
         line=$("$BIN" "$path" "$trace" "$REPEAT" 2>&1 >/dev/null)
         events=$(echo "$line" | awk '{print $(NF-4)}')
         row+=$(printf ' %8s' "$(echo "$line" | awk '{print $(NF-2)}')")

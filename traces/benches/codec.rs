@@ -7,6 +7,9 @@
 
 use std::path::Path;
 
+#[path = "shared/batched.rs"]
+mod batched;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use memento_trace::{Event, Header, TraceFile, TraceWriter};
 
@@ -122,6 +125,17 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("encode", name), events, |b, events| {
             b.iter(|| encode(events))
         });
+        group.bench_with_input(
+            BenchmarkId::new("encode-batched", name),
+            events,
+            |b, events| {
+                b.iter_custom(|iters| {
+                    (0..iters)
+                        .map(|_| batched::encode_batched(events, &Header::default()).1)
+                        .sum()
+                })
+            },
+        );
         let trace = TraceFile::from_bytes(*name, bytes).expect("valid trace");
         group.bench_with_input(BenchmarkId::new("decode", name), &trace, |b, trace| {
             b.iter(|| consume_next(trace))

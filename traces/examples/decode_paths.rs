@@ -1,10 +1,13 @@
 //! Decodes a trace through one reading path, for profiling the reader:
-//! `cargo run --release -p memento-trace --example decode_paths -- next|fold|raw|encode FILE [REPEAT]`.
+//! `cargo run --release -p memento-trace --example decode_paths -- next|fold|raw|encode|encode-batched FILE [REPEAT]`.
 //! With REPEAT, runs the path that many times and prints the best run's
 //! events per second on stderr (less noisy than a criterion run on a busy
 //! host, since the best of many short runs is rarely interrupted).
 
 use memento_trace::{Event, TraceFile};
+
+#[path = "../benches/shared/batched.rs"]
+mod batched;
 
 /// The fold of `benches/codec.rs`: every field a consumer would read.
 fn fingerprint(acc: u64, event: &Event) -> u64 {
@@ -34,12 +37,18 @@ fn main() {
     let mut best = f64::INFINITY;
     let mut acc = 0;
     // Encoding is timed alone: the events are decoded once, beforehand.
-    let decoded: Vec<Event> = if args[1] == "encode" {
+    let decoded: Vec<Event> = if args[1].starts_with("encode") {
         trace.events().collect::<Result<_, _>>().expect("decodes")
     } else {
         Vec::new()
     };
     for _ in 0..repeat {
+        if args[1] == "encode-batched" {
+            let (bytes, time) = batched::encode_batched(&decoded, trace.header());
+            best = best.min(time.as_secs_f64());
+            acc = digest(&bytes);
+            continue;
+        }
         let start = std::time::Instant::now();
         acc = if args[1] == "encode" {
             let bytes = encode(&decoded, &trace);

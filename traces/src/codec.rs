@@ -123,7 +123,7 @@ impl Encoder {
     }
 
     /// Appends `event` to `out`. The event must pass [`check`].
-    #[inline]
+    #[inline(always)]
     pub fn encode(&mut self, event: &Event, out: &mut Vec<u8>) {
         // One capacity check per event instead of one per byte pushed.
         out.reserve(MAX_EVENT_BYTES);
@@ -278,7 +278,7 @@ impl Encoder {
         (nearest, FORM_VARINT)
     }
 
-    #[inline]
+    #[inline(always)]
     fn mem(&mut self, store: bool, addr: u64, size: u32, out: &mut Vec<u8>) {
         let (base, form) = self.choose_base(addr, size);
         let size_code = match size {
