@@ -254,7 +254,7 @@ impl Encoder {
     /// one-byte form, else the nearest; far from all of them, the least
     /// recently used one, so that near streams survive. Computed for all
     /// bases at once: a loop that stops at the first fit mispredicts.
-    #[inline]
+    #[inline(always)]
     fn choose_base(&self, addr: u64, size: u32) -> (usize, u8) {
         let size = u64::from(size);
         let delta = self.bases.mem.map(|base| addr.wrapping_sub(base));
