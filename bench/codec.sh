@@ -4,10 +4,12 @@
 # virtualised host the best run is the one nothing interrupted, which a
 # criterion mean is not (its figures are lower and move between runs; run
 # `cargo bench -p memento-trace --bench codec` for those). Prints events/s
-# per path and trace, bytes per event, and the load before and after.
+# per path and trace, bytes per event, the load before and after, and
+# whether every trace meets issue 2's targets.
 #
 #   bench/codec.sh                 # REPEAT=200 runs per figure
 #   REPEAT=50 bench/codec.sh
+#   bench/codec.sh --check         # exit 1 if a trace misses a target
 #
 # Paths: raw (a chunk's decoder, as a parallel reader uses it), fold
 # (`Events` internal iteration: for_each, fold), next (`Events` as an
@@ -16,6 +18,12 @@
 # of 4,096 events copied into a small buffer first, untimed, so the encoder
 # reads them from the cache as it does behind a decoder or an importer).
 set -euo pipefail
+CHECK=0
+case "${1:-}" in
+    --check) CHECK=1 ;;
+    "") ;;
+    *) echo "usage: bench/codec.sh [--check]" >&2; exit 2 ;;
+esac
 REPEAT=${REPEAT:-200}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -24,6 +32,7 @@ nice -n 10 cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" \
 BIN=$CARGO_TARGET_DIR/release/examples/decode_paths
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); best of $REPEAT runs, M events/s"
 printf '%-22s %8s %8s %8s %8s %8s %12s\n' trace raw fold next encode batched bytes/event
+rows=""
 for name in wordfreq-lackey json-warm jsonpipe-warm rsjson-warm rsjson-ma-warm; do
     trace=$ROOT/traces/samples/$name.mtrace
     row=$(printf '%-22s' "$name")
@@ -35,5 +44,20 @@ for name in wordfreq-lackey json-warm jsonpipe-warm rsjson-warm rsjson-ma-warm; 
     done
     row+=$(printf ' %12s' "$(python3 -c "print(f'{$(stat -c %s "$trace") / $events:.2f}')")")
     echo "$row"
+    rows+="$row"$'\n'
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Issue 2's targets, on every trace: decode (a chunk's decoder) >= 300 M
+# events/s, encode (batched, input in the cache) >= 100 M, <= 3 bytes/event.
+misses=$(printf '%s' "$rows" | awk '
+    $2 < 300 { print $1 ": decode " $2 " < 300" }
+    $6 < 100 { print $1 ": encode " $6 " < 100" }
+    $7 > 3   { print $1 ": " $7 " bytes/event > 3" }')
+if [ -z "$misses" ]; then
+    echo "targets: all met (decode >= 300, encode >= 100 M events/s, <= 3 bytes/event)"
+else
+    echo "targets missed:"
+    echo "$misses" | sed 's/^/  /'
+    [ "$CHECK" = 1 ] && exit 1
+fi
+exit 0
