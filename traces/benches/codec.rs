@@ -4,6 +4,9 @@
 //!
 //! Run: `cargo bench -p memento-trace --bench codec`. Targets (issue 2):
 //! decode >= 300 M events/s, encode >= 100 M events/s, <= 3 bytes/event.
+//! `encode` pushes a whole decoded trace from one array (48 bytes per
+//! event, read back from DRAM); `encode-batched` pushes the same events
+//! with each batch in the cache, as a converter or importer does.
 
 use std::path::Path;
 
