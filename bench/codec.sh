@@ -19,12 +19,16 @@
 # reads them from the cache as it does behind a decoder or an importer).
 set -euo pipefail
 CHECK=0
+usage() { echo "usage: [REPEAT=N] bench/codec.sh [--check]   (N >= 2)" >&2; exit 2; }
+[ $# -le 1 ] || usage
 case "${1:-}" in
     --check) CHECK=1 ;;
     "") ;;
-    *) echo "usage: bench/codec.sh [--check]" >&2; exit 2 ;;
+    *) usage ;;
 esac
 REPEAT=${REPEAT:-200}
+# decode_paths prints a rate only for two runs or more.
+[[ "$REPEAT" =~ ^[0-9]+$ ]] && [ "$REPEAT" -ge 2 ] || usage
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 nice -n 10 cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" \

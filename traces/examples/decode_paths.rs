@@ -71,7 +71,8 @@ fn main() {
 }
 
 fn encode(events: &[Event], trace: &TraceFile) -> Vec<u8> {
-    let mut writer = memento_trace::TraceWriter::new(Vec::new(), trace.header()).expect("memory");
+    let out = Vec::with_capacity(events.len() * 3);
+    let mut writer = memento_trace::TraceWriter::new(out, trace.header()).expect("memory");
     for event in events {
         writer.push(event).expect("valid");
     }

@@ -123,6 +123,7 @@ impl Encoder {
     }
 
     /// Appends `event` to `out`. The event must pass [`check`].
+    // Forced inline, as `mem` and `choose_base`: see `TraceWriter::push`.
     #[inline(always)]
     pub fn encode(&mut self, event: &Event, out: &mut Vec<u8>) {
         // One capacity check per event instead of one per byte pushed.
