@@ -16,7 +16,8 @@
 # iterator), encode (`TraceWriter::push`, events decoded beforehand into
 # one array, read back from DRAM), batched (the same pushes, but each batch
 # of 4,096 events copied into a small buffer first, untimed, so the encoder
-# reads them from the cache as it does behind a decoder or an importer).
+# reads them from the cache, as behind a producer that makes each event
+# just before pushing it).
 set -euo pipefail
 CHECK=0
 usage() { echo "usage: [REPEAT=N] bench/codec.sh [--check]   (N >= 2)" >&2; exit 2; }
@@ -40,12 +41,12 @@ rows=""
 for name in wordfreq-lackey json-warm jsonpipe-warm rsjson-warm rsjson-ma-warm; do
     trace=$ROOT/traces/samples/$name.mtrace
     row=$(printf '%-22s' "$name")
-    events=0
+    # Each line: "PATH: best of N: EVENTS events, RATE M events/s".
     for path in raw fold next encode encode-batched; do
         line=$("$BIN" "$path" "$trace" "$REPEAT" 2>&1 >/dev/null)
-        events=$(echo "$line" | awk '{print $(NF-4)}')
         row+=$(printf ' %8s' "$(echo "$line" | awk '{print $(NF-2)}')")
     done
+    events=$(echo "$line" | awk '{print $(NF-4)}')
     row+=$(printf ' %12s' "$(python3 -c "print(f'{$(stat -c %s "$trace") / $events:.2f}')")")
     echo "$row"
     rows+="$row"$'\n'

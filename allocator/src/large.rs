@@ -28,7 +28,7 @@ pub(crate) static MAPPED: AtomicUsize = AtomicUsize::new(0);
 /// Large objects live.
 pub(crate) static COUNT: AtomicUsize = AtomicUsize::new(0);
 /// Bytes of slack not purged since it was kept (sum of `slack_resident`).
-pub(crate) static KEPT: AtomicUsize = AtomicUsize::new(0);
+pub(crate) static SLACK_RESIDENT: AtomicUsize = AtomicUsize::new(0);
 /// Bytes of slack, purged or not (sum of `slack`).
 pub(crate) static SLACK: AtomicUsize = AtomicUsize::new(0);
 
@@ -146,7 +146,7 @@ pub(crate) unsafe fn free(h: *mut LargeHeader) {
         if !next.is_null() {
             (*next).prev = prev;
         }
-        KEPT.fetch_sub((*h).slack_resident, Relaxed);
+        SLACK_RESIDENT.fetch_sub((*h).slack_resident, Relaxed);
         SLACK.fetch_sub((*h).slack, Relaxed);
         LOCK.unlock();
         registry::remove(h as usize);
@@ -186,8 +186,8 @@ unsafe fn set_slack_locked(h: *mut LargeHeader, len: usize, slack: usize) {
     unsafe {
         let (old, resident) = ((*h).slack, (*h).slack_resident);
         let now = resident_slack(old, resident, slack);
-        KEPT.fetch_sub(resident, Relaxed);
-        KEPT.fetch_add(now, Relaxed);
+        SLACK_RESIDENT.fetch_sub(resident, Relaxed);
+        SLACK_RESIDENT.fetch_add(now, Relaxed);
         SLACK.fetch_sub(old, Relaxed);
         SLACK.fetch_add(slack, Relaxed);
         (*h).map_len = len;
@@ -224,7 +224,7 @@ unsafe fn keep_slack(h: *mut LargeHeader, slack: usize) -> bool {
     let kept = unsafe {
         let resident = (*h).slack_resident;
         let now = resident_slack((*h).slack, resident, slack);
-        let fits = KEPT.load(Relaxed) - resident + now <= SLACK_BUDGET;
+        let fits = SLACK_RESIDENT.load(Relaxed) - resident + now <= SLACK_BUDGET;
         if fits {
             set_slack_locked(h, (*h).map_len, slack);
         }
@@ -239,7 +239,7 @@ unsafe fn keep_slack(h: *mut LargeHeader, slack: usize) -> bool {
 /// stay: a later regrowth faults in zero pages.
 pub(crate) fn purge_slack(max_bytes: usize) -> usize {
     // Without this, a harvest already at its budget would walk the list.
-    if max_bytes == 0 || KEPT.load(Relaxed) == 0 {
+    if max_bytes == 0 || SLACK_RESIDENT.load(Relaxed) == 0 {
         return 0;
     }
     let mut purged = 0;
@@ -251,15 +251,12 @@ pub(crate) fn purge_slack(max_bytes: usize) -> usize {
         // lies outside the object, and its owner changes it only under
         // the lock.
         unsafe {
-            let kept = (*h).slack_resident;
-            if kept > 0 {
-                let end = (*h).map_base.add((*h).map_len);
-                if os::purge(end.sub((*h).slack), (*h).slack) {
-                    (*h).slack_resident = 0;
-                    KEPT.fetch_sub(kept, Relaxed);
-                    crate::pool::PURGES.fetch_add(1, Relaxed);
-                    purged += kept;
-                }
+            let resident = (*h).slack_resident;
+            if resident > 0 && os::purge((*h).map_base.add((*h).extent()), (*h).slack) {
+                (*h).slack_resident = 0;
+                SLACK_RESIDENT.fetch_sub(resident, Relaxed);
+                crate::pool::PURGES.fetch_add(1, Relaxed);
+                purged += resident;
             }
         }
     });
@@ -363,7 +360,7 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
 pub(crate) unsafe fn usable_from(h: *mut LargeHeader, p: *mut u8) -> usize {
     // SAFETY: guaranteed by the caller; only the caller (the owner) writes
     // the slack.
-    unsafe { (*h).map_base as usize + (*h).map_len - (*h).slack - p as usize }
+    unsafe { (*h).map_base as usize + (*h).extent() - p as usize }
 }
 
 /// Unmaps the cached free large mappings (all of them if `force`, else the

@@ -75,7 +75,7 @@ impl LargeImage {
                 header: l as usize,
                 map_base: (*l).map_base as usize,
                 // The object's extent: slack kept by a shrink is not its.
-                map_len: (*l).map_len - (*l).slack,
+                map_len: (*l).extent(),
             }
         }
     }

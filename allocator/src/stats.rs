@@ -71,7 +71,10 @@ pub fn stats() -> Stats {
         s.touched_bytes += pool::touched_bytes(a);
     });
     let large_bytes = large::MAPPED.load(Relaxed);
-    let (slack, slack_resident) = (large::SLACK.load(Relaxed), large::KEPT.load(Relaxed));
+    let (slack, slack_resident) = (
+        large::SLACK.load(Relaxed),
+        large::SLACK_RESIDENT.load(Relaxed),
+    );
     let allocated = classes
         .iter()
         .map(|c| c.live_blocks * c.block_size)

@@ -261,13 +261,21 @@ pub(crate) struct LargeHeader {
     /// Written by the owner, under the large lock.
     pub slack: usize,
     /// Of the slack, the bytes no harvest has purged since (counted in
-    /// `large::KEPT`). Large lock.
+    /// `large::SLACK_RESIDENT`). Large lock.
     pub slack_resident: usize,
     /// Heap that allocated it (for snapshots); may be the empty heap.
     pub heap: *mut Heap,
     /// Links in the global list of large objects (large lock).
     pub next: *mut LargeHeader,
     pub prev: *mut LargeHeader,
+}
+
+impl LargeHeader {
+    /// Bytes from the mapping's start that the object may use: all but
+    /// the slack at the end.
+    pub fn extent(&self) -> usize {
+        self.map_len - self.slack
+    }
 }
 
 /// A thread's heap.

@@ -233,8 +233,7 @@ fn time_decay_purges_only_after_the_delay() {
 
 #[test]
 fn freed_large_mappings_are_reused_until_harvested() {
-    let _t = turn();
-    set_decay(Decay::Never);
+    let _q = quiet(Decay::Never);
     let p = malloc(3 << 20);
     // SAFETY: a live block of ours, large enough for the bytes touched.
     unsafe { std::ptr::write_bytes(p, 7, 3 << 20) };
@@ -262,7 +261,6 @@ fn freed_large_mappings_are_reused_until_harvested() {
         harvest(usize::MAX) >= 3 << 20,
         "harvest unmaps cached mappings"
     );
-    set_decay(memento_alloc::DEFAULT_DECAY);
 }
 
 #[test]

@@ -6,15 +6,16 @@
 //! decode >= 300 M events/s, encode >= 100 M events/s, <= 3 bytes/event.
 //! `encode` pushes a whole decoded trace from one array (48 bytes per
 //! event, read back from DRAM); `encode-batched` pushes the same events
-//! with each batch in the cache, as a converter or importer does.
+//! with each batch in the cache, as behind a producer that makes each
+//! event just before pushing it.
 
 use std::path::Path;
 
-#[path = "shared/batched.rs"]
-mod batched;
+#[path = "shared/encode.rs"]
+mod encode;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use memento_trace::{Event, Header, TraceFile, TraceWriter};
+use memento_trace::{Event, Header, TraceFile};
 
 fn sample_events(file: &str) -> Vec<Event> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -55,15 +56,6 @@ fn synthetic_events(n: usize) -> Vec<Event> {
     }
     events.truncate(n);
     events
-}
-
-fn encode(events: &[Event]) -> Vec<u8> {
-    let mut writer = TraceWriter::new(Vec::with_capacity(events.len() * 3), &Header::default())
-        .expect("in-memory write");
-    for event in events {
-        writer.push(event).expect("valid event");
-    }
-    writer.finish().expect("in-memory write").0
 }
 
 /// Folds every field a consumer would read, so no decoding work can be
@@ -116,7 +108,8 @@ fn bench(c: &mut Criterion) {
         ("synthetic", synthetic_events(1 << 21)),
     ];
     for (name, events) in &inputs {
-        let bytes = encode(events);
+        let header = Header::default();
+        let bytes = encode::encode(events, &header);
         eprintln!(
             "{name}: {} events, {} bytes, {:.3} bytes/event",
             events.len(),
@@ -126,7 +119,7 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group("codec");
         group.throughput(Throughput::Elements(events.len() as u64));
         group.bench_with_input(BenchmarkId::new("encode", name), events, |b, events| {
-            b.iter(|| encode(events))
+            b.iter(|| encode::encode(events, &header))
         });
         group.bench_with_input(
             BenchmarkId::new("encode-batched", name),
@@ -134,7 +127,7 @@ fn bench(c: &mut Criterion) {
             |b, events| {
                 b.iter_custom(|iters| {
                     (0..iters)
-                        .map(|_| batched::encode_batched(events, &Header::default()).1)
+                        .map(|_| encode::encode_batched(events, &header).1)
                         .sum()
                 })
             },

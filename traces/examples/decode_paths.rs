@@ -6,8 +6,8 @@
 
 use memento_trace::{Event, TraceFile};
 
-#[path = "../benches/shared/batched.rs"]
-mod batched;
+#[path = "../benches/shared/encode.rs"]
+mod encode;
 
 /// The fold of `benches/codec.rs`: every field a consumer would read.
 fn fingerprint(acc: u64, event: &Event) -> u64 {
@@ -44,14 +44,14 @@ fn main() {
     };
     for _ in 0..repeat {
         if args[1] == "encode-batched" {
-            let (bytes, time) = batched::encode_batched(&decoded, trace.header());
+            let (bytes, time) = encode::encode_batched(&decoded, trace.header());
             best = best.min(time.as_secs_f64());
             acc = digest(&bytes);
             continue;
         }
         let start = std::time::Instant::now();
         acc = if args[1] == "encode" {
-            let bytes = encode(&decoded, &trace);
+            let bytes = encode::encode(&decoded, trace.header());
             best = best.min(start.elapsed().as_secs_f64());
             digest(&bytes)
         } else {
@@ -68,15 +68,6 @@ fn main() {
         );
     }
     println!("{acc:x}");
-}
-
-fn encode(events: &[Event], trace: &TraceFile) -> Vec<u8> {
-    let out = Vec::with_capacity(events.len() * 3);
-    let mut writer = memento_trace::TraceWriter::new(out, trace.header()).expect("memory");
-    for event in events {
-        writer.push(event).expect("valid");
-    }
-    writer.finish().expect("memory").0
 }
 
 /// A digest of encoded bytes (outside the timing), so that two encoders

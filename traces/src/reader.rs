@@ -480,27 +480,23 @@ impl<'a> Events<'a> {
     }
 }
 
-/// Decodes up to `remaining` events of a chunk (counting it down), each
-/// taken into `acc` by `take` until it breaks; returns the accumulator and
-/// whether `take` broke. Where decoding fails, the offset and error go to
-/// `failed`.
+/// Decodes up to `remaining` events of a chunk (counting it down) into the
+/// fold `f`; returns the accumulator. Where decoding fails, the offset and
+/// error go to `failed`.
 #[inline(always)]
-fn decode_run<A>(
+fn fold_run<B, F: FnMut(B, Result<Event, TraceError>) -> B>(
     decoder: &mut Decoder<'_>,
     remaining: &mut u32,
-    mut acc: A,
-    take: &mut impl Take<A>,
+    mut acc: B,
+    f: &mut F,
     failed: &mut Option<(usize, DecodeError)>,
-) -> (A, bool) {
+) -> B {
     while *remaining > 0 {
         let at = decoder.position();
         match decoder.decode() {
             Ok(event) => {
                 *remaining -= 1;
-                match take.take(acc, event) {
-                    ControlFlow::Continue(next) => acc = next,
-                    ControlFlow::Break(last) => return (last, true),
-                }
+                acc = f(acc, Ok(event));
             }
             Err(kind) => {
                 *failed = Some((at, kind));
@@ -508,31 +504,14 @@ fn decode_run<A>(
             }
         }
     }
-    (acc, false)
+    acc
 }
 
-/// What [`decode_run`] hands each event to: a trait, not a closure, so
-/// that an `#[inline(always)]` method keeps the consumer in the loop (a
-/// closure around a large consumer is compiled apart and called per event).
-trait Take<A> {
-    fn take(&mut self, acc: A, event: Event) -> ControlFlow<A, A>;
-}
-
-/// Events into a fold.
-struct IntoFold<'a, F>(&'a mut F);
-
-impl<B, F: FnMut(B, Result<Event, TraceError>) -> B> Take<B> for IntoFold<'_, F> {
-    #[inline(always)]
-    fn take(&mut self, acc: B, event: Event) -> ControlFlow<B, B> {
-        ControlFlow::Continue((self.0)(acc, Ok(event)))
-    }
-}
-
-/// [`decode_run`] for a [`Drain`], through [`Decoder::decode_with`] so that
+/// [`fold_run`] for a [`Drain`], through [`Decoder::decode_with`] so that
 /// loads, stores and blocks reach it without an [`Event`] built in memory;
-/// returns whether the drain broke. (A fold through a visitor, or this
-/// through `decode_run`'s accumulator, each ran 5-10% slower: the same
-/// loop twice is the price of both.)
+/// returns whether the drain broke. (A fold through a visitor, or a drain
+/// through a fold's accumulator, each ran 5-10% slower: the same loop
+/// twice is the price of both.)
 #[inline(always)]
 fn drain_run<D: Drain>(
     decoder: &mut Decoder<'_>,
@@ -629,8 +608,9 @@ pub trait Drain {
 impl Events<'_> {
     /// Hands the items `next` would yield, in order, to `drain`, straight
     /// from the chunk's decoder (no copy through the buffer), until it
-    /// breaks or the trace ends. Returns false once the trace is done; after a break, reading
-    /// resumes (here or with `next`) at the next item.
+    /// breaks or the trace ends. Returns false once the trace is done;
+    /// after a break, reading resumes (here or with `next`) at the next
+    /// item.
     #[inline(always)]
     pub fn drive(&mut self, drain: &mut impl Drain) -> bool {
         loop {
@@ -704,8 +684,7 @@ impl Iterator for Events<'_> {
             let mut decoder = std::mem::replace(&mut self.current.decoder, Decoder::new(&[]));
             let mut remaining = self.current.remaining;
             let mut failed = None;
-            let into = &mut IntoFold(&mut f);
-            (acc, _) = decode_run(&mut decoder, &mut remaining, acc, into, &mut failed);
+            acc = fold_run(&mut decoder, &mut remaining, acc, &mut f, &mut failed);
             self.current.decoder = decoder;
             self.current.remaining = remaining;
             if let Some((at, kind)) = failed {
