@@ -8,15 +8,20 @@
 # with the trace length; the RSS does, by the trace's mapped pages.
 #
 # Usage: bench/replay.sh [ALLOCATIONS]   (default 500000 -> ~21 M events)
-#        PROFILE=lto bench/replay.sh      (the Cargo profile to build; default release)
+#        PROFILE=lto bench/replay.sh      (the Cargo profile to build; default release;
+#                                         `pgo`: scripts/build-pgo.sh's binary)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 alloc=${1:-500000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 profile=${PROFILE:-release}
-nice -n 19 cargo build --profile "$profile" --quiet --manifest-path "$root/Cargo.toml" --bin memento
-bin="${CARGO_TARGET_DIR:-$root/target}/$profile/memento"
+if [ "$profile" = pgo ]; then
+  bin=$("$root/scripts/build-pgo.sh")
+else
+  nice -n 19 cargo build --profile "$profile" --quiet --manifest-path "$root/Cargo.toml" --bin memento
+  bin="${CARGO_TARGET_DIR:-$root/target}/$profile/memento"
+fi
 
 # Peak anonymous memory (KiB) of process $1 until it exits, polled: the
 # trace is memory-mapped, so the total RSS also counts the trace's pages

@@ -6,7 +6,9 @@
 #   scripts/install-deps.sh           what the tests need
 #   scripts/install-deps.sh --bench   plus the allocators the benchmarks
 #                                     compare against
-#   scripts/install-deps.sh --dry-run [--bench]
+#   scripts/install-deps.sh --pgo     plus the llvm-profdata of rustc's LLVM
+#                                     (for scripts/build-pgo.sh)
+#   scripts/install-deps.sh --dry-run [--bench] [--pgo]
 #                                     print what is missing, install nothing
 #
 # MEMENTO_DEPS_ROOT, if set, is put before every file that shows a package
@@ -29,14 +31,28 @@ libtcmalloc-minimal4 /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 "
 
 want="$test_pkgs"
+extra=""
 dry=""
 for arg in "$@"; do
     case "$arg" in
-        --bench) want="$test_pkgs$bench_pkgs" ;;
+        --bench) extra="$extra$bench_pkgs" ;;
+        --pgo)
+            # The profile format follows LLVM's major version: the tool must
+            # come from the LLVM that rustc was built with.
+            major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
+            if [ -z "$major" ]; then
+                echo "install-deps: 'rustc -vV' names no LLVM version; is rustc installed?" >&2
+                exit 2
+            fi
+            extra="$extra
+llvm-$major /usr/bin/llvm-profdata-$major
+"
+            ;;
         --dry-run) dry=1 ;;
-        *) echo "install-deps: unknown option '$arg' (use --bench, --dry-run or nothing)" >&2; exit 2 ;;
+        *) echo "install-deps: unknown option '$arg' (use --bench, --pgo, --dry-run or nothing)" >&2; exit 2 ;;
     esac
 done
+want="$want$extra"
 root="${MEMENTO_DEPS_ROOT:-}"
 
 # An `if`, not `&&`: under `sh -e` a command substitution inherits errexit,

@@ -1,6 +1,7 @@
 //! `scripts/install-deps.sh`, the one script a fresh machine runs (the
 //! tests call it): it must find what is missing under `sh` (dash), where a
-//! command substitution inherits `set -e`.
+//! command substitution inherits `set -e`. Also the argument check of
+//! `scripts/build-pgo.sh`, which calls it.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -58,4 +59,37 @@ fn an_unknown_option_exits_two_naming_it() {
         .expect("sh runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--frobnicate"));
+}
+
+#[test]
+fn dry_run_with_pgo_adds_the_llvm_of_rustc() {
+    let rustc = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc runs");
+    let version = String::from_utf8_lossy(&rustc.stdout);
+    let major = version
+        .lines()
+        .find_map(|l| l.strip_prefix("LLVM version: "))
+        .and_then(|v| v.split('.').next())
+        .expect("rustc -vV names its LLVM");
+    let out = dry_run(&["--pgo"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.trim().ends_with(&format!("time llvm-{major}")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn build_pgo_refuses_arguments_with_status_two() {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/build-pgo.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .arg("--fast")
+        .output()
+        .expect("bash runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'--fast'"));
 }
