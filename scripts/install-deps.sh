@@ -5,7 +5,7 @@
 #
 #   scripts/install-deps.sh           what the tests need
 #   scripts/install-deps.sh --bench   plus the allocators the benchmarks
-#                                     compare against
+#                                     compare against, and perf
 #   scripts/install-deps.sh --pgo     plus the llvm-profdata of rustc's LLVM
 #                                     (for scripts/build-pgo.sh)
 #   scripts/install-deps.sh --dry-run [--bench] [--pgo]
@@ -28,6 +28,7 @@ time /usr/bin/time
 bench_pkgs="
 libmimalloc2.0 /usr/lib/x86_64-linux-gnu/libmimalloc.so.2
 libtcmalloc-minimal4 /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
+linux-perf /usr/bin/perf
 "
 
 want="$test_pkgs"
