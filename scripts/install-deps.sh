@@ -5,7 +5,8 @@
 #
 #   scripts/install-deps.sh           what the tests need
 #   scripts/install-deps.sh --bench   plus the allocators the benchmarks
-#                                     compare against, and perf
+#                                     compare against, perf and glibc's
+#                                     debug symbols
 #   scripts/install-deps.sh --pgo     plus the llvm-profdata of rustc's LLVM
 #                                     (for scripts/build-pgo.sh)
 #   scripts/install-deps.sh --dry-run [--bench] [--pgo]
@@ -29,6 +30,7 @@ bench_pkgs="
 libmimalloc2.0 /usr/lib/x86_64-linux-gnu/libmimalloc.so.2
 libtcmalloc-minimal4 /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 linux-perf /usr/bin/perf
+libc6-dbg /usr/share/doc/libc6-dbg/copyright
 "
 
 want="$test_pkgs"

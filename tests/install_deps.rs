@@ -44,7 +44,7 @@ fn dry_run_with_bench_adds_the_compared_allocators_and_perf() {
     assert!(
         stdout
             .trim()
-            .ends_with("time libmimalloc2.0 libtcmalloc-minimal4 linux-perf"),
+            .ends_with("time libmimalloc2.0 libtcmalloc-minimal4 linux-perf libc6-dbg"),
         "{stdout}"
     );
 }
