@@ -29,8 +29,12 @@ target=$(realpath -m "${CARGO_TARGET_DIR:-$root/target}")
 if [ -n "${LLVM_PROFDATA:-}" ]; then
   profdata=$LLVM_PROFDATA
 else
-  "$root/scripts/install-deps.sh" --pgo >&2
   major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
+  if ! "$root/scripts/install-deps.sh" --pgo >&2; then
+    echo "build-pgo: could not install llvm-$major (for llvm-profdata-$major); set LLVM_PROFDATA" \
+      "to an llvm-profdata of LLVM $major (e.g. from 'rustup component add llvm-tools')" >&2
+    exit 2
+  fi
   profdata=llvm-profdata-$major
 fi
 if ! command -v "$profdata" > /dev/null; then
