@@ -5,7 +5,13 @@ elapsed, user, sys, max RSS and page faults; prints a Markdown table and
 writes it, with the raw CSV, under bench/results/.
 
 Usage: bench/run.py [--reps N] [--only NAME,...] [--allocators A,...]
-                    [--stand-ins] [--no-build]
+                    [--stand-ins] [--aslr] [--no-build]
+
+Every run has address-space randomisation off (`setarch -R`, unless
+--aslr): with it, where the kernel places each mapping moves which file
+pages its fault-around maps, so the max RSS of one deterministic program
+varied by 3% from run to run (rsregex under glibc: 4,064 to 4,192 KB in 8
+runs; without it 3,984 KB every time).
 
 Workloads (see allocator/README.md):
 - the function suite of workloads/manifest.toml: every Python function
@@ -156,7 +162,7 @@ def check(name, alloc, w, out, first):
     return None
 
 
-def measure(w, preload):
+def measure(w, preload, aslr=False):
     # A fixed hash seed: the same dict layouts, so the same allocations, in
     # every run.
     env = dict(os.environ, PYTHONMALLOC="malloc", PYTHONHASHSEED="0", **w.env)
@@ -167,7 +173,9 @@ def measure(w, preload):
         # Elapsed time from a monotonic clock here: time's %e has 10 ms
         # steps, 10% of a 0.1 s run.
         start = time.perf_counter()
-        p = subprocess.run(["/usr/bin/time", "-o", t.name, "-f", "%U %S %M %R %F"] + w.cmd,
+        # setarch execs the workload in its own process, which time measures.
+        fixed = [] if aslr else ["setarch", "-R"]
+        p = subprocess.run(["/usr/bin/time", "-o", t.name, "-f", "%U %S %M %R %F"] + fixed + w.cmd,
                            env=env, capture_output=True, text=True)
         elapsed = time.perf_counter() - start
         if p.returncode != 0:
@@ -192,6 +200,7 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated workload names")
     ap.add_argument("--allocators", default="", help="comma-separated; glibc and mimalloc always run")
     ap.add_argument("--stand-ins", action="store_true", help="also run the pre-suite stand-ins")
+    ap.add_argument("--aslr", action="store_true", help="keep address-space randomisation on")
     ap.add_argument("--no-build", action="store_true")
     a = ap.parse_args()
     if not a.no_build:
@@ -207,7 +216,7 @@ def main():
         for rep in range(a.reps):
             # Interleave allocators so drift on a shared machine hits all.
             for alloc, lib in allocs:
-                out, m = measure(wl[name], lib)
+                out, m = measure(wl[name], lib, a.aslr)
                 warm = check(name, alloc, wl[name], out, first)
                 if first is None:
                     first = out
@@ -222,7 +231,8 @@ def main():
     lines = [
         f"Medians of {a.reps} runs, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
         f"{os.cpu_count()} CPUs, load average (1, 5, 15 min) {load_before} before and "
-        f"{load_after} after. Time ratios are elapsed / elapsed. Suite functions: "
+        f"{load_after} after; address-space randomisation {'on' if a.aslr else 'off'}. "
+        "Time ratios are elapsed / elapsed. Suite functions: "
         + ", ".join(f"{n} x{wl[n].invocations}" for n in names if wl[n].invocations) + " invocations.",
         "",
         "| workload | allocator | elapsed s | user s | sys s | max RSS KiB | page faults | warm s | vs glibc | vs mimalloc |",
