@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds `memento` with profile-guided optimisation on top of the `lto`
 # profile, for long replays and batch experiments: the same results, byte
-# for byte (checked here before the binary is handed out), in about 11%
-# less time than the `release` build (whole `memento replay` runs,
+# for byte (checked here before the binary is handed out), in 10-14% less
+# time than the `release` build (whole `memento replay` runs,
 # sim/README.md).
 #
 #   scripts/build-pgo.sh      prints the path of the optimised binary
