@@ -87,8 +87,7 @@ def cpu_times(name, w, env):
 def shares(name, w):
     """(user-space samples, malloc %, kernel %) of one run of `w` under
     glibc, as shares of its CPU time."""
-    env = dict(os.environ, PYTHONMALLOC="malloc", PYTHONHASHSEED="0", **w.env)
-    env.pop("LD_PRELOAD", None)
+    env = run.environment(w, None)
     user, system = cpu_times(name, w, env)
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "perf.data")
