@@ -4,6 +4,7 @@
 
 use core::ptr::null_mut;
 
+use crate::large::Request;
 use crate::size_class::{class_of, class_size, MAX_CLASS_SIZE};
 use crate::types::{
     Arena, Block, LargeHeader, Segment, MIN_ALIGN, SLOTS_PER_SEGMENT, SLOT_SHIFT, SLOT_SIZE,
@@ -56,7 +57,7 @@ pub fn malloc(size: usize) -> *mut u8 {
         // SAFETY: the heap is the calling thread's.
         unsafe { heap::alloc(thread::current_heap(), class_of(size)) }
     } else {
-        large::alloc(size, MIN_ALIGN, thread::owning_heap(), false)
+        large::alloc(size, MIN_ALIGN, thread::owning_heap(), Request::Fresh)
     }
 }
 
@@ -111,7 +112,7 @@ pub fn calloc(n: usize, size: usize) -> *mut u8 {
         return null_mut();
     };
     if total > MAX_CLASS_SIZE {
-        return large::alloc(total, MIN_ALIGN, thread::owning_heap(), true);
+        return large::alloc(total, MIN_ALIGN, thread::owning_heap(), Request::Zeroed);
     }
     let p = malloc(total);
     if !p.is_null() {
@@ -141,7 +142,7 @@ pub fn aligned_alloc(align: usize, size: usize) -> *mut u8 {
             return malloc(s);
         }
     }
-    large::alloc(size, align, thread::owning_heap(), false)
+    large::alloc(size, align, thread::owning_heap(), Request::Fresh)
 }
 
 /// Resizes the block at `p` to `size` bytes, keeping its contents, in place
@@ -181,7 +182,7 @@ pub unsafe fn realloc(p: *mut u8, size: usize) -> *mut u8 {
     // growth is then an `mremap` that neither copies nor leaves a block of
     // every class on the way resident.
     let q = if size > old && size > REALLOC_LARGE {
-        large::alloc(size, MIN_ALIGN, thread::owning_heap(), false)
+        large::alloc(size, MIN_ALIGN, thread::owning_heap(), Request::Growing)
     } else {
         malloc(size)
     };

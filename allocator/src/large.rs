@@ -19,6 +19,15 @@ const SHRINK_KEEP: usize = 256 * 1024;
 /// slack, all objects together (as much as the cache of freed mappings).
 const SLACK_BUDGET: usize = 4 << 20;
 
+/// A new object of a fixed size that takes a cached mapping larger than
+/// it needs by at least this much purges the rest: those pages were
+/// resident for the freed object and would stay so, unused, while the new
+/// one lives (igraph's pagerank allocates arrays of 80 to 960 KB in turn;
+/// purging cut its peak RSS by 600 KB). A block that `realloc` grows keeps
+/// the rest: a list grown on every request refills the same mapping
+/// (purging it cost the DNA function 47% more page faults).
+const REUSE_TAIL_PURGE: usize = 64 * 1024;
+
 /// Guards the list of large objects.
 pub(crate) static LOCK: SpinLock = SpinLock::new();
 static LIST: crate::types::Static<core::cell::Cell<*mut LargeHeader>> =
@@ -57,11 +66,24 @@ fn page_round(size: usize, offset: usize, page: usize) -> Option<usize> {
         .map(|s| s & !(page - 1))
 }
 
+/// What a large object is requested for: it decides whether the object
+/// is zeroed and what of a larger freed mapping it reuses stays resident.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Request {
+    /// A new object of a fixed size (`malloc`, aligned allocation).
+    Fresh,
+    /// A new object read as zeroes (`calloc`).
+    Zeroed,
+    /// A block that `realloc` is growing: it may well grow on into the
+    /// rest of a reused mapping, so that stays resident.
+    Growing,
+}
+
 /// Maps a large object of `size` bytes aligned to `align` (a power of
-/// two), zeroed if `zero`. Null when the OS refuses or the sizes overflow.
+/// two), for `request`. Null when the OS refuses or the sizes overflow.
 /// Objects aligned to at most 64 bytes start at a varying cache-line
 /// offset into their first page (see [`color`]).
-pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, zero: bool) -> *mut u8 {
+pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, request: Request) -> *mut u8 {
     let page = os::page_size();
     let align = align.max(MIN_ALIGN);
     let (offset, map_align, header_off) = if align <= COLOR_STEP {
@@ -82,7 +104,16 @@ pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, zero: bool) -> *
     }
     let (base, len) = match reused {
         Some((base, cached_len)) => {
-            if zero {
+            let tail = cached_len - len;
+            if request != Request::Growing && tail >= REUSE_TAIL_PURGE {
+                // SAFETY: the tail lies inside the cached mapping, past
+                // the object's pages, and holds nothing.
+                if unsafe { os::purge(base.add(len), tail) } {
+                    pool::PURGED.fetch_add(tail, Relaxed);
+                    pool::PURGES.fetch_add(1, Relaxed);
+                }
+            }
+            if request == Request::Zeroed {
                 // SAFETY: the cached mapping is ours and free.
                 unsafe { core::ptr::write_bytes(base.add(offset), 0, size) };
             }
@@ -412,7 +443,7 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore = "maps and remaps memory")]
     fn a_chunk_reused_during_a_moving_realloc_stays_registered() {
-        let p = alloc(1 << 20, MIN_ALIGN, null_mut(), false);
+        let p = alloc(1 << 20, MIN_ALIGN, null_mut(), Request::Fresh);
         let h = p as usize & !(SEGMENT_SIZE - 1);
         // SAFETY: h is the header of the live object p.
         let end = h + unsafe { (*(h as *mut LargeHeader)).map_len };

@@ -60,9 +60,9 @@ fn unmap_entry(e: &mut Entry) -> usize {
     len
 }
 
-/// Takes the smallest cached mapping of at least `len` bytes (its pages
-/// are resident either way, so a smaller request may reuse a larger one).
-/// Large lock held.
+/// Takes the smallest cached mapping of at least `len` bytes (a smaller
+/// request may reuse a larger one; [`crate::large::alloc`] decides what
+/// of the rest stays resident). Large lock held.
 pub(crate) fn take_locked(len: usize) -> Option<(*mut u8, usize)> {
     // SAFETY: the large lock is held by the caller.
     let es = unsafe { &mut *entries() };

@@ -296,6 +296,64 @@ fn fresh_pages_are_paid_back_from_resident_free_slots() {
 }
 
 #[test]
+fn a_smaller_request_reusing_a_freed_mapping_purges_the_rest_unless_growing() {
+    let _q = quiet(Decay::Never);
+    let mapping = |x: *mut u8| x as usize & !(SEGMENT_SIZE - 1);
+    let (big, small) = (1 << 20, 200 << 10);
+    let freed_big = || {
+        let p = malloc(big);
+        // SAFETY: a live block of ours, `big` bytes long; freed once.
+        unsafe {
+            std::ptr::write_bytes(p, 7, big);
+            free(p);
+        }
+        p
+    };
+    // A new object of a fixed size: the pages past it were the freed
+    // object's, and go.
+    let p = freed_big();
+    let before = stats().purged;
+    let q = malloc(small);
+    assert_eq!(mapping(q), mapping(p), "the cached mapping is reused");
+    let end = (q as usize + small).next_multiple_of(4096) as *mut u8;
+    let tail = mapping(p) + big - end as usize;
+    assert!(
+        stats().purged - before >= tail,
+        "purged {} of a {tail}-byte tail",
+        stats().purged - before
+    );
+    assert!(resident_pages(end, tail).iter().all(|&r| !r));
+    // The object may still grow into them: in place, reading zeroes.
+    // SAFETY: q is live; it is freed once.
+    unsafe {
+        assert_eq!(realloc(q, big - 8192), q, "grown in place");
+        let grown = q as usize + big - 8192 - end as usize;
+        assert!(all_bytes(end, grown, 0));
+        free(q);
+    }
+    harvest(usize::MAX);
+
+    // A block that realloc grows past the classes keeps them resident: it
+    // is likely to grow on into them.
+    let p = freed_big();
+    let before = stats().purged;
+    let b = malloc(16 << 10);
+    // SAFETY: b is live; the grown block is freed once.
+    unsafe {
+        let g = realloc(b, 40 << 10);
+        assert_eq!(mapping(g), mapping(p), "the cached mapping is reused");
+        assert_eq!(stats().purged, before, "nothing purged");
+        let end = (g as usize + (40 << 10)).next_multiple_of(4096);
+        let rest = mapping(p) + big - end;
+        assert!(resident_pages(end as *mut u8, rest.min(1000 * 4096))
+            .iter()
+            .all(|&r| r));
+        free(g);
+    }
+    harvest(usize::MAX);
+}
+
+#[test]
 fn a_failing_large_request_keeps_cached_mappings() {
     let _q = quiet(Decay::AfterMillis(600_000));
     let p = malloc(3 << 20);
