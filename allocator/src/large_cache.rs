@@ -23,18 +23,24 @@ const BUDGET: usize = 4 << 20;
 struct Entry {
     base: usize,
     len: usize,
+    /// Bytes from `base` that may be resident: the rest was purged, or
+    /// never touched.
+    resident: usize,
     freed_ms: u64,
 }
 
 const NONE: Entry = Entry {
     base: 0,
     len: 0,
+    resident: 0,
     freed_ms: 0,
 };
 
 static CACHE: Static<Cell<[Entry; ENTRIES]>> = Static(Cell::new([NONE; ENTRIES]));
 /// Bytes of mappings held in the cache.
 pub(crate) static CACHED: AtomicUsize = AtomicUsize::new(0);
+/// Of those, the bytes that may be resident (sum of `resident`).
+pub(crate) static CACHED_RESIDENT: AtomicUsize = AtomicUsize::new(0);
 
 fn entries() -> *mut [Entry; ENTRIES] {
     CACHE.0.as_ptr()
@@ -47,38 +53,42 @@ fn oldest(es: &mut [Entry; ENTRIES]) -> Option<&mut Entry> {
         .min_by_key(|e| e.freed_ms)
 }
 
-/// Unmaps a cached mapping and empties its entry; returns its bytes,
-/// counted as purged (they were resident). Large lock held.
+/// Unmaps a cached mapping and empties its entry; returns its resident
+/// bytes, counted as purged. Large lock held.
 fn unmap_entry(e: &mut Entry) -> usize {
     // SAFETY: cached mappings are ours and hold no object.
     unsafe { os::unmap(e.base as *mut u8, e.len) };
     CACHED.fetch_sub(e.len, Relaxed);
-    crate::pool::PURGED.fetch_add(e.len, Relaxed);
+    CACHED_RESIDENT.fetch_sub(e.resident, Relaxed);
+    crate::pool::PURGED.fetch_add(e.resident, Relaxed);
     crate::pool::PURGES.fetch_add(1, Relaxed);
-    let len = e.len;
+    let resident = e.resident;
     *e = NONE;
-    len
+    resident
 }
 
-/// Takes the smallest cached mapping of at least `len` bytes (a smaller
-/// request may reuse a larger one; [`crate::large::alloc`] decides what
-/// of the rest stays resident). Large lock held.
-pub(crate) fn take_locked(len: usize) -> Option<(*mut u8, usize)> {
+/// Takes the smallest cached mapping of at least `len` bytes: its start,
+/// length and resident prefix (a smaller request may reuse a larger
+/// mapping; [`crate::large::alloc`] decides what of the rest stays
+/// resident). Large lock held.
+pub(crate) fn take_locked(len: usize) -> Option<(*mut u8, usize, usize)> {
     // SAFETY: the large lock is held by the caller.
     let es = unsafe { &mut *entries() };
     let best = es
         .iter_mut()
         .filter(|e| e.base != 0 && e.len >= len)
         .min_by_key(|e| e.len)?;
-    let got = (best.base as *mut u8, best.len);
+    let got = (best.base as *mut u8, best.len, best.resident);
     CACHED.fetch_sub(best.len, Relaxed);
+    CACHED_RESIDENT.fetch_sub(best.resident, Relaxed);
     *best = NONE;
     Some(got)
 }
 
-/// Keeps a freed mapping; false when the policy says to unmap it now (the
-/// caller does). Evicts the oldest entry when full. Large lock held.
-pub(crate) fn put_locked(base: *mut u8, len: usize) -> bool {
+/// Keeps a freed mapping of `len` bytes whose first `resident` may be
+/// resident; false when the policy says to unmap it now (the caller
+/// does). Evicts the oldest entry when full. Large lock held.
+pub(crate) fn put_locked(base: *mut u8, len: usize, resident: usize) -> bool {
     if len > BUDGET || config::decay() == Decay::Immediate {
         return false;
     }
@@ -104,14 +114,16 @@ pub(crate) fn put_locked(base: *mut u8, len: usize) -> bool {
     es[slot] = Entry {
         base: base as usize,
         len,
+        resident,
         freed_ms: now,
     };
     CACHED.fetch_add(len, Relaxed);
+    CACHED_RESIDENT.fetch_add(resident, Relaxed);
     true
 }
 
 /// Unmaps cached mappings whose decay expired (all of them if `force`);
-/// returns the bytes unmapped. Large lock held.
+/// returns the resident bytes unmapped. Large lock held.
 pub(crate) fn trim_locked(force: bool, now: u64) -> usize {
     let expired = |e: &Entry| {
         force
@@ -132,9 +144,9 @@ pub(crate) fn trim_locked(force: bool, now: u64) -> usize {
     released
 }
 
-/// Unmaps cached mappings, oldest first, until at least `bytes` were
-/// released or the cache is empty; returns the bytes unmapped. Large lock
-/// held.
+/// Unmaps cached mappings, oldest first, until at least `bytes` of
+/// resident memory were released or the cache is empty; returns those
+/// bytes. Large lock held.
 pub(crate) fn evict_locked(bytes: usize) -> usize {
     // SAFETY: the large lock is held by the caller.
     let es = unsafe { &mut *entries() };

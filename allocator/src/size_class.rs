@@ -73,8 +73,9 @@ const fn class_by_formula(size: usize) -> usize {
 /// Largest class stepping four per doubling; above it, two per doubling.
 /// Blocks of a page or more are rarely written whole, so a coarser step
 /// costs little resident memory, while every class keeps its own free
-/// blocks resident: with four steps to 64 KiB, chameleon's free blocks of
-/// the 8-64 KiB classes held 1 MB between its requests.
+/// blocks resident: with four steps to 64 KiB, chameleon's 13 classes of
+/// 8-64 KiB had touched 1.39 MB for 0.34 MB of live blocks between its
+/// requests.
 const FINE_MAX: usize = 4096;
 /// log2 of [`FINE_MAX`].
 const FINE_MAX_LOG2: usize = FINE_MAX.trailing_zeros() as usize;

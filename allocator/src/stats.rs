@@ -82,13 +82,14 @@ pub fn stats() -> Stats {
         + large_bytes.saturating_sub(slack);
     let meta = heap::META_MAPPED.load(Relaxed);
     let cached = crate::large_cache::CACHED.load(Relaxed);
+    let cached_resident = crate::large_cache::CACHED_RESIDENT.load(Relaxed);
     Stats {
         allocated,
         // Read apart from the large lock: a realloc may change them between.
         resident: census.resident
             + large_bytes.saturating_sub(slack.saturating_sub(slack_resident))
             + meta
-            + cached,
+            + cached_resident,
         mapped: census.mapped + large_bytes + meta + cached,
         purged: pool::PURGED.load(Relaxed),
         paid_back: pool::PAID_BACK.load(Relaxed),

@@ -93,14 +93,14 @@ fn rss_bytes() -> usize {
 #[test]
 fn stats_count_live_blocks_and_bytes_per_class() {
     let _t = turn();
-    const SIZE: usize = 45_000; // class 49152 (10 blocks an arena), unused elsewhere
+    const SIZE: usize = 60_000; // class 65536 (8 blocks an arena), unused elsewhere
     const N: usize = 12;
     let class = memento_alloc::size_class::class_of(SIZE);
     let before = stats();
     let blocks: Vec<usize> = (0..N).map(|_| malloc(SIZE) as usize).collect();
     let during = stats();
     let c = during.classes[class];
-    assert_eq!(c.block_size, 49_152);
+    assert_eq!(c.block_size, 65_536);
     assert_eq!(c.live_blocks, before.classes[class].live_blocks + N);
     assert!(c.arenas >= 2 && c.capacity_blocks >= N);
     assert!(
@@ -176,7 +176,7 @@ fn immediate_decay_purges_arenas_as_they_are_released() {
     let _q = quiet(Decay::Never);
     set_decay(Decay::Immediate);
     let before = stats().purged;
-    churn_on_a_thread(20_000, 200); // ~4 MiB of class 20480
+    churn_on_a_thread(20_000, 200); // ~4 MiB of class 24576
     assert!(
         stats().purged >= before + (2 << 20),
         "purged {} -> {}",
@@ -295,61 +295,90 @@ fn fresh_pages_are_paid_back_from_resident_free_slots() {
     harvest(usize::MAX);
 }
 
+/// Mallocs and fills `len` bytes, frees them (into the cache of freed
+/// mappings) and returns where they were.
+fn freed_filled(len: usize) -> *mut u8 {
+    let p = malloc(len);
+    // SAFETY: a live block of ours, `len` bytes long; freed once.
+    unsafe {
+        std::ptr::write_bytes(p, 7, len);
+        free(p);
+    }
+    p
+}
+
+/// The 4 MiB-aligned mapping holding large object `p`.
+fn mapping(p: *mut u8) -> usize {
+    p as usize & !(SEGMENT_SIZE - 1)
+}
+
 #[test]
-fn a_smaller_request_reusing_a_freed_mapping_purges_the_rest_unless_growing() {
-    let _q = quiet(Decay::Never);
-    let mapping = |x: *mut u8| x as usize & !(SEGMENT_SIZE - 1);
+fn a_new_object_reusing_a_larger_freed_mapping_leaves_the_rest_purged_as_slack() {
+    // Ten minutes: nothing decays during the test.
+    let _q = quiet(Decay::AfterMillis(600_000));
     let (big, small) = (1 << 20, 200 << 10);
-    let freed_big = || {
-        let p = malloc(big);
-        // SAFETY: a live block of ours, `big` bytes long; freed once.
-        unsafe {
-            std::ptr::write_bytes(p, 7, big);
-            free(p);
-        }
-        p
-    };
-    // A new object of a fixed size: the pages past it were the freed
-    // object's, and go.
-    let p = freed_big();
-    let before = stats().purged;
+    let p = freed_filled(big);
+    let purged = stats().purged;
     let q = malloc(small);
     assert_eq!(mapping(q), mapping(p), "the cached mapping is reused");
     let end = (q as usize + small).next_multiple_of(4096) as *mut u8;
     let tail = mapping(p) + big - end as usize;
     assert!(
-        stats().purged - before >= tail,
+        stats().purged - purged >= tail,
         "purged {} of a {tail}-byte tail",
-        stats().purged - before
+        stats().purged - purged
     );
     assert!(resident_pages(end, tail).iter().all(|&r| !r));
-    // The object may still grow into them: in place, reading zeroes.
+    // The object ends before the tail, which counts as slack, not resident.
+    // SAFETY: q is live.
+    assert_eq!(unsafe { usable_size(q) }, end as usize - q as usize);
+    assert_eq!(stats().large_slack, 0);
+    // Freed and reused again, the mapping is known to be purged already.
+    // SAFETY: q is live; it is freed once.
+    unsafe { free(q) };
+    let (purged, purges) = (stats().purged, stats().purges);
+    let q = malloc(small);
+    assert_eq!(mapping(q), mapping(p), "the cached mapping is reused");
+    assert_eq!((stats().purged, stats().purges), (purged, purges));
+    // The object may still grow into its slack: in place, reading zeroes.
+    let end = (q as usize + small).next_multiple_of(4096) as *mut u8;
     // SAFETY: q is live; it is freed once.
     unsafe {
         assert_eq!(realloc(q, big - 8192), q, "grown in place");
-        let grown = q as usize + big - 8192 - end as usize;
-        assert!(all_bytes(end, grown, 0));
+        assert!(all_bytes(end, q as usize + big - 8192 - end as usize, 0));
         free(q);
     }
     harvest(usize::MAX);
+}
 
-    // A block that realloc grows past the classes keeps them resident: it
-    // is likely to grow on into them.
-    let p = freed_big();
-    let before = stats().purged;
+#[test]
+fn a_growing_block_and_never_decay_keep_a_reused_mappings_rest_resident() {
+    let _q = quiet(Decay::Never);
+    let big = 1 << 20;
+    // A block that realloc grows past the classes is likely to grow on
+    // into the rest.
+    let p = freed_filled(big);
+    let purged = stats().purged;
     let b = malloc(16 << 10);
     // SAFETY: b is live; the grown block is freed once.
     unsafe {
         let g = realloc(b, 40 << 10);
         assert_eq!(mapping(g), mapping(p), "the cached mapping is reused");
-        assert_eq!(stats().purged, before, "nothing purged");
         let end = (g as usize + (40 << 10)).next_multiple_of(4096);
-        let rest = mapping(p) + big - end;
-        assert!(resident_pages(end as *mut u8, rest.min(1000 * 4096))
-            .iter()
-            .all(|&r| r));
+        assert!(
+            resident_pages(end as *mut u8, (mapping(p) + big - end).min(1000 * 4096))
+                .iter()
+                .all(|&r| r)
+        );
         free(g);
     }
+    // Under `Never`, a new object leaves it resident too: only a harvest
+    // purges.
+    let q = malloc(200 << 10);
+    assert_eq!(mapping(q), mapping(p), "the cached mapping is reused");
+    assert_eq!(stats().purged, purged, "nothing purged");
+    // SAFETY: q is live; it is freed once.
+    unsafe { free(q) };
     harvest(usize::MAX);
 }
 
@@ -408,7 +437,7 @@ fn resident_pages(p: *mut u8, len: usize) -> Vec<bool> {
 #[test]
 fn free_blocks_of_large_classes_give_their_inner_pages_back_for_fresh_ones() {
     let _q = quiet(Decay::AfterMillis(600_000));
-    // A class nothing else uses: 40,960 B blocks, ten pages each.
+    // A class nothing else uses: 49,152 B blocks, twelve pages each.
     let size = 40_000;
     let blocks: Vec<*mut u8> = (0..8).map(|_| malloc(size)).collect();
     for &b in &blocks {
