@@ -349,6 +349,20 @@ fn a_new_object_reusing_a_larger_freed_mapping_leaves_the_rest_purged_as_slack()
         free(q);
     }
     harvest(usize::MAX);
+    // calloc likewise, and its object reads as zeroes though the freed
+    // object's bytes were resident there.
+    let p = freed_filled(big);
+    let purged = stats().purged;
+    let z = memento_alloc::calloc(1, small);
+    assert_eq!(mapping(z), mapping(p), "the cached mapping is reused");
+    assert!(all_bytes(z, small, 0));
+    let end = (z as usize + small).next_multiple_of(4096);
+    let tail = mapping(p) + big - end;
+    assert!(stats().purged - purged >= tail);
+    assert!(resident_pages(end as *mut u8, tail).iter().all(|&r| !r));
+    // SAFETY: z is live; it is freed once.
+    unsafe { free(z) };
+    harvest(usize::MAX);
 }
 
 #[test]
