@@ -6,6 +6,14 @@ writes it, with the raw CSV, under bench/results/.
 
 Usage: bench/run.py [--reps N] [--only NAME,...] [--allocators A,...]
                     [--stand-ins] [--aslr] [--no-build]
+       bench/run.py --summarise bench/results/preload-STAMP.csv
+
+Each missed target is given with a confidence interval for the median of
+memento's ratio to the other allocator paired run by run (each round runs
+every allocator once, so a host that drifts moves both sides of a pair):
+a miss whose interval lies wholly above the limit is beyond this host's
+noise, the others within it. --summarise prints the tables of a saved
+run's CSV again, with the statistics of this version of the script.
 
 Every run has address-space randomisation off (`setarch -R`, unless
 --aslr): with it, where the kernel places each mapping moves which file
@@ -208,6 +216,157 @@ def load():
         return " ".join(f.read().split()[:3])
 
 
+def median_interval(xs, level=0.9):
+    """A distribution-free confidence interval for the median of the
+    population `xs` was drawn from: the order statistics x(k) and
+    x(n+1-k) with the largest k whose coverage is still at least `level`
+    (k = 1, the extremes, when none reaches it). Returns (low, high,
+    coverage)."""
+    s, n = sorted(xs), len(xs)
+    # The median lies below x(k) only if fewer than k draws fell below it.
+    coverage = lambda k: 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2 ** n
+    k = 1
+    while k + 1 <= (n + 1) // 2 and coverage(k + 1) >= level:
+        k += 1
+    return s[k - 1], s[n - k], coverage(k)
+
+
+def paired(runs, n, base, field):
+    """memento's `field` over `base`'s, round by round."""
+    return [m[field] / max(b[field], 1e-9) for m, b in zip(runs[(n, "memento")], runs[(n, base)])]
+
+
+def summarise(runs, names, allocs, intro):
+    """The Markdown tables of a run: `runs` maps (workload, allocator) to
+    its measurements in round order."""
+    med = {k: {f: statistics.median(r[f] for r in v) for f in v[0]} for k, v in runs.items()}
+    cpu = lambda m: m["user"] + m["sys"]
+
+    lines = [
+        intro,
+        "",
+        "| workload | allocator | elapsed s | user s | sys s | max RSS KiB | page faults | warm s | vs glibc | vs mimalloc |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in names:
+        g, mi = med[(name, "glibc")]["elapsed"], med[(name, "mimalloc")]["elapsed"]
+        for alloc in allocs:
+            m = med[(name, alloc)]
+            warm = f"{m['warm']:.3f}" if "warm" in m else "-"
+            lines.append(f"| {name} | {alloc} | {m['elapsed']:.3f} | {m['user']:.2f} | {m['sys']:.2f} | "
+                         f"{m['rss_kb']:.0f} | {m['faults']:.0f} | {warm} | {m['elapsed'] / g:.2f} | "
+                         f"{m['elapsed'] / mi:.2f} |")
+    lines.append("")
+    fn = [n for n in names if n not in STRESS]
+    st = [n for n in names if n in STRESS]
+    have_memento = "memento" in allocs
+    if fn and have_memento:
+        r = lambda n, b, f: med[(n, "memento")][f] / max(med[(n, b)][f], 1e-9)
+        rc = lambda n, b: cpu(med[(n, "memento")]) / max(cpu(med[(n, b)]), 0.01)
+        cols = [(f"{label} (<= {limit})", lambda n, b=base, f=field: r(n, b, f))
+                for label, base, field, limit in TARGETS] + [
+            ("CPU vs glibc", lambda n: rc(n, "glibc")),
+            ("CPU vs mimalloc", lambda n: rc(n, "mimalloc")),
+            ("warm vs glibc", lambda n: r(n, "glibc", "warm") if "warm" in med[(n, "glibc")] else None),
+            ("warm vs mimalloc", lambda n: r(n, "mimalloc", "warm") if "warm" in med[(n, "glibc")] else None),
+        ]
+        lines.append("| function: memento / | " + " | ".join(c for c, _ in cols) + " |")
+        lines.append("|---|" + "---:|" * len(cols))
+        for n in fn:
+            vals = [f(n) for _, f in cols]
+            lines.append(f"| {n} | " + " | ".join("-" if v is None else f"{v:.2f}" for v in vals) + " |")
+        gms = []
+        for _, f in cols:
+            vs = [f(n) for n in fn]
+            gms.append(geomean(vs) if None not in vs else None)
+        lines.append("| geometric mean | " + " | ".join("-" if v is None else f"{v:.2f}" for v in gms) + " |")
+        beyond, within, cover = [], [], None
+        for n in fn:
+            for label, base, field, limit in TARGETS:
+                if r(n, base, field) <= limit:
+                    continue
+                ratios = paired(runs, n, base, field)
+                lo, hi, cover = median_interval(ratios)
+                if len(ratios) < 3:
+                    # Two rounds bound the median only half the time.
+                    within.append(f"{n} {label} {r(n, base, field):.3f}")
+                    continue
+                text = f"{n} {label} {r(n, base, field):.3f} ({lo:.3f}-{hi:.3f})"
+                (beyond if lo > limit else within).append(text)
+        lines.append("")
+        rounds = len(runs[(fn[0], "memento")])
+        if rounds < 3:
+            lines.append(f"Targets missed: {len(within)} of {len(fn) * len(TARGETS)}"
+                         + (f": {'; '.join(within)}" if within else "")
+                         + f". {rounds} round(s): too few to tell a miss from the noise.")
+        else:
+            lines.append(f"Targets missed: {len(beyond) + len(within)} of {len(fn) * len(TARGETS)}. "
+                         + (f"Beyond the noise: {'; '.join(beyond)}. " if beyond else "")
+                         + (f"Within it: {'; '.join(within)}. " if within else "")
+                         + ("Each miss gives the ratio of medians and, in brackets, a "
+                            f"{cover:.1%} confidence interval for the median of the ratio paired "
+                            "round by round; a miss is beyond the noise when its interval lies "
+                            "wholly above the limit." if cover is not None else ""))
+        lines.append("")
+    if st and have_memento:
+        gm = geomean([med[(n, "memento")]["elapsed"] / med[(n, "mimalloc")]["elapsed"] for n in st])
+        gc = geomean([cpu(med[(n, "memento")]) / max(cpu(med[(n, "mimalloc")]), 0.01) for n in st])
+        lines.append(f"Geometric mean over the stress ports of memento / mimalloc elapsed: **{gm:.2f}** "
+                     f"(target <= 1.05); of CPU time (user+sys): {gc:.2f}.")
+    return "\n".join(lines)
+
+
+FIELDS = ["elapsed", "user", "sys", "rss_kb", "faults"]
+
+
+def read_csv(path):
+    """A saved run: (runs, workload names, allocators), in their order in
+    the file. Exits with status 2 naming what is wrong."""
+    def fail(why):
+        print(f"run.py: {path}: {why}", file=sys.stderr)
+        sys.exit(2)
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as e:
+        fail(f"cannot read it ({e.strerror})")
+    columns = ["workload", "allocator", "rep"] + FIELDS + ["warm"]
+    if not rows:
+        fail("no rows (expected a CSV that bench/run.py wrote)")
+    missing = [c for c in columns if c not in rows[0]]
+    if missing:
+        fail(f"no column {', '.join(missing)} (expected {','.join(columns)})")
+    runs, names, allocs = {}, [], []
+    for line, row in enumerate(rows, start=2):
+        try:
+            m = {k: float(row[k]) for k in FIELDS}
+            if row["warm"] != "":
+                m["warm"] = float(row["warm"])
+        except ValueError:
+            bad = [k for k in FIELDS + ["warm"] if not _is_number(row[k]) and (k != "warm" or row[k])]
+            fail(f"line {line}: {bad[0]} is not a number ({row[bad[0]]!r})")
+        n, al = row["workload"], row["allocator"]
+        names += [n] if n not in names else []
+        allocs += [al] if al not in allocs else []
+        runs.setdefault((n, al), []).append(m)
+    for n in names:
+        counts = {al: len(runs.get((n, al), [])) for al in allocs}
+        for needed in ("glibc", "mimalloc"):
+            if not counts.get(needed):
+                fail(f"{n} has no {needed} runs (every workload needs glibc and mimalloc)")
+        if len(set(counts.values())) != 1:
+            fail(f"{n} has different numbers of runs per allocator ({counts}): not paired rounds")
+    return runs, names, allocs
+
+
+def _is_number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=5)
@@ -216,7 +375,13 @@ def main():
     ap.add_argument("--stand-ins", action="store_true", help="also run the pre-suite stand-ins")
     ap.add_argument("--aslr", action="store_true", help="keep address-space randomisation on")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--summarise", metavar="CSV", help="print the tables of a saved run again")
     a = ap.parse_args()
+    if a.summarise:
+        runs, names, allocs = read_csv(a.summarise)
+        reps = len(runs[(names[0], allocs[0])])
+        print(summarise(runs, names, allocs, f"Medians of {reps} runs, from `{a.summarise}`."))
+        return
     if not a.no_build:
         build()
     wl = workloads(a.stand_ins)
@@ -239,72 +404,13 @@ def main():
                 runs.setdefault((name, alloc), []).append(m)
                 print(f"{name:14} {alloc:9} rep {rep}: {m}", file=sys.stderr)
     load_after = load()
-    med = {k: {f: statistics.median(r[f] for r in v) for f in v[0]} for k, v in runs.items()}
-    cpu = lambda m: m["user"] + m["sys"]
-
-    lines = [
-        f"Medians of {a.reps} runs, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
-        f"{os.cpu_count()} CPUs, load average (1, 5, 15 min) {load_before} before and "
-        f"{load_after} after; address-space randomisation {'on' if a.aslr else 'off'}. "
-        "Time ratios are elapsed / elapsed. Suite functions: "
-        + ", ".join(f"{n} x{wl[n].invocations}" for n in names if wl[n].invocations) + " invocations.",
-        "",
-        "| workload | allocator | elapsed s | user s | sys s | max RSS KiB | page faults | warm s | vs glibc | vs mimalloc |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name in names:
-        g, mi = med[(name, "glibc")]["elapsed"], med[(name, "mimalloc")]["elapsed"]
-        for alloc, _ in allocs:
-            m = med[(name, alloc)]
-            warm = f"{m['warm']:.3f}" if "warm" in m else "-"
-            lines.append(f"| {name} | {alloc} | {m['elapsed']:.3f} | {m['user']:.2f} | {m['sys']:.2f} | "
-                         f"{m['rss_kb']:.0f} | {m['faults']:.0f} | {warm} | {m['elapsed'] / g:.2f} | "
-                         f"{m['elapsed'] / mi:.2f} |")
-    lines.append("")
-    fn = [n for n in names if n not in STRESS]
-    st = [n for n in names if n in STRESS]
-    have_memento = any(n == "memento" for n, _ in allocs)
-    if fn and have_memento:
-        r = lambda n, b, f: med[(n, "memento")][f] / max(med[(n, b)][f], 1e-9)
-        rc = lambda n, b: cpu(med[(n, "memento")]) / max(cpu(med[(n, b)]), 0.01)
-        cols = [(f"{label} (<= {limit})", lambda n, b=base, f=field: r(n, b, f))
-                for label, base, field, limit in TARGETS] + [
-            ("CPU vs glibc", lambda n: rc(n, "glibc")),
-            ("CPU vs mimalloc", lambda n: rc(n, "mimalloc")),
-            ("warm vs glibc", lambda n: r(n, "glibc", "warm") if "warm" in med[(n, "glibc")] else None),
-            ("warm vs mimalloc", lambda n: r(n, "mimalloc", "warm") if "warm" in med[(n, "glibc")] else None),
-        ]
-        lines.append("| function: memento / | " + " | ".join(c for c, _ in cols) + " |")
-        lines.append("|---|" + "---:|" * len(cols))
-        for n in fn:
-            vals = [f(n) for _, f in cols]
-            lines.append(f"| {n} | " + " | ".join("-" if v is None else f"{v:.2f}" for v in vals) + " |")
-        gms = []
-        for _, f in cols:
-            vs = [f(n) for n in fn]
-            gms.append(geomean(vs) if None not in vs else None)
-        lines.append("| geometric mean | " + " | ".join("-" if v is None else f"{v:.2f}" for v in gms) + " |")
-        def spread(n, base, field):
-            ours = [m[field] for m in runs[(n, "memento")]]
-            theirs = [m[field] for m in runs[(n, base)]]
-            return min(ours) / max(theirs), max(ours) / max(min(theirs), 1e-9)
-
-        missed = [f"{n} {label} {r(n, base, field):.2f} (runs %.2f-%.2f)" % spread(n, base, field)
-                  for n in fn for label, base, field, limit in TARGETS
-                  if r(n, base, field) > limit]
-        lines.append("")
-        lines.append(f"Targets missed: {len(missed)} of {len(fn) * len(TARGETS)}"
-                     + (": " + "; ".join(missed) if missed else "") + ". "
-                     "Each miss gives the ratio's range over the runs (memento's best against "
-                     "the other's worst, and its worst against their best): a target inside that "
-                     "range is within this host's run-to-run noise.")
-        lines.append("")
-    if st and have_memento:
-        gm = geomean([med[(n, "memento")]["elapsed"] / med[(n, "mimalloc")]["elapsed"] for n in st])
-        gc = geomean([cpu(med[(n, "memento")]) / max(cpu(med[(n, "mimalloc")]), 0.01) for n in st])
-        lines.append(f"Geometric mean over the stress ports of memento / mimalloc elapsed: **{gm:.2f}** "
-                     f"(target <= 1.05); of CPU time (user+sys): {gc:.2f}.")
-    table = "\n".join(lines)
+    intro = (f"Medians of {a.reps} runs, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+             f"{os.cpu_count()} CPUs, load average (1, 5, 15 min) {load_before} before and "
+             f"{load_after} after; address-space randomisation {'on' if a.aslr else 'off'}. "
+             "Time ratios are elapsed / elapsed. Suite functions: "
+             + ", ".join(f"{n} x{wl[n].invocations}" for n in names if wl[n].invocations)
+             + " invocations.")
+    table = summarise(runs, names, [n for n, _ in allocs], intro)
     print(table)
     res = os.path.join(ROOT, "bench", "results")
     os.makedirs(res, exist_ok=True)

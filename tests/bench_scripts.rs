@@ -50,3 +50,112 @@ fn malloc_share_refuses_an_only_that_names_nothing() {
     assert_eq!(status, Some(2));
     assert!(stderr.contains("names no function"), "{stderr}");
 }
+
+/// `bench/run.py --summarise` of a CSV holding `rows` (after the header
+/// that run.py writes): status, stdout and stderr.
+fn summarise(header: &str, rows: &[String]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let csv = dir.path().join("run.csv");
+    std::fs::write(&csv, format!("{header}\n{}\n", rows.join("\n"))).expect("the CSV is written");
+    let out = Command::new("python3")
+        .arg(path("bench/run.py"))
+        .arg("--summarise")
+        .arg(&csv)
+        .output()
+        .expect("python3 runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const RUN_HEADER: &str = "workload,allocator,rep,elapsed,user,sys,rss_kb,faults,warm";
+
+/// Five rounds of `workload`: each allocator's elapsed seconds per round,
+/// and a max RSS the same for all.
+fn rounds(workload: &str, elapsed: &[(&str, [f64; 5])]) -> Vec<String> {
+    (0..5)
+        .flat_map(|rep| {
+            elapsed.iter().map(move |(alloc, e)| {
+                format!(
+                    "{workload},{alloc},{rep},{},{},0.0,1000,100,",
+                    e[rep], e[rep]
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn run_py_summarise_tells_misses_beyond_the_noise_from_those_within_it() {
+    let mut rows = rounds(
+        "json",
+        &[
+            ("glibc", [1.0; 5]),
+            ("mimalloc", [1.0; 5]),
+            ("memento", [1.1; 5]),
+        ],
+    );
+    // Its median ratio to glibc, 0.97, misses 0.95, but the rounds' ratios
+    // range from 0.90 to 1.00.
+    rows.extend(rounds(
+        "zlib",
+        &[
+            ("glibc", [1.0; 5]),
+            ("mimalloc", [1.0; 5]),
+            ("memento", [0.90, 1.00, 0.96, 0.97, 0.99]),
+        ],
+    ));
+    let (status, out, err) = summarise(RUN_HEADER, &rows);
+    assert_eq!(status, Some(0), "{err}");
+    assert!(out.contains("Targets missed: 3 of 6."), "{out}");
+    assert!(
+        out.contains(
+            "Beyond the noise: json time vs glibc 1.100 (1.100-1.100); \
+             json time vs mimalloc 1.100 (1.100-1.100)."
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("Within it: zlib time vs glibc 0.970 (0.900-1.000)."),
+        "{out}"
+    );
+    assert!(out.contains("93.8% confidence interval"), "{out}");
+}
+
+#[test]
+fn run_py_summarise_names_a_missing_column_and_exits_two() {
+    let rows = vec!["json,glibc,0,1.0,1.0,0.0,100,".to_string()];
+    let (status, _, err) = summarise("workload,allocator,rep,elapsed,user,sys,faults,warm", &rows);
+    assert_eq!(status, Some(2));
+    assert!(err.contains("run.csv: no column rss_kb"), "{err}");
+}
+
+#[test]
+fn run_py_summarise_names_a_value_that_is_not_a_number_and_exits_two() {
+    let mut rows = rounds("json", &[("glibc", [1.0; 5]), ("mimalloc", [1.0; 5])]);
+    rows[3] = "json,mimalloc,1,fast,1.0,0.0,1000,100,".to_string();
+    let (status, _, err) = summarise(RUN_HEADER, &rows);
+    assert_eq!(status, Some(2));
+    assert!(
+        err.contains("line 5: elapsed is not a number ('fast')"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_py_summarise_names_a_missing_file_and_exits_two() {
+    let out = Command::new("python3")
+        .arg(path("bench/run.py"))
+        .arg("--summarise")
+        .arg("/nonexistent/run.csv")
+        .output()
+        .expect("python3 runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/nonexistent/run.csv: cannot read it"),
+        "{err}"
+    );
+}
