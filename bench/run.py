@@ -280,21 +280,20 @@ def summarise(runs, names, allocs, intro):
             vs = [f(n) for n in fn]
             gms.append(geomean(vs) if None not in vs else None)
         lines.append("| geometric mean | " + " | ".join("-" if v is None else f"{v:.2f}" for v in gms) + " |")
+        # Two rounds bound the median only half the time: no interval then.
+        rounds = len(runs[(fn[0], "memento")])
         beyond, within, cover = [], [], None
         for n in fn:
             for label, base, field, limit in TARGETS:
-                if r(n, base, field) <= limit:
+                ratio = r(n, base, field)
+                if ratio <= limit:
                     continue
-                ratios = paired(runs, n, base, field)
-                lo, hi, cover = median_interval(ratios)
-                if len(ratios) < 3:
-                    # Two rounds bound the median only half the time.
-                    within.append(f"{n} {label} {r(n, base, field):.3f}")
+                if rounds < 3:
+                    within.append(f"{n} {label} {ratio:.3f}")
                     continue
-                text = f"{n} {label} {r(n, base, field):.3f} ({lo:.3f}-{hi:.3f})"
-                (beyond if lo > limit else within).append(text)
+                lo, hi, cover = median_interval(paired(runs, n, base, field))
+                (beyond if lo > limit else within).append(f"{n} {label} {ratio:.3f} ({lo:.3f}-{hi:.3f})")
         lines.append("")
-        rounds = len(runs[(fn[0], "memento")])
         if rounds < 3:
             lines.append(f"Targets missed: {len(within)} of {len(fn) * len(TARGETS)}"
                          + (f": {'; '.join(within)}" if within else "")
@@ -316,7 +315,9 @@ def summarise(runs, names, allocs, intro):
     return "\n".join(lines)
 
 
+# A run's measurements, and the columns of its CSV.
 FIELDS = ["elapsed", "user", "sys", "rss_kb", "faults"]
+COLUMNS = ["workload", "allocator", "rep"] + FIELDS + ["warm"]
 
 
 def read_csv(path):
@@ -330,21 +331,20 @@ def read_csv(path):
             rows = list(csv.DictReader(f))
     except OSError as e:
         fail(f"cannot read it ({e.strerror})")
-    columns = ["workload", "allocator", "rep"] + FIELDS + ["warm"]
     if not rows:
         fail("no rows (expected a CSV that bench/run.py wrote)")
-    missing = [c for c in columns if c not in rows[0]]
+    missing = [c for c in COLUMNS if c not in rows[0]]
     if missing:
-        fail(f"no column {', '.join(missing)} (expected {','.join(columns)})")
+        fail(f"no column {', '.join(missing)} (expected {','.join(COLUMNS)})")
     runs, names, allocs = {}, [], []
     for line, row in enumerate(rows, start=2):
-        try:
-            m = {k: float(row[k]) for k in FIELDS}
-            if row["warm"] != "":
-                m["warm"] = float(row["warm"])
-        except ValueError:
-            bad = [k for k in FIELDS + ["warm"] if not _is_number(row[k]) and (k != "warm" or row[k])]
-            fail(f"line {line}: {bad[0]} is not a number ({row[bad[0]]!r})")
+        m = {}
+        # `warm` is empty for the stress ports.
+        for k in FIELDS + (["warm"] if row["warm"] else []):
+            try:
+                m[k] = float(row[k])
+            except ValueError:
+                fail(f"line {line}: {k} is not a number ({row[k]!r})")
         n, al = row["workload"], row["allocator"]
         names += [n] if n not in names else []
         allocs += [al] if al not in allocs else []
@@ -357,14 +357,6 @@ def read_csv(path):
         if len(set(counts.values())) != 1:
             fail(f"{n} has different numbers of runs per allocator ({counts}): not paired rounds")
     return runs, names, allocs
-
-
-def _is_number(text):
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 def main():
@@ -419,11 +411,10 @@ def main():
         f.write(f"`bench/run.py {' '.join(sys.argv[1:])}`\n\n" + table + "\n")
     with open(os.path.join(res, f"preload-{stamp}.csv"), "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["workload", "allocator", "rep", "elapsed", "user", "sys", "rss_kb", "faults", "warm"])
+        w.writerow(COLUMNS)
         for (n, al), v in runs.items():
             for i, m in enumerate(v):
-                w.writerow([n, al, i, m["elapsed"], m["user"], m["sys"], m["rss_kb"], m["faults"],
-                            m.get("warm", "")])
+                w.writerow([n, al, i] + [m[k] for k in FIELDS] + [m.get("warm", "")])
 
 
 if __name__ == "__main__":

@@ -234,15 +234,10 @@ fn time_decay_purges_only_after_the_delay() {
 #[test]
 fn freed_large_mappings_are_reused_until_harvested() {
     let _q = quiet(Decay::Never);
-    let p = malloc(3 << 20);
-    // SAFETY: a live block of ours, large enough for the bytes touched.
-    unsafe { std::ptr::write_bytes(p, 7, 3 << 20) };
-    // SAFETY: the block came from this allocator and is freed once.
-    unsafe { free(p) };
+    let p = freed_filled(3 << 20);
     let q = malloc((3 << 20) - 5000);
     // Large mappings are 4 MiB-aligned; the object's colour (its offset
     // into the first page) changes from one allocation to the next.
-    let mapping = |x: *mut u8| x as usize & !(SEGMENT_SIZE - 1);
     assert_eq!(
         mapping(q),
         mapping(p),
