@@ -283,11 +283,20 @@ def summarise(runs, names, allocs, intro):
         # Two rounds bound the median only half the time: no interval then.
         rounds = len(runs[(fn[0], "memento")])
         beyond, within, cover = [], [], None
+        # Whether a missed target is within any allocator's reach: the
+        # best of the others against the same base.
+        met_elsewhere, met_nowhere = [], []
         for n in fn:
             for label, base, field, limit in TARGETS:
                 ratio = r(n, base, field)
                 if ratio <= limit:
                     continue
+                others = [(med[(n, a)][field] / max(med[(n, base)][field], 1e-9), a)
+                          for a in allocs if a not in ("memento", base)]
+                if others:
+                    best, who = min(others)
+                    (met_elsewhere if best <= limit else met_nowhere).append(
+                        f"{n} {label} ({who} {best:.3f})")
                 if rounds < 3:
                     within.append(f"{n} {label} {ratio:.3f}")
                     continue
@@ -306,6 +315,12 @@ def summarise(runs, names, allocs, intro):
                             f"{cover:.1%} confidence interval for the median of the ratio paired "
                             "round by round; a miss is beyond the noise when its interval lies "
                             "wholly above the limit." if cover is not None else ""))
+        if met_elsewhere or met_nowhere:
+            lines.append("")
+            lines.append("Of the misses, the best of the other allocators "
+                         + (f"misses too: {'; '.join(met_nowhere)}" if met_nowhere else "misses none")
+                         + (f"; meets: {'; '.join(met_elsewhere)}" if met_elsewhere else "")
+                         + ". (In brackets: that allocator and its ratio to the same base.)")
         lines.append("")
     if st and have_memento:
         gm = geomean([med[(n, "memento")]["elapsed"] / med[(n, "mimalloc")]["elapsed"] for n in st])

@@ -125,6 +125,31 @@ fn run_py_summarise_tells_misses_beyond_the_noise_from_those_within_it() {
 }
 
 #[test]
+fn run_py_summarise_says_whether_another_allocator_meets_a_missed_target() {
+    // memento misses both time targets. Against glibc the best of the
+    // others is mimalloc (0.80), which meets it; against mimalloc it is
+    // jemalloc (0.90 / 0.80), which does not.
+    let rows = rounds(
+        "json",
+        &[
+            ("glibc", [1.0; 5]),
+            ("mimalloc", [0.8; 5]),
+            ("jemalloc", [0.9; 5]),
+            ("memento", [1.1; 5]),
+        ],
+    );
+    let (status, out, err) = summarise(RUN_HEADER, &rows);
+    assert_eq!(status, Some(0), "{err}");
+    assert!(
+        out.contains(
+            "Of the misses, the best of the other allocators misses too: \
+             json time vs mimalloc (jemalloc 1.125); meets: json time vs glibc (mimalloc 0.800)."
+        ),
+        "{out}"
+    );
+}
+
+#[test]
 fn run_py_summarise_names_a_missing_column_and_exits_two() {
     let rows = vec!["json,glibc,0,1.0,1.0,0.0,100,".to_string()];
     let (status, _, err) = summarise("workload,allocator,rep,elapsed,user,sys,faults,warm", &rows);
