@@ -37,6 +37,7 @@ Every run's results are checked: a suite function's against the manifest's
 import argparse
 import csv
 import datetime
+import io
 import math
 import os
 import statistics
@@ -260,8 +261,10 @@ def summarise(runs, names, allocs, intro):
     fn = [n for n in names if n not in STRESS]
     st = [n for n in names if n in STRESS]
     have_memento = "memento" in allocs
+    # Allocator `a`'s median of measure `f` over allocator `b`'s, on `n`.
+    over = lambda n, a, b, f: med[(n, a)][f] / max(med[(n, b)][f], 1e-9)
     if fn and have_memento:
-        r = lambda n, b, f: med[(n, "memento")][f] / max(med[(n, b)][f], 1e-9)
+        r = lambda n, b, f: over(n, "memento", b, f)
         rc = lambda n, b: cpu(med[(n, "memento")]) / max(cpu(med[(n, b)]), 0.01)
         cols = [(f"{label} (<= {limit})", lambda n, b=base, f=field: r(n, b, f))
                 for label, base, field, limit in TARGETS] + [
@@ -291,8 +294,7 @@ def summarise(runs, names, allocs, intro):
                 ratio = r(n, base, field)
                 if ratio <= limit:
                     continue
-                others = [(med[(n, a)][field] / max(med[(n, base)][field], 1e-9), a)
-                          for a in allocs if a not in ("memento", base)]
+                others = [(over(n, a, base, field), a) for a in allocs if a not in ("memento", base)]
                 if others:
                     best, who = min(others)
                     (met_elsewhere if best <= limit else met_nowhere).append(
@@ -422,14 +424,24 @@ def main():
     res = os.path.join(ROOT, "bench", "results")
     os.makedirs(res, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    with open(os.path.join(res, f"preload-{stamp}.md"), "w") as f:
-        f.write(f"`bench/run.py {' '.join(sys.argv[1:])}`\n\n" + table + "\n")
-    with open(os.path.join(res, f"preload-{stamp}.csv"), "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(COLUMNS)
-        for (n, al), v in runs.items():
-            for i, m in enumerate(v):
-                w.writerow([n, al, i] + [m[k] for k in FIELDS] + [m.get("warm", "")])
+    write_atomically(os.path.join(res, f"preload-{stamp}.md"),
+                     f"`bench/run.py {' '.join(sys.argv[1:])}`\n\n" + table + "\n")
+    rows = io.StringIO(newline="")
+    w = csv.writer(rows)
+    w.writerow(COLUMNS)
+    for (n, al), v in runs.items():
+        for i, m in enumerate(v):
+            w.writerow([n, al, i] + [m[k] for k in FIELDS] + [m.get("warm", "")])
+    write_atomically(os.path.join(res, f"preload-{stamp}.csv"), rows.getvalue())
+
+
+def write_atomically(path, text):
+    """Writes `text` to `path` whole or not at all: an interrupted run
+    leaves no half-written result."""
+    tmp = path + ".tmp"
+    with open(tmp, "w", newline="") as f:
+        f.write(text)
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

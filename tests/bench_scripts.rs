@@ -20,18 +20,24 @@ fn build_pgo_refuses_arguments_with_status_two() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("'--fast'"));
 }
 
-/// `bench/malloc_share.py --no-build` with `args`: status and stderr.
-fn malloc_share(args: &[&str]) -> (Option<i32>, String) {
+/// The Python script at `script` with `args`: status, stdout and stderr.
+fn python<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> (Option<i32>, String, String) {
     let out = Command::new("python3")
-        .arg(path("bench/malloc_share.py"))
-        .arg("--no-build")
+        .arg(path(script))
         .args(args)
         .output()
         .expect("python3 runs");
     (
         out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// `bench/malloc_share.py --no-build` with `args`: status and stderr.
+fn malloc_share(args: &[&str]) -> (Option<i32>, String) {
+    let (status, _, stderr) = python("bench/malloc_share.py", &[&["--no-build"], args].concat());
+    (status, stderr)
 }
 
 #[test]
@@ -57,16 +63,9 @@ fn summarise(header: &str, rows: &[String]) -> (Option<i32>, String, String) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let csv = dir.path().join("run.csv");
     std::fs::write(&csv, format!("{header}\n{}\n", rows.join("\n"))).expect("the CSV is written");
-    let out = Command::new("python3")
-        .arg(path("bench/run.py"))
-        .arg("--summarise")
-        .arg(&csv)
-        .output()
-        .expect("python3 runs");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    python(
+        "bench/run.py",
+        &[std::ffi::OsStr::new("--summarise"), csv.as_os_str()],
     )
 }
 
@@ -171,14 +170,8 @@ fn run_py_summarise_names_a_value_that_is_not_a_number_and_exits_two() {
 
 #[test]
 fn run_py_summarise_names_a_missing_file_and_exits_two() {
-    let out = Command::new("python3")
-        .arg(path("bench/run.py"))
-        .arg("--summarise")
-        .arg("/nonexistent/run.csv")
-        .output()
-        .expect("python3 runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (status, _, err) = python("bench/run.py", &["--summarise", "/nonexistent/run.csv"]);
+    assert_eq!(status, Some(2));
     assert!(
         err.contains("/nonexistent/run.csv: cannot read it"),
         "{err}"

@@ -73,16 +73,14 @@ pub(crate) unsafe fn purge_free_blocks(a: &Arena, want: usize) -> usize {
         while !b.is_null() && released < want {
             if !is_purged(b) {
                 let (lo, hi) = inner_pages(b, bs);
-                if hi > lo && crate::os::purge(lo as *mut u8, hi - lo) {
+                if hi > lo && crate::pool::purge_counted(lo as *mut u8, hi - lo, hi - lo) {
                     released += hi - lo;
-                    crate::pool::PURGES.fetch_add(1, Relaxed);
                 }
                 mark_purged(b);
             }
             b = (*b).next;
         }
     }
-    crate::pool::PURGED.fetch_add(released, Relaxed);
     released
 }
 

@@ -90,16 +90,8 @@ pub(crate) enum Request {
 /// whether none of it is resident now (false only if the OS refused).
 fn purge_past(base: *mut u8, keep: usize, resident: usize) -> bool {
     let dirty = resident.saturating_sub(keep);
-    if dirty == 0 {
-        return true;
-    }
     // SAFETY: the pages past `keep` in the free mapping hold nothing.
-    if !unsafe { os::purge(base.wrapping_add(keep), dirty) } {
-        return false;
-    }
-    pool::PURGED.fetch_add(dirty, Relaxed);
-    pool::PURGES.fetch_add(1, Relaxed);
-    true
+    dirty == 0 || unsafe { pool::purge_counted(base.wrapping_add(keep), dirty, dirty) }
 }
 
 /// Maps a large object of `size` bytes aligned to `align` (a power of
@@ -310,15 +302,15 @@ pub(crate) fn purge_slack(max_bytes: usize) -> usize {
         // the lock.
         unsafe {
             let resident = (*h).slack_resident;
-            if resident > 0 && os::purge((*h).map_base.add((*h).extent()), (*h).slack) {
+            if resident > 0
+                && pool::purge_counted((*h).map_base.add((*h).extent()), (*h).slack, resident)
+            {
                 (*h).slack_resident = 0;
                 SLACK_RESIDENT.fetch_sub(resident, Relaxed);
-                crate::pool::PURGES.fetch_add(1, Relaxed);
                 purged += resident;
             }
         }
     });
-    crate::pool::PURGED.fetch_add(purged, Relaxed);
     purged
 }
 

@@ -44,6 +44,22 @@ pub(crate) static DIRTY: AtomicUsize = AtomicUsize::new(0);
 /// Purge operations (madvise or unmap calls).
 pub(crate) static PURGES: AtomicUsize = AtomicUsize::new(0);
 
+/// Purges `len` bytes at `p` and counts the operation, with `resident` of
+/// the bytes as purged (those that may have been resident); false, with
+/// nothing counted, if the OS refused.
+///
+/// # Safety
+/// As [`os::purge`].
+pub(crate) unsafe fn purge_counted(p: *mut u8, len: usize, resident: usize) -> bool {
+    // SAFETY: guaranteed by the caller.
+    let done = unsafe { os::purge(p, len) };
+    if done {
+        PURGES.fetch_add(1, Relaxed);
+        PURGED.fetch_add(resident, Relaxed);
+    }
+    done
+}
+
 fn state() -> *mut PoolState {
     STATE.0.as_ptr()
 }

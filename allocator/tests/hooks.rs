@@ -307,6 +307,11 @@ fn mapping(p: *mut u8) -> usize {
     p as usize & !(SEGMENT_SIZE - 1)
 }
 
+/// The end of the pages of an object of `len` bytes at `p`.
+fn pages_end(p: *mut u8, len: usize) -> usize {
+    (p as usize + len).next_multiple_of(4096)
+}
+
 #[test]
 fn a_new_object_reusing_a_larger_freed_mapping_leaves_the_rest_purged_as_slack() {
     // Ten minutes: nothing decays during the test.
@@ -316,7 +321,7 @@ fn a_new_object_reusing_a_larger_freed_mapping_leaves_the_rest_purged_as_slack()
     let purged = stats().purged;
     let q = malloc(small);
     assert_eq!(mapping(q), mapping(p), "the cached mapping is reused");
-    let end = (q as usize + small).next_multiple_of(4096) as *mut u8;
+    let end = pages_end(q, small) as *mut u8;
     let tail = mapping(p) + big - end as usize;
     assert!(
         stats().purged - purged >= tail,
@@ -336,7 +341,7 @@ fn a_new_object_reusing_a_larger_freed_mapping_leaves_the_rest_purged_as_slack()
     assert_eq!(mapping(q), mapping(p), "the cached mapping is reused");
     assert_eq!((stats().purged, stats().purges), (purged, purges));
     // The object may still grow into its slack: in place, reading zeroes.
-    let end = (q as usize + small).next_multiple_of(4096) as *mut u8;
+    let end = pages_end(q, small) as *mut u8;
     // SAFETY: q is live; it is freed once.
     unsafe {
         assert_eq!(realloc(q, big - 8192), q, "grown in place");
@@ -351,7 +356,7 @@ fn a_new_object_reusing_a_larger_freed_mapping_leaves_the_rest_purged_as_slack()
     let z = memento_alloc::calloc(1, small);
     assert_eq!(mapping(z), mapping(p), "the cached mapping is reused");
     assert!(all_bytes(z, small, 0));
-    let end = (z as usize + small).next_multiple_of(4096);
+    let end = pages_end(z, small);
     let tail = mapping(p) + big - end;
     assert!(stats().purged - purged >= tail);
     assert!(resident_pages(end as *mut u8, tail).iter().all(|&r| !r));
@@ -373,7 +378,7 @@ fn a_growing_block_and_never_decay_keep_a_reused_mappings_rest_resident() {
     unsafe {
         let g = realloc(b, 40 << 10);
         assert_eq!(mapping(g), mapping(p), "the cached mapping is reused");
-        let end = (g as usize + (40 << 10)).next_multiple_of(4096);
+        let end = pages_end(g, 40 << 10);
         assert!(
             resident_pages(end as *mut u8, (mapping(p) + big - end).min(1000 * 4096))
                 .iter()
