@@ -1,0 +1,2 @@
+//! The Memento ISA extension (architecture specification and functional
+//! models). See `README.md`.
