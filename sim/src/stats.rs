@@ -290,3 +290,17 @@ pub struct InvocationStats {
     /// DRAM line writes of the whole machine meanwhile (all cores).
     pub dram_writes: u64,
 }
+
+/// DRAM transfers the extension's bypass avoided, counted apart from the
+/// DRAM traffic (nothing here was a transfer).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BypassStats {
+    /// Lines of new objects installed without a DRAM read.
+    pub lines_installed: u64,
+    /// DRAM reads those installs avoided (one per installed line).
+    pub reads_avoided: u64,
+    /// Lines of freed objects or arenas removed from the caches.
+    pub lines_dropped: u64,
+    /// Dirty lines among them, whose writeback was avoided.
+    pub writes_avoided: u64,
+}

@@ -199,14 +199,27 @@ fn stride_prefetcher_follows_a_constant_stride() {
 #[test]
 fn installed_lines_are_not_read_from_dram_and_dropped_lines_not_written() {
     let mut m = memory(|_| {});
-    m.install(0, 777, Cause::Bypass, 0);
+    assert_eq!(m.install_lines(0, 777..779, 0), 2);
     let t = m.access(0, L1::Data, 777, true, 5, Cause::Demand);
     assert_eq!(t, 5 + m.private[0].l1d.latency());
     assert_eq!(m.dram.counters().reads.transfers(), 0);
-    assert!(m.drop_line(777));
+    assert_eq!(m.drop_lines(777..779), 2);
     m.dram.flush(1000);
     assert_eq!(m.dram.counters().writes.transfers(), 0);
-    assert_eq!(m.dram.counters().writes.bypass, 1);
+    assert_eq!(m.bypass.reads_avoided, 2);
+    assert_eq!(m.bypass.writes_avoided, 2);
+    assert_eq!(m.bypass.lines_dropped, 2);
+}
+
+#[test]
+fn installing_a_cached_line_avoids_nothing() {
+    let mut m = memory(|_| {});
+    m.access(0, L1::Data, 900, false, 0, Cause::Demand);
+    assert_eq!(m.install_lines(0, 900..901, 10), 0);
+    assert_eq!(m.bypass.reads_avoided, 0);
+    // A clean line dropped is no write avoided.
+    assert_eq!(m.drop_lines(900..901), 0);
+    assert_eq!((m.bypass.lines_dropped, m.bypass.writes_avoided), (1, 0));
 }
 
 // ---- property test against plain reference models ----
