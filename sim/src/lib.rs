@@ -23,6 +23,7 @@ pub mod cause;
 pub mod config;
 pub mod core;
 pub mod dram;
+pub mod geometry;
 pub mod hierarchy;
 pub mod kernel;
 pub mod machine;
@@ -34,5 +35,6 @@ pub mod tlb;
 
 pub use cause::{Cause, CauseCounts};
 pub use config::{Config, ConfigError};
+pub use geometry::Geometry;
 pub use machine::{Drive, FallibleRunError, Machine, RunError, StreamError};
 pub use stats::{CacheStats, CoreStats, DramStats, InvocationStats, Stats};

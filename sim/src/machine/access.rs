@@ -2,31 +2,20 @@
 //! through the TLBs, page walks through the caches, first-touch faults and
 //! page zeroing, and the kernel's unmapping work.
 
-use super::{Machine, VA_BITS};
+use super::Machine;
 use crate::cause::Cause;
+use crate::geometry::{Geometry, VA_BITS};
 use crate::hierarchy::L1;
 use crate::kernel::Fault;
 use crate::pending::is_token;
 use crate::tlb::Lookup;
 
 impl Machine {
-    /// The physical byte address `vaddr` of `core`'s address space stands for
-    /// (virtual addresses are used as physical, the space above bit 47).
-    #[inline]
-    pub(super) fn physical(&self, core: usize, vaddr: u64) -> u64 {
-        ((self.cores[core].space as u64) << (VA_BITS + 1)) | (vaddr & ((1u64 << VA_BITS) - 1))
-    }
-
-    /// Base of the page tables of an address space: above user space.
-    pub(super) fn page_table_base(&self, core: usize) -> u64 {
-        ((self.cores[core].space as u64) << (VA_BITS + 1)) | (1u64 << VA_BITS)
-    }
-
     /// Translates the page of `vaddr` at cycle `now`; returns the cycle the
     /// translation is known (after a walk and a fault if needed).
     #[inline(always)]
     pub(super) fn translate(&mut self, core: usize, vaddr: u64, now: u64, l1_latency: u64) -> u64 {
-        let vpn = (vaddr & ((1u64 << VA_BITS) - 1)) >> self.page_shift;
+        let vpn = self.geometry.page(vaddr);
         let c = &mut self.cores[core];
         match c.tlb.lookup(vpn) {
             // A DTLB lookup overlaps the L1D tag check (VIPT).
@@ -54,14 +43,14 @@ impl Machine {
             .rev()
             .find(|&l| wc.lookup(l, prefix(l)))
             .map_or(0, |l| l + 1);
-        let base = self.page_table_base(core);
+        let base = Geometry::page_table_base(self.cores[core].space);
         let mut t = start;
         for level in first..levels {
             let entry = base + (u64::from(level) << (VA_BITS - 8)) + prefix(level) * 8;
             t = self.mem.access(
                 core,
                 L1::Data,
-                entry >> self.line_shift,
+                self.geometry.line(entry),
                 false,
                 t,
                 Cause::PageWalk,
@@ -90,8 +79,11 @@ impl Machine {
         stats.page_faults += 1;
         if fault == Fault::Anonymous && k.zero_pages {
             stats.zeroed_pages += 1;
-            let lines = 1u64 << (self.page_shift - self.line_shift);
-            let first = self.physical(core, vpn << self.page_shift) >> self.line_shift;
+            let lines = self.geometry.lines_per_page();
+            let space = self.cores[core].space;
+            let first = self
+                .geometry
+                .line_of(space, vpn << self.geometry.page_shift());
             for i in 0..lines {
                 self.mem
                     .install(core, first + i, Cause::PageZeroing, t + cost);
@@ -137,7 +129,7 @@ impl Machine {
         let mut addr = vaddr;
         loop {
             let t = self.translate(core, addr, now, l1_latency);
-            let line = self.physical(core, addr) >> self.line_shift;
+            let line = self.geometry.line_of(self.cores[core].space, addr);
             // A demand read missing the LLC joins the batch of its window.
             self.mem.defer = true;
             let ready = self.mem.access(core, L1::Data, line, write, t, cause);
@@ -146,7 +138,8 @@ impl Machine {
                 None => ready,
                 Some(d) => self.later(d, ready),
             });
-            let next = ((addr >> self.line_shift) + 1) << self.line_shift;
+            let shift = self.geometry.line_shift();
+            let next = ((addr >> shift) + 1) << shift;
             if next == 0 || next > last {
                 break;
             }

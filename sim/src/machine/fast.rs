@@ -4,28 +4,25 @@
 //! knows it can finish; otherwise the general path (`access.rs`,
 //! `replay.rs`) does the whole work. Results are the same either way.
 
-use super::{Core, Machine, VA_BITS};
+use super::{Core, Machine};
 use crate::cache::Cache;
 use crate::cause::Cause;
+use crate::geometry::Geometry;
 use crate::hierarchy::{dirty_cause, L1};
-
-const VA_MASK: u64 = (1u64 << VA_BITS) - 1;
 
 impl Machine {
     /// A block of `count` instructions at `addr..addr + len`.
     #[inline(always)]
     pub(super) fn block(&mut self, core: usize, addr: u64, len: u32, count: u32) {
         self.settle_before_dispatch(core, u64::from(count));
-        let line_shift = self.line_shift;
+        let g = self.geometry;
         let (Some(c), Some(p)) = (self.cores.get_mut(core), self.mem.private.get_mut(core)) else {
             return;
         };
         c.stats.events += 1;
         c.stats.blocks += 1;
-        let va = addr & VA_MASK;
-        let end = addr.wrapping_add(u64::from(len.max(1)) - 1) & VA_MASK;
-        if va >> line_shift == end >> line_shift {
-            let line = (((c.space as u64) << (VA_BITS + 1)) | va) >> line_shift;
+        let line = g.line_of(c.space, addr);
+        if line == g.line_of(c.space, addr.wrapping_add(u64::from(len.max(1)) - 1)) {
             let l1i = &mut p.l1i;
             if let Some(slot) = l1i.probe(line) {
                 debug_assert!(!l1i.is_pending(slot), "fetches are not deferred");
@@ -60,7 +57,7 @@ impl Machine {
         }) {
             self.settle();
         }
-        let shifts = (self.page_shift, self.line_shift);
+        let g = self.geometry;
         let (Some(c), Some(p)) = (self.cores.get_mut(core), self.mem.private.get_mut(core)) else {
             return;
         };
@@ -70,7 +67,7 @@ impl Machine {
         } else {
             c.timing.load_issue(addr)
         };
-        let done = match data_hit(c, &mut p.l1d, addr, size, WRITE, t, shifts) {
+        let done = match data_hit(c, &mut p.l1d, addr, size, WRITE, t, g) {
             Some((done, false)) => done,
             Some((done, true)) => {
                 self.data_prefetch(core, addr, t);
@@ -117,7 +114,7 @@ impl Machine {
             + c.tlb
                 .dtlb_latency
                 .saturating_sub(self.mem.private[core].l1d.latency());
-        let line = self.physical(core, addr) >> self.line_shift;
+        let line = self.geometry.line_of(c.space, addr);
         self.mem.prefetch_l1(core, L1::Data, line, t);
     }
 }
@@ -144,15 +141,13 @@ fn data_hit(
     size: u32,
     write: bool,
     now: u64,
-    (page_shift, line_shift): (u32, u32),
+    g: Geometry,
 ) -> Option<(u64, bool)> {
-    let line_mask = (1u64 << line_shift) - 1;
-    if (vaddr & line_mask) + u64::from(size.max(1)) - 1 > line_mask {
+    if g.crosses_line(vaddr, size) {
         return None;
     }
-    let va = vaddr & VA_MASK;
-    let entry = c.tlb.dtlb_probe(va >> page_shift)?;
-    let line = (((c.space as u64) << (VA_BITS + 1)) | va) >> line_shift;
+    let entry = c.tlb.dtlb_probe(g.page(vaddr))?;
+    let line = g.line_of(c.space, vaddr);
     let slot = l1.probe(line)?;
     if l1.is_pending(slot) {
         // The line waits for a deferred read: the general path settles.

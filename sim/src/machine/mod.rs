@@ -15,6 +15,7 @@ mod replay;
 use crate::config::{Config, ConfigError};
 use crate::core::CoreTiming;
 use crate::dram::Dram;
+use crate::geometry::Geometry;
 use crate::hierarchy::MemorySystem;
 use crate::kernel::Kernel;
 use crate::stats::{AllocStats, CoreStats, InvocationStats, Stats};
@@ -23,9 +24,6 @@ use crate::tlb::Tlb;
 pub use fallible::{Drive, FallibleRunError, StreamError};
 use fallible::{Driven, UntilError};
 
-/// Virtual addresses keep this many bits; above them sits the address
-/// space, so that two processes never share a line.
-const VA_BITS: u32 = 47;
 /// Requests of at most this many bytes go to Memento's object allocator.
 const SMALL_OBJECT: u64 = 512;
 
@@ -124,8 +122,7 @@ pub struct Machine {
     mem: MemorySystem,
     cores: Vec<Core>,
     spaces: Vec<Kernel>,
-    page_shift: u32,
-    line_shift: u32,
+    geometry: Geometry,
     dropped: Vec<u64>,
     invocations: Vec<InvocationStats>,
 }
@@ -166,8 +163,7 @@ impl Machine {
             spaces: (0..config.cores)
                 .map(|_| Kernel::new(config.page_size))
                 .collect(),
-            page_shift: config.page_size.trailing_zeros(),
-            line_shift: config.line_size.trailing_zeros(),
+            geometry: Geometry::new(config.line_size, config.page_size),
             dropped: Vec::new(),
             invocations: Vec::new(),
         })

@@ -3,7 +3,7 @@
 
 use memento_trace::Event;
 
-use super::{Machine, SMALL_OBJECT, VA_BITS};
+use super::{Machine, SMALL_OBJECT};
 use crate::cause::Cause;
 use crate::hierarchy::L1;
 use crate::stats::InvocationStats;
@@ -24,12 +24,10 @@ impl Machine {
     /// dispatch waits for the last one if it misses.
     #[inline(never)]
     pub(super) fn fetch(&mut self, core: usize, addr: u64, len: u32) {
-        let va = addr & ((1u64 << VA_BITS) - 1);
-        let end = addr.wrapping_add(u64::from(len.max(1)) - 1) & ((1u64 << VA_BITS) - 1);
+        let end = addr.wrapping_add(u64::from(len.max(1)) - 1);
         let c = &mut self.cores[core];
-        let space = (c.space as u64) << (VA_BITS + 1);
-        let first = (space | va) >> self.line_shift;
-        let last = (space | end) >> self.line_shift;
+        let first = self.geometry.line_of(c.space, addr);
+        let last = self.geometry.line_of(c.space, end);
         let now = c.timing.now();
         let hit = now + self.mem.private[core].l1i.latency();
         let mut ready = now;
