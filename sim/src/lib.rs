@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod allocator;
 pub mod cache;
 pub mod cause;
 pub mod config;
@@ -33,6 +34,7 @@ mod ring;
 pub mod stats;
 pub mod tlb;
 
+pub use allocator::{AllocatorModel, Baseline};
 pub use cause::{Cause, CauseCounts};
 pub use config::{Config, ConfigError};
 pub use geometry::Geometry;

@@ -3,6 +3,7 @@
 //! page zeroing, and the kernel's unmapping work.
 
 use super::Machine;
+use crate::allocator::AllocatorModel;
 use crate::cause::Cause;
 use crate::geometry::{Geometry, VA_BITS};
 use crate::hierarchy::L1;
@@ -10,7 +11,7 @@ use crate::kernel::Fault;
 use crate::pending::is_token;
 use crate::tlb::Lookup;
 
-impl Machine {
+impl<M: AllocatorModel> Machine<M> {
     /// Translates the page of `vaddr` at cycle `now`; returns the cycle the
     /// translation is known (after a walk and a fault if needed).
     #[inline(always)]
@@ -23,6 +24,12 @@ impl Machine {
             Lookup::Stlb => now + c.tlb.dtlb_latency + c.tlb.stlb_latency,
             Lookup::Miss => {
                 let start = now + c.tlb.dtlb_latency + c.tlb.stlb_latency;
+                if M::ACTIVE {
+                    if let Some(t) = M::on_walk(self, core, vaddr, start) {
+                        self.cores[core].tlb.fill(vpn);
+                        return t;
+                    }
+                }
                 let t = self.walk(core, vpn, start);
                 let c = &mut self.cores[core];
                 c.tlb.stats.walk_cycles += t - start;
@@ -118,11 +125,7 @@ impl Machine {
         write: bool,
         now: u64,
     ) -> u64 {
-        let cause = if self.cores[core].alloc_depth > 0 {
-            Cause::AllocMetadata
-        } else {
-            Cause::Demand
-        };
+        let cause = self.cores[core].brackets.cause();
         let l1_latency = self.mem.private[core].l1d.latency();
         let last = vaddr.wrapping_add(u64::from(size.max(1)) - 1);
         let mut done = None;

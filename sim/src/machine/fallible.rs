@@ -8,6 +8,7 @@ use std::rc::Rc;
 use memento_trace::{Drain, Event, TraceError};
 
 use super::{Machine, RunError, Stream};
+use crate::allocator::AllocatorModel;
 
 /// A stream of a run yielded an error (a damaged trace); the run stopped
 /// there.
@@ -39,9 +40,11 @@ pub(super) struct UntilError<I, E: std::error::Error> {
     pub(super) error: Rc<RefCell<Option<StreamError<E>>>>,
 }
 
-impl<I: Iterator<Item = Result<Event, E>>, E: std::error::Error> Stream for UntilError<I, E> {
+impl<I: Iterator<Item = Result<Event, E>>, E: std::error::Error, M: AllocatorModel> Stream<M>
+    for UntilError<I, E>
+{
     #[inline(always)]
-    fn step_until(&mut self, machine: &mut Machine, core: usize, bound: u64) -> bool {
+    fn step_until(&mut self, machine: &mut Machine<M>, core: usize, bound: u64) -> bool {
         let (stream, error) = (self.stream, &*self.error);
         let inner = &mut self.inner;
         super::step_each(
@@ -96,8 +99,8 @@ impl Drive for memento_trace::Events<'_> {
 pub(super) struct Driven<D>(pub(super) UntilError<D, TraceError>);
 
 /// Replays what a trace hands over on one core until it passes a bound.
-struct Replay<'m, 'e> {
-    machine: &'m mut Machine,
+struct Replay<'m, 'e, M: AllocatorModel> {
+    machine: &'m mut Machine<M>,
     core: usize,
     bound: u64,
     stream: usize,
@@ -105,7 +108,7 @@ struct Replay<'m, 'e> {
     failed: bool,
 }
 
-impl Replay<'_, '_> {
+impl<M: AllocatorModel> Replay<'_, '_, M> {
     /// Whether the core has passed its bound after an event.
     #[inline(always)]
     fn after(&self) -> ControlFlow<()> {
@@ -117,7 +120,7 @@ impl Replay<'_, '_> {
     }
 }
 
-impl Drain for Replay<'_, '_> {
+impl<M: AllocatorModel> Drain for Replay<'_, '_, M> {
     #[inline(always)]
     fn event(&mut self, event: Event) -> ControlFlow<()> {
         self.machine.step(self.core, event);
@@ -147,9 +150,9 @@ impl Drain for Replay<'_, '_> {
     }
 }
 
-impl<D: Drive> Stream for Driven<D> {
+impl<D: Drive, M: AllocatorModel> Stream<M> for Driven<D> {
     #[inline(always)]
-    fn step_until(&mut self, machine: &mut Machine, core: usize, bound: u64) -> bool {
+    fn step_until(&mut self, machine: &mut Machine<M>, core: usize, bound: u64) -> bool {
         let mut replay = Replay {
             machine,
             core,

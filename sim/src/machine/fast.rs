@@ -5,15 +5,21 @@
 //! `replay.rs`) does the whole work. Results are the same either way.
 
 use super::{Core, Machine};
+use crate::allocator::AllocatorModel;
 use crate::cache::Cache;
+use memento_trace::Event;
+
 use crate::cause::Cause;
 use crate::geometry::Geometry;
 use crate::hierarchy::{dirty_cause, L1};
 
-impl Machine {
+impl<M: AllocatorModel> Machine<M> {
     /// A block of `count` instructions at `addr..addr + len`.
     #[inline(always)]
     pub(super) fn block(&mut self, core: usize, addr: u64, len: u32, count: u32) {
+        if M::ACTIVE && self.cores[core].held > 0 {
+            return self.hold(core, Event::Block { addr, len, count });
+        }
         self.settle_before_dispatch(core, u64::from(count));
         let g = self.geometry;
         let (Some(c), Some(p)) = (self.cores.get_mut(core), self.mem.private.get_mut(core)) else {
@@ -46,6 +52,14 @@ impl Machine {
     /// A load (`WRITE` false) or store of `size` bytes at `addr`.
     #[inline(always)]
     pub(super) fn data<const WRITE: bool>(&mut self, core: usize, addr: u64, size: u32) {
+        let addr = if M::ACTIVE {
+            if self.cores[core].held > 0 {
+                return self.hold(core, Event::access(WRITE, addr, size));
+            }
+            self.model.redirect(self.cores[core].space, addr)
+        } else {
+            addr
+        };
         if self.cores.get(core).is_some_and(|c| {
             let t = &c.timing;
             t.has_deferred()
@@ -80,7 +94,7 @@ impl Machine {
             }
         };
         let c = &mut self.cores[core];
-        let in_alloc = u64::from(c.alloc_depth > 0);
+        let in_alloc = u64::from(c.brackets.inside());
         if WRITE {
             c.timing.store_done(done);
             c.stats.stores += 1;
@@ -124,7 +138,7 @@ impl Machine {
 #[inline(always)]
 pub(super) fn retire(c: &mut Core, count: u64) {
     c.timing.dispatch(count);
-    if c.alloc_depth > 0 {
+    if c.brackets.inside() {
         c.stats.alloc.instructions += count;
     }
 }
@@ -156,11 +170,7 @@ fn data_hit(
     c.tlb.dtlb_hit(entry);
     // A DTLB lookup overlaps the L1D tag check (VIPT).
     let t = now + c.tlb.dtlb_latency.saturating_sub(l1.latency());
-    let cause = if c.alloc_depth > 0 {
-        Cause::AllocMetadata
-    } else {
-        Cause::Demand
-    };
+    let cause = c.brackets.cause();
     l1.stats.accesses += 1;
     let (done, prefetch_hit) = l1.hit(slot, write, t, dirty_cause(cause));
     Some((done, prefetch_hit && l1.prefetcher.is_active()))

@@ -8,10 +8,12 @@ use std::rc::Rc;
 use memento_trace::{Event, TraceError};
 
 mod access;
+mod brackets;
 mod fallible;
 mod fast;
 mod replay;
 
+use crate::allocator::{AllocatorModel, Baseline};
 use crate::config::{Config, ConfigError};
 use crate::core::CoreTiming;
 use crate::dram::Dram;
@@ -21,6 +23,7 @@ use crate::kernel::Kernel;
 use crate::stats::{AllocStats, CoreStats, InvocationStats, Stats};
 use crate::tlb::Tlb;
 
+use brackets::Brackets;
 pub use fallible::{Drive, FallibleRunError, StreamError};
 use fallible::{Driven, UntilError};
 
@@ -31,21 +34,21 @@ const SMALL_OBJECT: u64 = 512;
 /// items itself, so that an event is matched where the stream yields it
 /// (repacking a `Result<Event, E>` into an `Event` per event costs the
 /// host a store-forwarding stall).
-trait Stream {
+trait Stream<M: AllocatorModel> {
     /// Replays events on `core` until its simulated time passes `bound`;
     /// false once the stream has ended.
-    fn step_until(&mut self, machine: &mut Machine, core: usize, bound: u64) -> bool;
+    fn step_until(&mut self, machine: &mut Machine<M>, core: usize, bound: u64) -> bool;
 }
 
 /// Replays items of `next` until the core passes `bound`: each item goes
 /// to `step`, which says whether the stream goes on.
 #[inline(always)]
-fn step_each<T>(
-    machine: &mut Machine,
+fn step_each<T, M: AllocatorModel>(
+    machine: &mut Machine<M>,
     core: usize,
     bound: u64,
     mut next: impl FnMut() -> Option<T>,
-    mut step: impl FnMut(&mut Machine, T) -> bool,
+    mut step: impl FnMut(&mut Machine<M>, T) -> bool,
 ) -> bool {
     loop {
         let Some(item) = next() else { return false };
@@ -71,9 +74,9 @@ fn spaces(n: usize, shared: bool) -> Vec<usize> {
 /// An infallible stream.
 struct Plain<I>(I);
 
-impl<I: Iterator<Item = Event>> Stream for Plain<I> {
+impl<I: Iterator<Item = Event>, M: AllocatorModel> Stream<M> for Plain<I> {
     #[inline(always)]
-    fn step_until(&mut self, machine: &mut Machine, core: usize, bound: u64) -> bool {
+    fn step_until(&mut self, machine: &mut Machine<M>, core: usize, bound: u64) -> bool {
         step_each(
             machine,
             core,
@@ -107,17 +110,23 @@ struct Core {
     timing: CoreTiming,
     tlb: Tlb,
     space: usize,
-    alloc_depth: u32,
-    alloc_entered_at: u64,
+    brackets: Brackets,
+    /// Brackets open inside the one the allocator model took (0: none).
+    held: u32,
+    /// Replaying events the model held: their brackets are not offered to
+    /// it again.
+    replaying: bool,
     /// The invocation in progress and the counters at its begin.
     invocation: Option<InvocationStats>,
     stats: CoreStats,
 }
 
 /// A machine built from a [`Config`]: cores, caches, TLBs, kernel model
-/// and DRAM, ready to replay event streams once.
+/// and DRAM, ready to replay event streams once, with the memory
+/// management of allocator model `M` (the traced software allocator and
+/// kernel by default).
 #[derive(Clone, Debug)]
-pub struct Machine {
+pub struct Machine<M: AllocatorModel = Baseline> {
     config: Config,
     mem: MemorySystem,
     cores: Vec<Core>,
@@ -125,11 +134,20 @@ pub struct Machine {
     geometry: Geometry,
     dropped: Vec<u64>,
     invocations: Vec<InvocationStats>,
+    /// The allocator model.
+    pub(crate) model: M,
 }
 
-impl Machine {
-    /// A machine for `config`, validated first.
+impl Machine<Baseline> {
+    /// The baseline machine for `config`, validated first.
     pub fn new(config: &Config) -> Result<Machine, ConfigError> {
+        Machine::with_model(config)
+    }
+}
+
+impl<M: AllocatorModel> Machine<M> {
+    /// A machine for `config` with allocator model `M`, validated first.
+    pub fn with_model(config: &Config) -> Result<Machine<M>, ConfigError> {
         config.validate().map_err(|(field, message)| ConfigError {
             source_name: config.name.clone(),
             field,
@@ -147,8 +165,9 @@ impl Machine {
                 timing: CoreTiming::new(&config.core),
                 tlb: Tlb::new(&config.tlb),
                 space: i as usize,
-                alloc_depth: 0,
-                alloc_entered_at: 0,
+                brackets: Brackets::default(),
+                held: 0,
+                replaying: false,
                 invocation: None,
                 stats: CoreStats {
                     core: i,
@@ -156,7 +175,9 @@ impl Machine {
                 },
             })
             .collect();
+        let model = M::new(config)?;
         Ok(Machine {
+            model,
             config: config.clone(),
             mem: MemorySystem::new(config, dram),
             cores,
@@ -182,6 +203,11 @@ impl Machine {
     /// The memory system, for extensions that install or drop lines.
     pub fn memory_mut(&mut self) -> &mut MemorySystem {
         &mut self.mem
+    }
+
+    /// The allocator model.
+    pub fn model(&self) -> &M {
+        &self.model
     }
 
     /// Replays one stream per core, each its own process (address space);
@@ -228,7 +254,7 @@ impl Machine {
 
     /// Runs `streams`, each ended by its first error, wrapped as `wrap`
     /// makes them streams; returns the first error of the run if any.
-    fn run_until_error<I, E: std::error::Error, S: Stream>(
+    fn run_until_error<I, E: std::error::Error, S: Stream<M>>(
         self,
         streams: Vec<I>,
         shared: bool,
@@ -261,7 +287,7 @@ impl Machine {
         self.cores[core].timing.now() > bound
     }
 
-    fn run_in<S: Stream>(
+    fn run_in<S: Stream<M>>(
         mut self,
         mut streams: Vec<S>,
         spaces: Vec<usize>,
@@ -301,6 +327,9 @@ impl Machine {
         Ok(self.finish())
     }
     fn finish(mut self) -> Stats {
+        if M::ACTIVE {
+            M::on_finish(&mut self);
+        }
         self.settle();
         let mut end = 0;
         for c in &mut self.cores {
@@ -337,6 +366,7 @@ impl Machine {
             stats.cores.push(s);
         }
         stats.dram = self.mem.dram.stats(end);
+        self.model.report(&mut stats);
         stats
     }
 }

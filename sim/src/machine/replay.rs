@@ -4,11 +4,12 @@
 use memento_trace::Event;
 
 use super::{Machine, SMALL_OBJECT};
+use crate::allocator::AllocatorModel;
 use crate::cause::Cause;
 use crate::hierarchy::L1;
-use crate::stats::InvocationStats;
+use crate::stats::{AllocStats, InvocationStats};
 
-impl Machine {
+impl<M: AllocatorModel> Machine<M> {
     /// Replays one event on `core`.
     #[inline(always)]
     pub(super) fn step(&mut self, core: usize, event: Event) {
@@ -46,48 +47,44 @@ impl Machine {
     /// Every event but blocks, loads and stores.
     #[inline(never)]
     fn step_other(&mut self, core: usize, event: Event) {
+        if M::ACTIVE && self.offer(core, &event) {
+            return;
+        }
         self.cores[core].stats.events += 1;
-        let in_alloc = self.cores[core].alloc_depth > 0;
+        let in_alloc = self.cores[core].brackets.inside();
         match event {
             Event::Block { .. } | Event::Load { .. } | Event::Store { .. } => {
                 unreachable!("handled by step")
             }
             Event::Gap { count } => self.retire(core, count, in_alloc),
-            _ if event.is_nested_allocation(u64::from(self.cores[core].alloc_depth)) => {
+            _ if self.cores[core].brackets.is_nested(&event) => {
                 self.cores[core].stats.alloc.nested_events += 1;
             }
             Event::Alloc(a) => {
-                let s = &mut self.cores[core].stats.alloc;
-                s.allocs += 1;
-                s.bytes_requested += a.size;
-                s.small_allocs += u64::from(a.size <= SMALL_OBJECT);
-                s.failed_allocs += u64::from(a.addr == 0);
+                count_allocation(&mut self.cores[core].stats.alloc, &event);
+                if M::ACTIVE && !self.cores[core].replaying {
+                    M::on_alloc(self, core, &a);
+                }
             }
-            Event::Free(_) => self.cores[core].stats.alloc.frees += 1,
+            Event::Free(f) => {
+                count_allocation(&mut self.cores[core].stats.alloc, &event);
+                if M::ACTIVE && !self.cores[core].replaying {
+                    M::on_free(self, core, &f);
+                }
+            }
             Event::Realloc(r) => {
-                let s = &mut self.cores[core].stats.alloc;
-                s.reallocs += 1;
-                s.bytes_requested += r.size;
+                count_allocation(&mut self.cores[core].stats.alloc, &event);
+                if M::ACTIVE && !self.cores[core].replaying {
+                    M::on_realloc(self, core, &r);
+                }
             }
             Event::AllocEnter { .. } => {
                 let c = &mut self.cores[core];
-                if c.alloc_depth == 0 {
-                    c.stats.alloc.calls += 1;
-                    c.alloc_entered_at = c.timing.now();
-                }
-                c.alloc_depth += 1;
-                c.stats.alloc.max_depth = c.stats.alloc.max_depth.max(c.alloc_depth);
+                c.brackets.enter(c.timing.now(), &mut c.stats.alloc);
             }
             Event::AllocExit => {
                 let c = &mut self.cores[core];
-                match c.alloc_depth {
-                    0 => c.stats.alloc.unmatched_exits += 1,
-                    1 => {
-                        c.alloc_depth = 0;
-                        c.stats.alloc.cycles += c.timing.now() - c.alloc_entered_at;
-                    }
-                    _ => c.alloc_depth -= 1,
-                }
+                c.brackets.exit(c.timing.now(), &mut c.stats.alloc);
             }
             Event::Mmap {
                 addr, len, flags, ..
@@ -133,7 +130,12 @@ impl Machine {
                 // translations go.
                 self.unmap(core);
             }
-            Event::Thread { .. } => self.cores[core].stats.thread_switches += 1,
+            Event::Thread { .. } => {
+                self.cores[core].stats.thread_switches += 1;
+                if M::ACTIVE {
+                    M::on_thread_switch(self, core);
+                }
+            }
             Event::RoiBegin | Event::RoiEnd => self.cores[core].stats.roi_markers += 1,
             Event::InvocationBegin { id } => {
                 self.cores[core].stats.invocations += 1;
@@ -161,6 +163,74 @@ impl Machine {
                     });
                 }
             }
+        }
+    }
+
+    /// Offers `event` to the allocator model: true when the model took it
+    /// (an event of a bracket it holds, or the bracket's opening).
+    #[inline(never)]
+    fn offer(&mut self, core: usize, event: &Event) -> bool {
+        let c = &mut self.cores[core];
+        if c.held == 0 {
+            let Event::AllocEnter { func } = *event else {
+                return false;
+            };
+            if c.replaying || c.brackets.inside() || !M::on_enter(self, core, func) {
+                return false;
+            }
+        }
+        self.hold(core, *event);
+        true
+    }
+
+    /// An event of the bracket the model holds on `core`.
+    pub(super) fn hold(&mut self, core: usize, event: Event) {
+        let c = &mut self.cores[core];
+        let depth = match event {
+            Event::AllocEnter { .. } => {
+                c.held += 1;
+                c.held
+            }
+            Event::AllocExit => {
+                c.held -= 1;
+                c.held + 1
+            }
+            _ => c.held,
+        };
+        let closed = c.held == 0;
+        M::on_held(self, core, event, depth);
+        if closed {
+            M::on_exit(self, core);
+        }
+    }
+
+    /// Replays `events` on `core` as the baseline would: for a model that
+    /// held them and keeps the software's work. Their brackets are not
+    /// offered to the model again, nor their allocation events.
+    pub fn replay_events(&mut self, core: usize, events: &[Event]) {
+        let was = std::mem::replace(&mut self.cores[core].replaying, true);
+        for &e in events {
+            self.step(core, e);
+        }
+        self.cores[core].replaying = was;
+    }
+
+    /// Ends the hold of the bracket open on `core` without closing it: its
+    /// remaining events replay as they come (the model replays those it
+    /// held with [`Self::replay_events`]). For a bracket too long to hold.
+    pub fn release_held(&mut self, core: usize) {
+        self.cores[core].held = 0;
+    }
+
+    /// Counts allocation events of a bracket the model dropped (`depth` as
+    /// given to [`AllocatorModel::on_held`]), as if it had been replayed.
+    pub fn count_dropped(&mut self, core: usize, event: &Event, depth: u32) {
+        let s = &mut self.cores[core].stats.alloc;
+        match event {
+            Event::AllocEnter { .. } if depth == 1 => s.calls += 1,
+            _ if event.is_nested_allocation(u64::from(depth)) => s.nested_events += 1,
+            Event::Alloc(_) | Event::Free(_) | Event::Realloc(_) => count_allocation(s, event),
+            _ => {}
         }
     }
 
@@ -197,5 +267,23 @@ impl Machine {
         if in_alloc {
             c.stats.alloc.instructions += count;
         }
+    }
+}
+
+/// Counts an allocation, free or resize event made at the outermost level.
+fn count_allocation(s: &mut AllocStats, event: &Event) {
+    match *event {
+        Event::Alloc(a) => {
+            s.allocs += 1;
+            s.bytes_requested += a.size;
+            s.small_allocs += u64::from(a.size <= SMALL_OBJECT);
+            s.failed_allocs += u64::from(a.addr == 0);
+        }
+        Event::Free(_) => s.frees += 1,
+        Event::Realloc(r) => {
+            s.reallocs += 1;
+            s.bytes_requested += r.size;
+        }
+        _ => {}
     }
 }
