@@ -21,7 +21,11 @@ fn software_classes_up_to_512_bytes_are_the_hardware_default_table() {
 fn every_small_request_gets_the_same_class_from_both() {
     let hw = SizeClasses::default();
     for size in 1..=MAX_SMALL_SIZE {
-        assert_eq!(hw.class_of(size as u64), Some(class_of(size)), "size {size}");
+        assert_eq!(
+            hw.class_of(size as u64),
+            Some(class_of(size)),
+            "size {size}"
+        );
     }
     assert_eq!(hw.class_of(MAX_SMALL_SIZE as u64 + 1), None);
 }
