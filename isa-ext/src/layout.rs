@@ -45,7 +45,14 @@ pub struct ArenaLayout {
     pub body_offset: u64,
     /// Objects the arena holds.
     pub slots: u64,
+    /// `u64::MAX / object_bytes + 1`: divides an offset below 2^32 by the
+    /// object size with a multiply (exact for 32-bit operands; Lemire et
+    /// al., "Faster remainder by direct computation", 2019).
+    magic: u64,
 }
+
+/// Largest arena the one-multiply slot division is exact for.
+pub const MAX_ARENA_BYTES: u64 = 1 << 32;
 
 impl ArenaLayout {
     /// The layout of an arena of `arena_bytes` holding `object_bytes`
@@ -63,6 +70,7 @@ impl ArenaLayout {
             header_lines: body_offset / line_bytes.max(1),
             body_offset,
             slots: arena_bytes.saturating_sub(body_offset) / object_bytes.max(1),
+            magic: u64::MAX / object_bytes.max(1) + 1,
         }
     }
 
@@ -72,12 +80,21 @@ impl ArenaLayout {
         base + self.body_offset + slot * self.object_bytes
     }
 
+    /// Index of the arena at `base` in a span starting at `span`.
+    #[inline]
+    pub fn arena_index(&self, span: u64, base: u64) -> u64 {
+        (base - span) >> self.arena_bytes.trailing_zeros()
+    }
+
     /// The slot starting exactly at `offset` from the arena base, if any.
     #[inline]
     pub fn slot_at(&self, offset: u64) -> Option<u64> {
         let rel = offset.checked_sub(self.body_offset)?;
-        let slot = rel / self.object_bytes;
-        (rel.is_multiple_of(self.object_bytes) && slot < self.slots).then_some(slot)
+        if rel >= MAX_ARENA_BYTES {
+            return None;
+        }
+        let slot = ((u128::from(self.magic) * u128::from(rel)) >> 64) as u64;
+        (slot * self.object_bytes == rel && slot < self.slots).then_some(slot)
     }
 }
 
@@ -105,5 +122,20 @@ mod tests {
         assert_eq!(l.slot_at(l.body_offset + 97), None);
         assert_eq!(l.slot_at(0), None);
         assert_eq!(l.slot_at(l.body_offset + l.slots * 48), None);
+    }
+
+    #[test]
+    fn the_multiply_divides_exactly_for_every_class_and_offset() {
+        for size in (4..=512).step_by(4) {
+            let l = ArenaLayout::new(1 << 20, size, 64);
+            for rel in 0..(1 << 20) - l.body_offset {
+                let want = (rel % size == 0 && rel / size < l.slots).then_some(rel / size);
+                assert_eq!(
+                    l.slot_at(l.body_offset + rel),
+                    want,
+                    "size {size} rel {rel}"
+                );
+            }
+        }
     }
 }

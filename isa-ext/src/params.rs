@@ -1,6 +1,6 @@
 //! The parameters of the extension, with the choices the paper leaves open.
 
-use crate::layout::ArenaLayout;
+use crate::layout::{ArenaLayout, MAX_ARENA_BYTES};
 use crate::size_class::SizeClasses;
 use thiserror::Error;
 
@@ -178,6 +178,9 @@ impl Params {
             }
             if slots < 8 {
                 return err(&field, bytes, "must hold at least 8 objects of its class");
+            }
+            if bytes > MAX_ARENA_BYTES {
+                return err(&field, bytes, "must be at most 4 GiB");
             }
             if bytes > self.span_bytes() {
                 return err(

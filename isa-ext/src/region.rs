@@ -21,6 +21,8 @@ pub struct Location {
     pub class: usize,
     /// Base of the arena it is in.
     pub arena: u64,
+    /// Which arena of its class span (0 for the first).
+    pub index: u64,
     /// Byte offset from the arena base.
     pub offset: u64,
     /// The slot it starts, if it is a slot start.
@@ -107,10 +109,12 @@ impl Region {
         let layout = self.layouts.get(class)?;
         let arena = addr & !(layout.arena_bytes - 1);
         let offset = addr - arena;
+        let index = (in_lane & ((1 << self.span_shift) - 1)) >> layout.arena_bytes.trailing_zeros();
         Some(Location {
             lane,
             class,
             arena,
+            index,
             offset,
             slot: layout.slot_at(offset),
         })
@@ -131,8 +135,8 @@ mod tests {
         let addr = l.slot_address(arena, 11);
         let loc = r.locate(addr).unwrap();
         assert_eq!(
-            (loc.lane, loc.class, loc.arena, loc.slot),
-            (3, 5, arena, Some(11))
+            (loc.lane, loc.class, loc.arena, loc.index, loc.slot),
+            (3, 5, arena, 7, Some(11))
         );
         assert_eq!(r.locate(addr + 1).unwrap().slot, None);
     }
