@@ -8,7 +8,7 @@
 //!   REX.W=1, REX.X=0; REX.R extends reg, REX.B extends rm
 //! ```
 //! `0F 0A` is undefined in the two-byte opcode maps of both Intel (SDM
-//! Vol. 2, App. A, Table A-3) and AMD (APM Vol. 3, App. A, Table A-2);
+//! Vol. 2, App. A, Table A-3) and AMD (APM Vol. 3, App. A, Table A-4);
 //! today's processors raise #UD on it, so an OS can trap and emulate. The
 //! function byte after it makes `0F 0A` a three-byte map like `0F 38` and
 //! `0F 3A`, with room for 256 functions.
