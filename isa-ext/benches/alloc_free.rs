@@ -9,8 +9,8 @@ use std::hint::black_box;
 
 fn pairs(c: &mut Criterion) {
     let p = Params::default();
-    let mut hoa = HardwareObjectAllocator::new(&p);
-    let mut hpa = HardwarePageAllocator::new(&p);
+    let mut hoa = HardwareObjectAllocator::new(&p).unwrap();
+    let mut hpa = HardwarePageAllocator::new(&p).unwrap();
     let mut fx = Effects::new();
     let mut g = c.benchmark_group("alloc_free");
     g.throughput(Throughput::Elements(1));

@@ -9,8 +9,13 @@ use std::time::Instant;
 
 fn main() {
     let p = Params::default();
-    let mut hoa = HardwareObjectAllocator::new(&p);
-    let mut hpa = HardwarePageAllocator::new(&p);
+    let (Ok(mut hoa), Ok(mut hpa)) = (
+        HardwareObjectAllocator::new(&p),
+        HardwarePageAllocator::new(&p),
+    ) else {
+        eprintln!("throughput: the default parameters do not validate");
+        std::process::exit(1);
+    };
     let mut fx = Effects::new();
     let pairs: u64 = std::env::var("PAIRS")
         .ok()

@@ -13,7 +13,7 @@ use crate::arena::{Arena, ArenaState};
 use crate::effects::{push_header, Effects, Fallback, LineSpan, Lookup};
 use crate::hot::HardwareObjectTable;
 use crate::page_allocator::{HardwarePageAllocator, Touch};
-use crate::params::{Params, LANES};
+use crate::params::{ParamError, Params, LANES};
 use crate::region::{Location, Region};
 use crate::stats::HoaStats;
 use thiserror::Error;
@@ -106,11 +106,12 @@ pub struct HardwareObjectAllocator {
 }
 
 impl HardwareObjectAllocator {
-    /// An allocator with no arena yet; `params` must have passed
+    /// An allocator with no arena yet, for `params` if they pass
     /// [`Params::validate`].
-    pub fn new(params: &Params) -> HardwareObjectAllocator {
+    pub fn new(params: &Params) -> Result<HardwareObjectAllocator, ParamError> {
+        params.validate()?;
         let n = params.size_classes.len();
-        HardwareObjectAllocator {
+        Ok(HardwareObjectAllocator {
             params: params.clone(),
             region: Region::new(params),
             line: params.line_bytes,
@@ -126,7 +127,7 @@ impl HardwareObjectAllocator {
             lanes_used: 0,
             live: 0,
             stats: HoaStats::default(),
-        }
+        })
     }
 
     fn check_lane(lane: usize) -> Result<(), HoaError> {

@@ -9,7 +9,7 @@
 //! needs them. Table pages stay until the region is torn down.
 
 use crate::effects::Effects;
-use crate::params::{Params, ENTRY_BYTES};
+use crate::params::{ParamError, Params, ENTRY_BYTES};
 use crate::stats::HpaStats;
 use std::collections::{HashMap, HashSet};
 use thiserror::Error;
@@ -50,9 +50,10 @@ pub struct HardwarePageAllocator {
 }
 
 impl HardwarePageAllocator {
-    /// The page allocator of `params` (validated), with `pool_pages` pages
-    /// and the root table page in place.
-    pub fn new(params: &Params) -> HardwarePageAllocator {
+    /// The page allocator of `params` (if they pass [`Params::validate`]),
+    /// with `pool_pages` pages and the root table page in place.
+    pub fn new(params: &Params) -> Result<HardwarePageAllocator, ParamError> {
+        params.validate()?;
         let mut hpa = HardwarePageAllocator {
             region: (params.region_base, params.region_end()),
             page_shift: params.page_bytes.trailing_zeros(),
@@ -67,7 +68,7 @@ impl HardwarePageAllocator {
             stats: HpaStats::default(),
         };
         hpa.new_table(0, 0);
-        hpa
+        Ok(hpa)
     }
 
     fn page_bytes(&self) -> u64 {

@@ -9,7 +9,7 @@ fn setup(pool: u64) -> (Params, HardwarePageAllocator, Effects) {
         pool_pages: pool,
         ..Params::default()
     };
-    let hpa = HardwarePageAllocator::new(&p);
+    let hpa = HardwarePageAllocator::new(&p).unwrap();
     (p, hpa, Effects::new())
 }
 
@@ -101,6 +101,19 @@ fn an_empty_pool_is_reported_and_changes_nothing() {
     assert_eq!(hpa.touch(p.region_base, &mut fx), Ok(Touch::Filled));
     assert_eq!(hpa.pool_len(), 0);
     assert_eq!(hpa.stats().refills, 1);
+}
+
+#[test]
+fn parameters_that_do_not_validate_build_no_model() {
+    let p = Params {
+        lane_bytes: 3,
+        ..Params::default()
+    };
+    assert_eq!(
+        HardwarePageAllocator::new(&p).unwrap_err().field,
+        "lane_bytes"
+    );
+    assert!(memento_isa::HardwareObjectAllocator::new(&p).is_err());
 }
 
 #[test]

@@ -12,10 +12,9 @@ pub struct Machine {
 
 impl Machine {
     pub fn new(params: &Params) -> Machine {
-        params.validate().unwrap();
         Machine {
-            hoa: HardwareObjectAllocator::new(params),
-            hpa: HardwarePageAllocator::new(params),
+            hoa: HardwareObjectAllocator::new(params).unwrap(),
+            hpa: HardwarePageAllocator::new(params).unwrap(),
             fx: Effects::new(),
         }
     }
