@@ -4,8 +4,9 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use clap::Args;
+use memento_sim::config::AllocatorKind;
 use memento_sim::machine::FallibleRunError;
-use memento_sim::{report, Config, Drive, Machine};
+use memento_sim::{report, Config, Drive};
 use memento_trace::{Drain, Event, TraceError, TraceFile};
 
 use crate::UserError;
@@ -19,9 +20,15 @@ pub struct ReplayArgs {
     /// Machine configuration file (TOML; start from `memento config show`).
     #[arg(long, conflicts_with = "preset")]
     config: Option<PathBuf>,
-    /// Built-in machine: micro23 (the paper's) or small [default: micro23].
+    /// Built-in machine: micro23 (the paper's), small, or either with
+    /// -memento (the extension on) [default: micro23].
     #[arg(long)]
     preset: Option<String>,
+    /// Memory management to model: baseline (the traced allocator and
+    /// kernel), memento (the extension; the machine's [memento] section,
+    /// or the presets' when it has none) or ideal-mallacc.
+    #[arg(long, value_parser = parse_allocator)]
+    allocator: Option<AllocatorKind>,
     /// Cores of the machine [default: one per trace].
     #[arg(long)]
     cores: Option<u32>,
@@ -35,6 +42,27 @@ pub struct ReplayArgs {
     /// Print CSV instead of a table.
     #[arg(long)]
     csv: bool,
+}
+
+/// Parses `--allocator`.
+fn parse_allocator(text: &str) -> Result<AllocatorKind, String> {
+    match text {
+        "baseline" => Ok(AllocatorKind::Baseline),
+        "memento" => Ok(AllocatorKind::Memento),
+        "ideal-mallacc" => Ok(AllocatorKind::IdealMallacc),
+        other => Err(format!(
+            "unknown allocator `{other}` (known: baseline, memento, ideal-mallacc)"
+        )),
+    }
+}
+
+/// Sets the allocator model of `config`, adding the extension's default
+/// section when the machine has none.
+pub fn set_allocator(config: &mut Config, kind: AllocatorKind) {
+    config
+        .memento
+        .get_or_insert_with(Config::default_memento)
+        .allocator = kind;
 }
 
 /// Loads the machine from `--config` or `--preset`.
@@ -124,7 +152,9 @@ pub fn run(args: ReplayArgs) -> Result<(), UserError> {
         .iter()
         .map(TraceFile::open)
         .collect::<Result<Vec<_>, _>>()?;
-    let machine = Machine::new(&config)?;
+    if let Some(kind) = args.allocator {
+        set_allocator(&mut config, kind);
+    }
     let bar = indicatif::ProgressBar::new_spinner().with_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} replayed {human_pos} events ({per_sec}) {elapsed}",
@@ -139,12 +169,11 @@ pub fn run(args: ReplayArgs) -> Result<(), UserError> {
             pending: 0,
         })
         .collect();
-    let stats = machine
-        .run_driven(streams, args.shared)
-        .map_err(|e| match e {
-            FallibleRunError::Run(e) => UserError(e.to_string()),
-            FallibleRunError::Stream(e) => UserError(e.error.to_string()),
-        })?;
+    let stats = memento_sim::replay_driven(&config, streams, args.shared).map_err(|e| match e {
+        FallibleRunError::Config(e) => UserError(e.to_string()),
+        FallibleRunError::Run(e) => UserError(e.to_string()),
+        FallibleRunError::Stream(e) => UserError(e.error.to_string()),
+    })?;
     bar.finish_and_clear();
     if args.json {
         println!("{}", report::json(&stats));

@@ -84,6 +84,13 @@ pub trait AllocatorModel: Clone + std::fmt::Debug + Sized {
     /// Every stream has ended: brackets still taken are dealt with.
     fn on_finish(_m: &mut Machine<Self>) {}
 
+    /// Pages the model holds resident (its own pages and tables), counted
+    /// with the kernel's in the run's memory.
+    #[inline(always)]
+    fn resident_pages(&self) -> u64 {
+        0
+    }
+
     /// Adds the model's results to the run's stats.
     fn report(&self, _stats: &mut Stats) {}
 }

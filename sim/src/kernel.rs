@@ -49,6 +49,11 @@ impl Kernel {
         )
     }
 
+    /// Pages first touched during the run and not dropped since.
+    pub fn resident_pages(&self) -> u64 {
+        self.touched.len() as u64
+    }
+
     /// A page walk found no translation for `vpn`: is it a first touch?
     pub fn touch(&mut self, vpn: u64) -> Option<Fault> {
         let (&start, &(end, anon)) = self.mappings.range(..=vpn).next_back()?;

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::cause::{Cause, CauseCounts};
-use crate::stats::{CacheStats, Stats};
+use crate::stats::{CacheStats, ExtensionStats, HitMiss, Stats};
 
 /// The stats as pretty JSON.
 pub fn json(stats: &Stats) -> String {
@@ -161,5 +161,112 @@ pub fn text(stats: &Stats) -> String {
         "  read latency avg {:.1} ns  p99 {:.1} ns  bandwidth {:.3} GB/s ({} bytes)",
         d.avg_read_latency_ns, d.p99_read_latency_ns, d.bandwidth_gb_s, d.bytes
     );
+    let m = &stats.memory;
+    let _ = writeln!(
+        out,
+        "\nmemory: peak {} resident pages ({:.1} MiB), {} at the end (pages first touched in the run)",
+        m.peak_resident_pages,
+        (m.peak_resident_pages * u64::from(m.page_size)) as f64 / (1 << 20) as f64,
+        m.resident_pages
+    );
+    if let Some(e) = &stats.extension {
+        extension(&mut out, e);
+    }
     out
+}
+
+/// `n / d` as a percentage with both counts, or `-` with no lookup.
+fn rate(h: &HitMiss) -> String {
+    let n = h.hits + h.misses;
+    if n == 0 {
+        "-".into()
+    } else {
+        format!("{:.1}% ({}/{})", 100.0 * h.rate(), h.hits, n)
+    }
+}
+
+fn extension(out: &mut String, e: &ExtensionStats) {
+    let r = &e.removed;
+    let _ = writeln!(out);
+    if let Some(m) = &e.memento {
+        let _ = writeln!(out, "Memento extension (objects placed: {})", m.placement);
+        let _ = writeln!(
+            out,
+            "  obj-alloc {:>9}  avg {:>5.1} cycles  HOT {:<24} AAC {}",
+            m.obj_allocs,
+            ratio(m.obj_alloc_cycles, m.obj_allocs),
+            rate(&m.hot_alloc),
+            rate(&m.aac_alloc)
+        );
+        let _ = writeln!(
+            out,
+            "  obj-free  {:>9}  avg {:>5.1} cycles  HOT {:<24} AAC {}",
+            m.obj_frees,
+            ratio(m.obj_free_cycles, m.obj_frees),
+            rate(&m.hot_free),
+            rate(&m.aac_free)
+        );
+        let _ = writeln!(
+            out,
+            "  list ops {}  header lines read {} written {}  arenas created {} released {}  \
+             peak live objects {}",
+            m.list_ops,
+            m.header_reads,
+            m.header_writes,
+            m.arenas_created,
+            m.arenas_released,
+            m.peak_live_objects
+        );
+        let f = &m.fallbacks;
+        let _ = writeln!(
+            out,
+            "  software served {}: {} over 512 B, {} of 0 B or failed, {} with a full class span",
+            f.total, f.too_large, f.zero_size, f.span_exhausted
+        );
+        let p = &m.pages;
+        let _ = writeln!(
+            out,
+            "  pages: {} taken from the pool ({} by walker fills), {} released; {} refills of {} \
+             pages ({} cycles); {} empty-pool faults; {} table pages zeroed",
+            p.pages_taken,
+            p.walker_fills,
+            p.pages_released,
+            p.refills,
+            p.pages_refilled,
+            p.refill_cycles,
+            p.empty_pool_faults,
+            p.table_pages_zeroed
+        );
+        let b = &m.bypass;
+        let _ = writeln!(
+            out,
+            "  bypass: {} DRAM reads avoided ({} lines installed), {} writes avoided ({} lines dropped)",
+            b.reads_avoided, b.lines_installed, b.writes_avoided, b.lines_dropped
+        );
+        if m.rejected_frees > 0 {
+            let _ = writeln!(
+                out,
+                "  warning: {} frees of extension objects were rejected by the model",
+                m.rejected_frees
+            );
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "{}: user-space malloc and free cost nothing",
+            e.allocator
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  removed: {} allocator calls, {} instructions, {} loads, {} stores, {} system calls; \
+         {} calls replayed as software, {} too long to hold",
+        r.brackets,
+        r.instructions,
+        r.loads,
+        r.stores,
+        r.kernel_events,
+        e.replayed_brackets,
+        e.oversized_brackets
+    );
 }

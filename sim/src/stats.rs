@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cause::CauseCounts;
+pub use crate::extension::stats::{
+    ExtensionStats, FallbackStats, HitMiss, MementoStats, PageStats, RemovedWork,
+};
 
 /// Everything a run measured.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -26,6 +29,25 @@ pub struct Stats {
     pub llc: CacheStats,
     /// Main memory.
     pub dram: DramStats,
+    /// Physical memory in use.
+    pub memory: MemoryStats,
+    /// The allocator model's work (absent for the baseline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<ExtensionStats>,
+}
+
+/// Physical memory the run made resident: pages first touched during the
+/// run (pages mapped before the trace began are not known, so not counted),
+/// plus, with the extension, the pages its page allocator backed and its
+/// page-table pages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryStats {
+    /// Page size in bytes.
+    pub page_size: u32,
+    /// The most pages resident at once, all address spaces together.
+    pub peak_resident_pages: u64,
+    /// Pages resident at the end.
+    pub resident_pages: u64,
 }
 
 /// One core and its private caches.

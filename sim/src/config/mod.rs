@@ -1,7 +1,10 @@
 //! The machine's configuration: TOML through serde, validated so that every
 //! error names the field at fault, with presets kept as data files.
 
+mod memento;
 mod validate;
+
+pub use memento::{param_error, AllocatorKind, MementoConfig, Placement};
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +42,10 @@ pub struct Config {
     pub kernel: KernelConfig,
     /// Main memory.
     pub dram: DramConfig,
+    /// The Memento extension, or another model of memory management; when
+    /// absent, the traced software allocator (`allocator = "baseline"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memento: Option<MementoConfig>,
 }
 
 /// The interval / ROB-window core.
@@ -249,18 +256,34 @@ pub struct ConfigError {
     pub message: String,
 }
 
-const PRESETS: &[(&str, &str)] = &[
+/// The machines of the presets, as data.
+const MACHINES: &[(&str, &str)] = &[
     ("micro23", include_str!("../../presets/micro23.toml")),
     ("small", include_str!("../../presets/small.toml")),
 ];
 
+/// The extension's section, appended to a machine for `<machine>-memento`.
+const MEMENTO: &str = include_str!("../../presets/memento.toml");
+
 impl Config {
     /// Names of the built-in presets.
-    pub const PRESETS: &'static [&'static str] = &["micro23", "small"];
+    pub const PRESETS: &'static [&'static str] =
+        &["micro23", "micro23-memento", "small", "small-memento"];
 
-    /// A built-in preset: `micro23` (the paper's machine) or `small`.
+    /// A built-in preset: `micro23` (the paper's machine), `small`, or
+    /// either with `-memento` (the extension on).
     pub fn preset(name: &str) -> Result<Config, ConfigError> {
-        match PRESETS.iter().find(|(n, _)| *n == name) {
+        let (machine, memento) = match name.strip_suffix("-memento") {
+            Some(machine) => (machine, true),
+            None => (name, false),
+        };
+        match MACHINES.iter().find(|(n, _)| *n == machine) {
+            Some((_, text)) if memento => {
+                let text = format!("{text}{MEMENTO}");
+                let mut config = Config::from_toml_str(&text, &format!("preset {name}"))?;
+                config.name = name.to_string();
+                Ok(config)
+            }
             Some((n, text)) => Config::from_toml_str(text, &format!("preset {n}")),
             None => Err(ConfigError {
                 source_name: "preset".into(),
@@ -313,6 +336,25 @@ impl Config {
             field: "dram.standard".into(),
             message,
         })
+    }
+
+    /// The extension's section of the `<machine>-memento` presets, to add
+    /// to a machine that has none.
+    pub fn default_memento() -> MementoConfig {
+        #[derive(Deserialize)]
+        struct Section {
+            memento: MementoConfig,
+        }
+        toml::from_str::<Section>(MEMENTO)
+            .expect("presets/memento.toml is valid")
+            .memento
+    }
+
+    /// The allocator model the config asks for.
+    pub fn allocator(&self) -> AllocatorKind {
+        self.memento
+            .as_ref()
+            .map_or(AllocatorKind::Baseline, |m| m.allocator)
     }
 
     /// Checks every value; the error is `(field, message)`.

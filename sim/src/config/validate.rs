@@ -1,7 +1,9 @@
 //! Checks of a parsed configuration. Each failure names its field so that a
 //! user can find it in the file.
 
-use super::{CacheConfig, Config, MapField, Replacement, TlbLevelConfig};
+use super::{
+    AllocatorKind, CacheConfig, Config, MapField, MementoConfig, Replacement, TlbLevelConfig,
+};
 use crate::dram::DramStandard;
 
 type Check = Result<(), (String, String)>;
@@ -115,6 +117,9 @@ pub(super) fn check(c: &Config) -> Check {
             )?;
         }
     }
+    if let Some(m) = &c.memento {
+        memento(c, m)?;
+    }
     let burst_bytes = standard.organisation.bus_width / 8 * standard.organisation.burst_length;
     if burst_bytes != c.line_size {
         fail(
@@ -159,4 +164,42 @@ fn tlb(name: &str, t: &TlbLevelConfig) -> Check {
         fail(&format!("{name}.ways"), "at most 64 ways are supported")?;
     }
     positive(&format!("{name}.latency"), t.latency.into())
+}
+
+fn memento(c: &Config, m: &MementoConfig) -> Check {
+    if m.allocator == AllocatorKind::Memento && c.cores as usize > memento_isa::LANES {
+        fail(
+            "cores",
+            format!(
+                "{} cores, but the Memento region has {} lanes, one per core",
+                c.cores,
+                memento_isa::LANES
+            ),
+        )?;
+    }
+    if m.size_classes.len() != m.arena_bytes.len() {
+        fail(
+            "memento.arena_bytes",
+            format!(
+                "{} lengths for {} size classes: give one per class",
+                m.arena_bytes.len(),
+                m.size_classes.len()
+            ),
+        )?;
+    }
+    if m.refill_threshold > m.pool_pages {
+        fail(
+            "memento.refill_threshold",
+            format!(
+                "{} is above memento.pool_pages ({}): the pool would refill forever",
+                m.refill_threshold, m.pool_pages
+            ),
+        )?;
+    }
+    if m.page_alloc {
+        positive("memento.pool_pages", m.pool_pages)?;
+    }
+    // The architectural parameters, as memento-isa checks them (table
+    // pages at any page-aligned base: the machine picks its own).
+    m.params(c, 0).map(|_| ())
 }

@@ -197,16 +197,22 @@ impl MemorySystem {
                 self.llc[s].stats.writebacks += 1;
                 self.llc[s].stats.writebacks_by_cause.add(cause, 1);
             }
-            let addr = v.line << self.line_shift;
-            if is_token(now) || !self.deferred.is_empty() {
-                // Posted once the batch is scheduled: the victim of a
-                // deferred read's fill leaves when that data arrives, and a
-                // write (or the drain it starts) never takes the channel
-                // ahead of reads queued before it.
-                self.deferred_writes.push((addr, cause, now));
-            } else {
-                self.dram.write(addr, cause, now);
-            }
+            self.post_write(v.line, cause, now);
+        }
+    }
+
+    /// Sends dirty `line` to DRAM at cycle `now` (a token: when that data
+    /// arrives).
+    pub(crate) fn post_write(&mut self, line: u64, cause: Cause, now: u64) {
+        let addr = line << self.line_shift;
+        if is_token(now) || !self.deferred.is_empty() {
+            // Posted once the batch is scheduled: the victim of a
+            // deferred read's fill leaves when that data arrives, and a
+            // write (or the drain it starts) never takes the channel
+            // ahead of reads queued before it.
+            self.deferred_writes.push((addr, cause, now));
+        } else {
+            self.dram.write(addr, cause, now);
         }
     }
 

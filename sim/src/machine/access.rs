@@ -80,29 +80,25 @@ impl<M: AllocatorModel> Machine<M> {
         let Some(fault) = self.spaces[space].touch(vpn) else {
             return t;
         };
+        self.note_resident();
         let k = &self.config.kernel;
         let mut cost = u64::from(k.page_fault_cycles);
         let stats = &mut self.cores[core].stats.kernel;
         stats.page_faults += 1;
         if fault == Fault::Anonymous && k.zero_pages {
             stats.zeroed_pages += 1;
-            let lines = self.geometry.lines_per_page();
             let space = self.cores[core].space;
             let first = self
                 .geometry
                 .line_of(space, vpn << self.geometry.page_shift());
-            for i in 0..lines {
-                self.mem
-                    .install(core, first + i, Cause::PageZeroing, t + cost);
-                cost += u64::from(k.zero_line_cycles);
-            }
+            cost += self.zero_page(core, first, t + cost);
         }
         self.kernel_work(core, cost);
         self.cores[core].timing.now().max(t)
     }
 
     /// Kernel work on `core`: counted, and the pipeline drains first.
-    pub(super) fn kernel_work(&mut self, core: usize, cycles: u64) {
+    pub(crate) fn kernel_work(&mut self, core: usize, cycles: u64) {
         if self.cores[core].timing.has_deferred() {
             // A fault may come in the middle of an access.
             self.settle_keeping();
@@ -126,6 +122,19 @@ impl<M: AllocatorModel> Machine<M> {
         now: u64,
     ) -> u64 {
         let cause = self.cores[core].brackets.cause();
+        self.data_access_as(core, vaddr, size, write, now, cause)
+    }
+
+    /// [`Self::data_access`] under a given cause.
+    pub(super) fn data_access_as(
+        &mut self,
+        core: usize,
+        vaddr: u64,
+        size: u32,
+        write: bool,
+        now: u64,
+        cause: Cause,
+    ) -> u64 {
         let l1_latency = self.mem.private[core].l1d.latency();
         let last = vaddr.wrapping_add(u64::from(size.max(1)) - 1);
         let mut done = None;
@@ -155,7 +164,7 @@ impl<M: AllocatorModel> Machine<M> {
 
     /// The later of two ready cycles, settling the batch if a token is
     /// among them.
-    fn later(&mut self, a: u64, b: u64) -> u64 {
+    pub(super) fn later(&mut self, a: u64, b: u64) -> u64 {
         let (mut a, mut b) = (self.mem.resolve(a), self.mem.resolve(b));
         if is_token(a) || is_token(b) {
             self.mem.settle();
@@ -195,6 +204,7 @@ impl<M: AllocatorModel> Machine<M> {
             }
         }
         self.dropped.clear();
+        self.note_resident();
         self.cores[core].stats.kernel.dropped_pages += pages;
         let cycles = pages * u64::from(self.config.kernel.unmap_page_cycles);
         self.kernel_work(core, cycles);

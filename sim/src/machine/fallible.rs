@@ -9,6 +9,7 @@ use memento_trace::{Drain, Event, TraceError};
 
 use super::{Machine, RunError, Stream};
 use crate::allocator::AllocatorModel;
+use crate::config::ConfigError;
 
 /// A stream of a run yielded an error (a damaged trace); the run stopped
 /// there.
@@ -24,6 +25,9 @@ pub struct StreamError<E: std::error::Error> {
 /// Why a run of fallible streams failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FallibleRunError<E: std::error::Error> {
+    /// The machine could not be built (its allocator model's parameters).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// The run could not start.
     #[error(transparent)]
     Run(#[from] RunError),

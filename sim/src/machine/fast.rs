@@ -17,7 +17,7 @@ impl<M: AllocatorModel> Machine<M> {
     /// A block of `count` instructions at `addr..addr + len`.
     #[inline(always)]
     pub(super) fn block(&mut self, core: usize, addr: u64, len: u32, count: u32) {
-        if M::ACTIVE && self.cores[core].held > 0 {
+        if M::ACTIVE && self.holding(core) {
             return self.hold(core, Event::Block { addr, len, count });
         }
         self.settle_before_dispatch(core, u64::from(count));
@@ -53,7 +53,7 @@ impl<M: AllocatorModel> Machine<M> {
     #[inline(always)]
     pub(super) fn data<const WRITE: bool>(&mut self, core: usize, addr: u64, size: u32) {
         let addr = if M::ACTIVE {
-            if self.cores[core].held > 0 {
+            if self.holding(core) {
                 return self.hold(core, Event::access(WRITE, addr, size));
             }
             self.model.redirect(self.cores[core].space, addr)

@@ -9,18 +9,20 @@ use memento_trace::{Event, TraceError};
 
 mod access;
 mod brackets;
+mod extension;
 mod fallible;
 mod fast;
 mod replay;
 
 use crate::allocator::{AllocatorModel, Baseline};
-use crate::config::{Config, ConfigError};
+use crate::config::{AllocatorKind, Config, ConfigError};
 use crate::core::CoreTiming;
 use crate::dram::Dram;
+use crate::extension::{IdealMallacc, Memento};
 use crate::geometry::Geometry;
 use crate::hierarchy::MemorySystem;
 use crate::kernel::Kernel;
-use crate::stats::{AllocStats, CoreStats, InvocationStats, Stats};
+use crate::stats::{AllocStats, CoreStats, InvocationStats, MemoryStats, Stats};
 use crate::tlb::Tlb;
 
 use brackets::Brackets;
@@ -90,6 +92,46 @@ impl<I: Iterator<Item = Event>, M: AllocatorModel> Stream<M> for Plain<I> {
     }
 }
 
+/// Replays trace readers (one per core; threads of one process when
+/// `shared`) on the machine `config` describes, with the allocator model
+/// its `[memento]` section names (the baseline without one).
+pub fn replay_driven<D: Drive>(
+    config: &Config,
+    streams: Vec<D>,
+    shared: bool,
+) -> Result<Stats, FallibleRunError<TraceError>> {
+    match config.allocator() {
+        AllocatorKind::Baseline => Machine::new(config)?.run_driven(streams, shared),
+        AllocatorKind::Memento => {
+            Machine::<Memento>::with_model(config)?.run_driven(streams, shared)
+        }
+        AllocatorKind::IdealMallacc => {
+            Machine::<IdealMallacc>::with_model(config)?.run_driven(streams, shared)
+        }
+    }
+}
+
+/// [`replay_driven`] for streams that may fail (any iterator of results).
+pub fn replay<I, E>(
+    config: &Config,
+    streams: Vec<I>,
+    shared: bool,
+) -> Result<Stats, FallibleRunError<E>>
+where
+    I: Iterator<Item = Result<Event, E>>,
+    E: std::error::Error,
+{
+    match config.allocator() {
+        AllocatorKind::Baseline => Machine::new(config)?.run_fallible(streams, shared),
+        AllocatorKind::Memento => {
+            Machine::<Memento>::with_model(config)?.run_fallible(streams, shared)
+        }
+        AllocatorKind::IdealMallacc => {
+            Machine::<IdealMallacc>::with_model(config)?.run_fallible(streams, shared)
+        }
+    }
+}
+
 /// Why a run could not start.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RunError {
@@ -134,6 +176,8 @@ pub struct Machine<M: AllocatorModel = Baseline> {
     geometry: Geometry,
     dropped: Vec<u64>,
     invocations: Vec<InvocationStats>,
+    /// The memory made resident, updated as pages come and go.
+    memory: MemoryStats,
     /// The allocator model.
     pub(crate) model: M,
 }
@@ -187,6 +231,10 @@ impl<M: AllocatorModel> Machine<M> {
             geometry: Geometry::new(config.line_size, config.page_size),
             dropped: Vec::new(),
             invocations: Vec::new(),
+            memory: MemoryStats {
+                page_size: config.page_size,
+                ..MemoryStats::default()
+            },
         })
     }
 
@@ -280,6 +328,22 @@ impl<M: AllocatorModel> Machine<M> {
         }
     }
 
+    /// Whether the allocator model holds the events of `core` now.
+    #[inline(always)]
+    fn holding(&self, core: usize) -> bool {
+        let c = &self.cores[core];
+        c.held > 0 && !c.replaying
+    }
+
+    /// Recounts the resident pages after the kernel or the model changed
+    /// them, keeping the peak.
+    pub(crate) fn note_resident(&mut self) {
+        let pages = self.spaces.iter().map(Kernel::resident_pages).sum::<u64>()
+            + self.model.resident_pages();
+        self.memory.resident_pages = pages;
+        self.memory.peak_resident_pages = self.memory.peak_resident_pages.max(pages);
+    }
+
     /// Whether `core`'s simulated time has passed `bound`: where a stream
     /// hands the machine to the next core.
     #[inline(always)]
@@ -366,6 +430,7 @@ impl<M: AllocatorModel> Machine<M> {
             stats.cores.push(s);
         }
         stats.dram = self.mem.dram.stats(end);
+        stats.memory = self.memory.clone();
         self.model.report(&mut stats);
         stats
     }

@@ -171,11 +171,14 @@ impl<M: AllocatorModel> Machine<M> {
     #[inline(never)]
     fn offer(&mut self, core: usize, event: &Event) -> bool {
         let c = &mut self.cores[core];
+        if c.replaying {
+            return false;
+        }
         if c.held == 0 {
             let Event::AllocEnter { func } = *event else {
                 return false;
             };
-            if c.replaying || c.brackets.inside() || !M::on_enter(self, core, func) {
+            if c.brackets.inside() || !M::on_enter(self, core, func) {
                 return false;
             }
         }
@@ -207,9 +210,9 @@ impl<M: AllocatorModel> Machine<M> {
     /// Replays `events` on `core` as the baseline would: for a model that
     /// held them and keeps the software's work. Their brackets are not
     /// offered to the model again, nor their allocation events.
-    pub fn replay_events(&mut self, core: usize, events: &[Event]) {
+    pub fn replay_events(&mut self, core: usize, events: impl IntoIterator<Item = Event>) {
         let was = std::mem::replace(&mut self.cores[core].replaying, true);
-        for &e in events {
+        for e in events {
             self.step(core, e);
         }
         self.cores[core].replaying = was;
