@@ -260,25 +260,19 @@ fn copy(m: &mut Machine<Memento>, core: usize, from: Option<u64>, to: u64, size:
 }
 
 /// bypass_alloc: the lines of the new object no other live object shares
-/// go into the cache without a DRAM read.
+/// go into the cache without a DRAM read: those the functional model names
+/// where it placed the object, or the whole lines inside the traced object.
 fn install(m: &mut Machine<Memento>, core: usize, traced: u64, size: u64, lines: Option<LineSpan>) {
-    let range = match m.model.cfg.placement {
-        Placement::Memento => match lines {
-            Some(span) => span.start..span.end,
-            None => return,
-        },
-        Placement::Trace => line_range(m, traced, size),
-    };
-    if range.start < range.end {
-        m.install_virtual(core, range);
+    match m.model.cfg.placement {
+        Placement::Memento => {
+            if let Some(span) = lines {
+                m.install_bytes(core, span.start, span.end - span.start);
+            }
+        }
+        Placement::Trace => {
+            m.install_bytes(core, traced, size);
+        }
     }
-}
-
-/// The whole lines inside `size` bytes at `addr`, as byte addresses.
-fn line_range(m: &Machine<Memento>, addr: u64, size: u64) -> std::ops::Range<u64> {
-    let g = m.geometry();
-    let lines = g.lines_within(addr, size);
-    (lines.start << g.line_shift())..(lines.end << g.line_shift())
 }
 
 /// bypass_free: dead lines leave the caches without a writeback.
@@ -287,14 +281,11 @@ fn drop_dead(m: &mut Machine<Memento>, core: usize, traced: u64, size: u64, fx: 
     match m.model.cfg.placement {
         Placement::Memento => {
             for span in &fx.lines_to_drop {
-                m.drop_virtual(space, span.start..span.end);
+                m.drop_bytes(space, span.start, span.end - span.start);
             }
         }
         Placement::Trace => {
-            let range = line_range(m, traced, size);
-            if range.start < range.end {
-                m.drop_virtual(space, range);
-            }
+            m.drop_bytes(space, traced, size);
         }
     }
 }

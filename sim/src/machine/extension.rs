@@ -79,22 +79,26 @@ impl<M: AllocatorModel> Machine<M> {
         self.cores[core].timing.dispatch(count);
     }
 
-    /// Installs in `core`'s caches, without a DRAM read, the lines of
-    /// `lines` (virtual line addresses, `start..end`) that it does not hold.
-    pub(crate) fn install_virtual(&mut self, core: usize, lines: Range<u64>) -> u64 {
-        let g = self.geometry;
+    /// Installs in `core`'s caches, without a DRAM read, the whole lines
+    /// inside `len` bytes at `vaddr` (rounded inward: a line partly outside
+    /// may hold another object) that it does not already hold.
+    pub(crate) fn install_bytes(&mut self, core: usize, vaddr: u64, len: u64) -> u64 {
         let space = self.cores[core].space;
-        let phys = g.line_of(space, lines.start)..g.line_of(space, lines.end);
+        let lines = self
+            .geometry
+            .lines_within(Geometry::physical(space, vaddr), len);
         let now = self.cores[core].timing.now();
-        self.mem.install_lines(core, phys, now)
+        self.mem.install_lines(core, lines, now)
     }
 
-    /// Drops the lines of `lines` (virtual, `start..end`) of address space
-    /// `space` from every cache without writing them back.
-    pub(crate) fn drop_virtual(&mut self, space: usize, lines: Range<u64>) -> u64 {
-        let g = self.geometry;
-        let phys = g.line_of(space, lines.start)..g.line_of(space, lines.end);
-        self.mem.drop_lines(phys)
+    /// Drops from every cache, without writing them back, the whole lines
+    /// inside `len` bytes at `vaddr` of address space `space` (rounded
+    /// inward).
+    pub(crate) fn drop_bytes(&mut self, space: usize, vaddr: u64, len: u64) -> u64 {
+        let lines = self
+            .geometry
+            .lines_within(Geometry::physical(space, vaddr), len);
+        self.mem.drop_lines(lines)
     }
 
     /// Zeroes the page whose first physical line is `first`, line by line
