@@ -39,5 +39,8 @@ pub use allocator::{AllocatorModel, Baseline};
 pub use cause::{Cause, CauseCounts};
 pub use config::{Config, ConfigError};
 pub use geometry::Geometry;
-pub use machine::{replay, replay_driven, Drive, FallibleRunError, Machine, RunError, StreamError};
+pub use machine::{
+    replay, replay_driven, with_machine, Drive, FallibleRunError, Machine, RunError, StreamError,
+    WithMachine,
+};
 pub use stats::{CacheStats, CoreStats, DramStats, InvocationStats, Stats};

@@ -111,6 +111,20 @@ fn replace(m: &mut Machine<Memento>, core: usize, work: Work) {
     give_back(m, core, events);
 }
 
+/// The software's work for a call the extension serves: dropped when the
+/// extension's operation replaces it (`switch` on), else replayed. Returns
+/// whether the extension's operation is to be timed (it replaces work that
+/// has not already run).
+fn dispose(m: &mut Machine<Memento>, core: usize, work: Work, switch: bool) -> bool {
+    let timed = work.replaced(switch);
+    if switch {
+        replace(m, core, work);
+    } else {
+        software(m, core, work);
+    }
+    timed
+}
+
 /// Returns a held vector to its core, so its capacity is reused.
 fn give_back(m: &mut Machine<Memento>, core: usize, mut events: Vec<(Event, u32)>) {
     let held = &mut m.model.held[core];
@@ -171,12 +185,7 @@ pub(super) fn alloc(m: &mut Machine<Memento>, core: usize, a: &Alloc, work: Work
         m.model.fx = fx;
         return software(m, core, work);
     };
-    let timed = work.replaced(m.model.cfg.object_alloc);
-    if m.model.cfg.object_alloc {
-        replace(m, core, work);
-    } else {
-        software(m, core, work);
-    }
+    let timed = dispose(m, core, work, m.model.cfg.object_alloc);
     let place = own(
         m,
         core,
@@ -303,12 +312,7 @@ pub(super) fn free(m: &mut Machine<Memento>, core: usize, f: &Free, work: Work) 
         m.model.fx = fx;
         return software(m, core, work);
     }
-    let timed = work.replaced(m.model.cfg.object_free);
-    if m.model.cfg.object_free {
-        replace(m, core, work);
-    } else {
-        software(m, core, work);
-    }
+    let timed = dispose(m, core, work, m.model.cfg.object_free);
     let place = placed(m, f.addr, object.addr);
     if timed {
         free_timing(m, core, place, &fx);
@@ -375,14 +379,8 @@ pub(super) fn realloc(m: &mut Machine<Memento>, core: usize, r: &Realloc, work: 
         software(m, core, work);
         return free(m, core, &as_free, Work::Replayed);
     };
-    let cfg = &m.model.cfg;
-    let both = cfg.object_alloc && cfg.object_free;
-    let timed = work.replaced(both);
-    if both {
-        replace(m, core, work);
-    } else {
-        software(m, core, work);
-    }
+    let both = m.model.cfg.object_alloc && m.model.cfg.object_free;
+    let timed = dispose(m, core, work, both);
     let from = placed(m, r.old_addr, old.addr);
     m.model.spaces[space].objects.remove(r.old_addr);
     let to = own(

@@ -100,15 +100,14 @@ pub fn replay_driven<D: Drive>(
     streams: Vec<D>,
     shared: bool,
 ) -> Result<Stats, FallibleRunError<TraceError>> {
-    match config.allocator() {
-        AllocatorKind::Baseline => Machine::new(config)?.run_driven(streams, shared),
-        AllocatorKind::Memento => {
-            Machine::<Memento>::with_model(config)?.run_driven(streams, shared)
-        }
-        AllocatorKind::IdealMallacc => {
-            Machine::<IdealMallacc>::with_model(config)?.run_driven(streams, shared)
+    struct Driving<D>(Vec<D>, bool);
+    impl<D: Drive> WithMachine for Driving<D> {
+        type Output = Result<Stats, FallibleRunError<TraceError>>;
+        fn run<M: AllocatorModel>(self, machine: Machine<M>) -> Self::Output {
+            machine.run_driven(self.0, self.1)
         }
     }
+    with_machine(config, Driving(streams, shared))?
 }
 
 /// [`replay_driven`] for streams that may fail (any iterator of results).
@@ -121,15 +120,33 @@ where
     I: Iterator<Item = Result<Event, E>>,
     E: std::error::Error,
 {
-    match config.allocator() {
-        AllocatorKind::Baseline => Machine::new(config)?.run_fallible(streams, shared),
-        AllocatorKind::Memento => {
-            Machine::<Memento>::with_model(config)?.run_fallible(streams, shared)
-        }
-        AllocatorKind::IdealMallacc => {
-            Machine::<IdealMallacc>::with_model(config)?.run_fallible(streams, shared)
+    struct Falling<I>(Vec<I>, bool);
+    impl<I: Iterator<Item = Result<Event, E>>, E: std::error::Error> WithMachine for Falling<I> {
+        type Output = Result<Stats, FallibleRunError<E>>;
+        fn run<M: AllocatorModel>(self, machine: Machine<M>) -> Self::Output {
+            machine.run_fallible(self.0, self.1)
         }
     }
+    with_machine(config, Falling(streams, shared))?
+}
+
+/// Work to do with a machine whose allocator model is known only at run
+/// time: [`with_machine`] builds it and calls [`WithMachine::run`].
+pub trait WithMachine {
+    /// What the work gives.
+    type Output;
+    /// Does the work on `machine`.
+    fn run<M: AllocatorModel>(self, machine: Machine<M>) -> Self::Output;
+}
+
+/// Builds the machine `config` describes, with the allocator model its
+/// `[memento]` section names, and hands it to `work`.
+pub fn with_machine<W: WithMachine>(config: &Config, work: W) -> Result<W::Output, ConfigError> {
+    Ok(match config.allocator() {
+        AllocatorKind::Baseline => work.run(Machine::new(config)?),
+        AllocatorKind::Memento => work.run(Machine::<Memento>::with_model(config)?),
+        AllocatorKind::IdealMallacc => work.run(Machine::<IdealMallacc>::with_model(config)?),
+    })
 }
 
 /// Why a run could not start.
