@@ -17,22 +17,20 @@ pub enum Cause {
     PageZeroing = 3,
     /// The page walker reading page-table entries.
     PageWalk = 4,
-    /// An access made inside an allocator call (its metadata and free lists).
+    /// An access made inside an allocator call (its metadata and free lists),
+    /// or by the Memento extension's units (arena headers).
     AllocMetadata = 5,
-    /// Traffic a bypass avoided (kept as its own slot, never a transfer).
-    Bypass = 6,
 }
 
 impl Cause {
     /// Every cause, in report order.
-    pub const ALL: [Cause; 7] = [
+    pub const ALL: [Cause; 6] = [
         Cause::Demand,
         Cause::Writeback,
         Cause::Prefetch,
         Cause::PageZeroing,
         Cause::PageWalk,
         Cause::AllocMetadata,
-        Cause::Bypass,
     ];
 
     /// The cause's name as reports print it.
@@ -44,7 +42,6 @@ impl Cause {
             Cause::PageZeroing => "page_zeroing",
             Cause::PageWalk => "page_walk",
             Cause::AllocMetadata => "alloc_metadata",
-            Cause::Bypass => "bypass",
         }
     }
 
@@ -63,7 +60,6 @@ pub struct CauseCounts {
     pub page_zeroing: u64,
     pub page_walk: u64,
     pub alloc_metadata: u64,
-    pub bypass: u64,
 }
 
 impl CauseCounts {
@@ -82,17 +78,12 @@ impl CauseCounts {
             Cause::PageZeroing => self.page_zeroing,
             Cause::PageWalk => self.page_walk,
             Cause::AllocMetadata => self.alloc_metadata,
-            Cause::Bypass => self.bypass,
         }
     }
 
-    /// Sum of the causes that are real transfers (all but `bypass`).
+    /// Sum over every cause.
     pub fn transfers(&self) -> u64 {
-        Cause::ALL
-            .iter()
-            .filter(|c| **c != Cause::Bypass)
-            .map(|c| self.get(*c))
-            .sum()
+        Cause::ALL.iter().map(|c| self.get(*c)).sum()
     }
 
     /// Adds every count of `other`.
@@ -110,7 +101,6 @@ impl CauseCounts {
             Cause::PageZeroing => &mut self.page_zeroing,
             Cause::PageWalk => &mut self.page_walk,
             Cause::AllocMetadata => &mut self.alloc_metadata,
-            Cause::Bypass => &mut self.bypass,
         }
     }
 }

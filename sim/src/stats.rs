@@ -247,9 +247,10 @@ pub struct AllocStats {
 pub struct DramStats {
     /// Standard name (`DDR4-3200`).
     pub standard: String,
-    /// Line reads by cause (the `bypass` slot counts reads avoided).
+    /// Line reads by cause.
     pub reads: CauseCounts,
-    /// Line writes by cause (the `bypass` slot counts writes avoided).
+    /// Line writes by cause (what the extension's bypass avoided is in
+    /// `extension.memento.bypass`, never here).
     pub writes: CauseCounts,
     /// Reads served from the write queue.
     pub forwarded_reads: u64,
@@ -274,7 +275,7 @@ pub struct DramStats {
     pub avg_read_latency_ns: f64,
     /// 99th-percentile read latency, in ns.
     pub p99_read_latency_ns: f64,
-    /// Bytes moved (reads and writes, bypass slot excluded).
+    /// Bytes moved (reads and writes).
     pub bytes: u64,
     /// Bytes moved per second of simulated time, in GB/s.
     pub bandwidth_gb_s: f64,

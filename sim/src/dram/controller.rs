@@ -218,15 +218,6 @@ impl Dram {
         self.write_at(addr, cause, at);
     }
 
-    /// Counts a transfer a bypass avoided (no DRAM time is used).
-    pub fn count_bypassed(&mut self, write: bool) {
-        if write {
-            self.counters.writes.add(Cause::Bypass, 1);
-        } else {
-            self.counters.reads.add(Cause::Bypass, 1);
-        }
-    }
-
     /// A read arriving at DRAM cycle `at`, served at once (after the reads
     /// already queued on its channel, in FR-FCFS order among them all; see
     /// [`Self::complete_read`]).
