@@ -1,6 +1,7 @@
 //! The `memento` command line: parses arguments and calls the crates.
 
 mod capture_cmd;
+mod compare_cmd;
 mod config_cmd;
 mod replay_cmd;
 mod trace_cmd;
@@ -27,6 +28,10 @@ enum Command {
     /// Replay traces on the machine model and print cycles, caches, TLBs,
     /// page faults and DRAM traffic by cause.
     Replay(replay_cmd::ReplayArgs),
+    /// Compare the baseline, Memento and the ideal Mallacc on traces (or
+    /// saved results): speedup, DRAM traffic by cause, memory, where the
+    /// gain comes from, beside the paper's figures.
+    Compare(compare_cmd::CompareArgs),
     /// Show and check machine configurations.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -52,6 +57,7 @@ fn main() -> ExitCode {
         Command::Trace(command) => trace_cmd::run(command),
         Command::Workloads(command) => workloads_cmd::run(command),
         Command::Replay(args) => replay_cmd::run(args),
+        Command::Compare(args) => compare_cmd::run(args),
         Command::Config(command) => config_cmd::run(command),
         Command::Capture(args) => capture_cmd::run(args),
     };

@@ -4,10 +4,13 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use clap::Args;
+use memento_analysis::compare::trace_name;
 use memento_sim::config::AllocatorKind;
 use memento_sim::machine::FallibleRunError;
+use memento_sim::stats::TraceId;
 use memento_sim::{report, Config, Drive};
 use memento_trace::{Drain, Event, TraceError, TraceFile};
+use memento_workloads::suite::Manifest;
 
 use crate::UserError;
 
@@ -42,6 +45,25 @@ pub struct ReplayArgs {
     /// Print CSV instead of a table.
     #[arg(long)]
     csv: bool,
+}
+
+/// The runtime a trace ran on: the suite manifest's for its workload
+/// (`python`, `cpp`, `rust`, `node`), else what its header says (`native`
+/// for compiled code), or `unknown`.
+pub fn runtime_of(file: &TraceFile) -> String {
+    static MANIFEST: std::sync::OnceLock<Option<Manifest>> = std::sync::OnceLock::new();
+    let manifest = MANIFEST.get_or_init(|| {
+        Manifest::load(&memento_workloads::suite::workloads_dir().join("manifest.toml")).ok()
+    });
+    let header = file.header();
+    if let Some(f) = manifest.as_ref().and_then(|m| m.get(&header.workload)) {
+        return f.runtime.to_string();
+    }
+    if header.runtime.is_empty() {
+        "unknown".into()
+    } else {
+        header.runtime.clone()
+    }
 }
 
 /// Parses `--allocator`.
@@ -174,6 +196,16 @@ pub fn run(args: ReplayArgs) -> Result<(), UserError> {
         FallibleRunError::Run(e) => UserError(e.to_string()),
         FallibleRunError::Stream(e) => UserError(e.error.to_string()),
     })?;
+    let mut stats = stats;
+    stats.traces = args
+        .traces
+        .iter()
+        .zip(&traces)
+        .map(|(path, file)| TraceId {
+            name: trace_name(path),
+            runtime: runtime_of(file),
+        })
+        .collect();
     bar.finish_and_clear();
     if args.json {
         println!("{}", report::json(&stats));

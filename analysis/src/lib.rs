@@ -1,8 +1,10 @@
 //! Memento's reports: printers for the plain-data statistics the other
-//! crates compute. Nothing here computes a result; it only presents one.
+//! crates compute, and `compare`, which drives the machine model over
+//! traces in several modes and derives what Memento changes.
 
 #![warn(missing_docs)]
 
+pub mod compare;
 pub mod profile;
 pub mod sites;
 pub mod symbols;

@@ -159,14 +159,7 @@ impl CoreTiming {
     /// queue entry and returns the cycle it issues.
     #[inline]
     pub fn load_issue(&mut self, addr: u64) -> u64 {
-        if self.loads.len() + self.deferred_loads >= self.lq {
-            let (_, retire) = self
-                .loads
-                .pop_front()
-                .expect("queue is full (settled first when only deferred loads hold it)");
-            self.stalls.load_queue_full += self.wait_until(retire);
-        }
-        let now = self.now();
+        let now = self.unit_issue();
         if !self.has_last_load {
             return now;
         }
@@ -176,6 +169,42 @@ impl CoreTiming {
             now.max(prev.done)
         } else {
             now
+        }
+    }
+
+    /// An instruction of an allocator model's unit (obj-alloc, obj-free) is
+    /// about to issue: like a load it takes a load-queue entry, but no
+    /// dependence on the previous load is assumed (its operand is a size or
+    /// a pointer in a register). Returns the cycle it issues.
+    #[inline]
+    pub fn unit_issue(&mut self) -> u64 {
+        if self.loads.len() + self.deferred_loads >= self.lq {
+            let (_, retire) = self
+                .loads
+                .pop_front()
+                .expect("queue is full (settled first when only deferred loads hold it)");
+            self.stalls.load_queue_full += self.wait_until(retire);
+        }
+        self.now()
+    }
+
+    /// The unit instruction issued by [`Self::unit_issue`] is done at
+    /// `done`: it holds the ROB until then, like a load, without being the
+    /// load later ones are judged to depend on.
+    #[inline]
+    pub fn unit_done(&mut self, done: u64) {
+        if is_token(done) || self.has_deferred() {
+            if self.deferred_loads == 0 {
+                self.first_deferred_load = self.seq;
+            }
+            self.deferred_loads += 1;
+            self.deferred.push_back(Deferred {
+                at: self.seq,
+                done,
+                store: false,
+            });
+        } else {
+            self.retire_load(self.seq, done);
         }
     }
 
@@ -202,8 +231,14 @@ impl CoreTiming {
     /// it depends on a deferred load, or deferred loads fill the load queue.
     #[inline(always)]
     pub fn load_needs_settle(&self, addr: u64) -> bool {
-        (is_token(self.last_load.done) && self.depends_on_last(addr))
-            || (self.loads.len() == 0 && self.deferred_loads >= self.lq)
+        (is_token(self.last_load.done) && self.depends_on_last(addr)) || self.unit_needs_settle()
+    }
+
+    /// Whether the batch must be settled before a unit instruction issues:
+    /// deferred loads fill the load queue.
+    #[inline(always)]
+    pub fn unit_needs_settle(&self) -> bool {
+        self.loads.len() == 0 && self.deferred_loads >= self.lq
     }
 
     /// Whether the batch must be settled before a store issues: deferred
@@ -253,19 +288,7 @@ impl CoreTiming {
             done,
             delta,
         };
-        if is_token(done) || self.has_deferred() {
-            if self.deferred_loads == 0 {
-                self.first_deferred_load = self.seq;
-            }
-            self.deferred_loads += 1;
-            self.deferred.push_back(Deferred {
-                at: self.seq,
-                done,
-                store: false,
-            });
-        } else {
-            self.retire_load(self.seq, done);
-        }
+        self.unit_done(done);
     }
 
     /// Load number `seq` has its data at `done`: it retires in order.

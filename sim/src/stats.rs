@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cause::CauseCounts;
 pub use crate::extension::stats::{
-    ExtensionStats, FallbackStats, HitMiss, MementoStats, PageStats, RemovedWork,
+    ExtensionStats, FallbackStats, HitMiss, MementoStats, PageStats, RemovedWork, Switches,
 };
 
 /// Everything a run measured.
@@ -13,6 +13,10 @@ pub use crate::extension::stats::{
 pub struct Stats {
     /// Name of the machine configuration.
     pub config: String,
+    /// What was replayed, one per stream (set by the caller: `memento
+    /// replay` names each trace file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traces: Vec<TraceId>,
     /// Core clock in MHz.
     pub frequency_mhz: u32,
     /// Cycles until the last core finished.
@@ -34,6 +38,15 @@ pub struct Stats {
     /// The allocator model's work (absent for the baseline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<ExtensionStats>,
+}
+
+/// A replayed trace, as reports name it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceId {
+    /// The trace's file name without extension (`json-warm`).
+    pub name: String,
+    /// The runtime its header names (`python`, `cpp`, ...), or `unknown`.
+    pub runtime: String,
 }
 
 /// Physical memory the run made resident: pages first touched during the

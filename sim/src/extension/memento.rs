@@ -17,7 +17,7 @@ use memento_trace::{AllocFn, Event};
 
 use super::held::Held;
 use super::placement::Placement as Objects;
-use super::stats::{ExtensionStats, FallbackStats, HitMiss, MementoStats, RemovedWork};
+use super::stats::{ExtensionStats, FallbackStats, HitMiss, MementoStats, RemovedWork, Switches};
 use super::{pages, serve};
 use crate::allocator::AllocatorModel;
 use crate::config::{param_error, Config, ConfigError, MementoConfig, Placement};
@@ -100,6 +100,13 @@ impl AllocatorModel for Memento {
                     Placement::Trace => "trace",
                 }
                 .into(),
+                switches: Switches {
+                    object_alloc: cfg.object_alloc,
+                    object_free: cfg.object_free,
+                    page_alloc: cfg.page_alloc,
+                    bypass_alloc: cfg.bypass_alloc,
+                    bypass_free: cfg.bypass_free,
+                },
                 ..MementoStats::default()
             },
             cfg,

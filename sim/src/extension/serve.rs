@@ -196,7 +196,7 @@ pub(super) fn alloc(m: &mut Machine<Memento>, core: usize, a: &Alloc, work: Work
         },
     );
     if timed {
-        alloc_timing(m, core, place, &fx);
+        alloc_timing(m, core, &fx);
         if zeroes(a.func) {
             m.model.stats.calloc_bytes += a.size;
             stores(m, core, place, a.size);
@@ -228,9 +228,9 @@ fn own(m: &mut Machine<Memento>, core: usize, traced: u64, object: Object) -> u6
 }
 
 /// obj-alloc's instruction: its lookup and header traffic.
-fn alloc_timing(m: &mut Machine<Memento>, core: usize, place: u64, fx: &Effects) {
+fn alloc_timing(m: &mut Machine<Memento>, core: usize, fx: &Effects) {
     let lookup = lookup_cycles(m, fx) + u64::from(m.model.cfg.obj_alloc_cycles);
-    let cycles = m.unit_instruction(core, place, lookup, &fx.header_reads, &fx.header_writes);
+    let cycles = m.unit_instruction(core, lookup, &fx.header_reads, &fx.header_writes);
     m.model.stats.obj_allocs += 1;
     m.model.stats.obj_alloc_cycles += cycles;
     m.model.stats.header_reads += fx.header_reads.len() as u64;
@@ -238,9 +238,9 @@ fn alloc_timing(m: &mut Machine<Memento>, core: usize, place: u64, fx: &Effects)
 }
 
 /// obj-free's instruction: its lookup and header traffic.
-fn free_timing(m: &mut Machine<Memento>, core: usize, place: u64, fx: &Effects) {
+fn free_timing(m: &mut Machine<Memento>, core: usize, fx: &Effects) {
     let lookup = lookup_cycles(m, fx) + u64::from(m.model.cfg.obj_free_cycles);
-    let cycles = m.unit_instruction(core, place, lookup, &fx.header_reads, &fx.header_writes);
+    let cycles = m.unit_instruction(core, lookup, &fx.header_reads, &fx.header_writes);
     m.model.stats.obj_frees += 1;
     m.model.stats.obj_free_cycles += cycles;
     m.model.stats.header_reads += fx.header_reads.len() as u64;
@@ -313,9 +313,8 @@ pub(super) fn free(m: &mut Machine<Memento>, core: usize, f: &Free, work: Work) 
         return software(m, core, work);
     }
     let timed = dispose(m, core, work, m.model.cfg.object_free);
-    let place = placed(m, f.addr, object.addr);
     if timed {
-        free_timing(m, core, place, &fx);
+        free_timing(m, core, &fx);
     }
     if m.model.cfg.bypass_free {
         drop_dead(m, core, f.addr, object.size, &fx);
@@ -393,7 +392,7 @@ pub(super) fn realloc(m: &mut Machine<Memento>, core: usize, r: &Realloc, work: 
         },
     );
     if timed {
-        alloc_timing(m, core, to, &fx);
+        alloc_timing(m, core, &fx);
         let bytes = old.size.min(r.size);
         m.model.stats.realloc_bytes += bytes;
         copy(m, core, Some(from), to, bytes);
@@ -406,7 +405,7 @@ pub(super) fn realloc(m: &mut Machine<Memento>, core: usize, r: &Realloc, work: 
         m.model.stats.rejected_frees += 1;
     } else {
         if timed {
-            free_timing(m, core, from, &fx);
+            free_timing(m, core, &fx);
         }
         if m.model.cfg.bypass_free {
             drop_dead(m, core, r.old_addr, old.size, &fx);

@@ -97,6 +97,8 @@ impl HitMiss {
 pub struct MementoStats {
     /// Where objects live: `memento` or `trace`.
     pub placement: String,
+    /// Which parts of the extension were on.
+    pub switches: Switches,
     /// obj-alloc instructions executed.
     pub obj_allocs: u64,
     /// Cycles from their issue to their result, summed.
@@ -139,6 +141,21 @@ pub struct MementoStats {
     pub pages: PageStats,
     /// What the bypass rules avoided.
     pub bypass: BypassStats,
+}
+
+/// The extension's switches of a run (`[memento]` in the config).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Switches {
+    /// obj-alloc replaced the software allocation.
+    pub object_alloc: bool,
+    /// obj-free replaced the software free.
+    pub object_free: bool,
+    /// The hardware page allocator backed the region.
+    pub page_alloc: bool,
+    /// New objects' lines installed without a read.
+    pub bypass_alloc: bool,
+    /// Dead lines dropped without a writeback.
+    pub bypass_free: bool,
 }
 
 /// Requests the extension did not serve.

@@ -32,8 +32,8 @@ impl<M: AllocatorModel> Machine<M> {
         self.cores[core].timing.now()
     }
 
-    /// One instruction of the model on `core` whose result is `addr` (or
-    /// which takes `addr`): it dispatches, looks up for `lookup` cycles,
+    /// One instruction of the model on `core` (obj-alloc, obj-free): it
+    /// dispatches, looks up for `lookup` cycles,
     /// then reads the lines at `reads` (virtual) in parallel; it is done
     /// when the lookup and the reads are, and holds a load-queue entry and
     /// the ROB like a load until then. The lines at `writes` are written in
@@ -41,19 +41,17 @@ impl<M: AllocatorModel> Machine<M> {
     pub(crate) fn unit_instruction(
         &mut self,
         core: usize,
-        addr: u64,
         lookup: u64,
         reads: &[u64],
         writes: &[u64],
     ) -> u64 {
         self.settle_before_dispatch(core, 1);
-        if self.cores[core].timing.has_deferred() && self.cores[core].timing.load_needs_settle(addr)
-        {
+        if self.cores[core].timing.has_deferred() && self.cores[core].timing.unit_needs_settle() {
             self.settle();
         }
         let c = &mut self.cores[core];
         c.timing.dispatch(1);
-        let t = c.timing.load_issue(addr);
+        let t = c.timing.unit_issue();
         let mut done = t + lookup;
         for &r in reads {
             let ready = self.data_access_as(core, r, 1, false, t + lookup, Cause::AllocMetadata);
@@ -69,7 +67,7 @@ impl<M: AllocatorModel> Machine<M> {
             self.settle();
             done = self.mem.resolve(done);
         }
-        self.cores[core].timing.load_done(addr, 8, done);
+        self.cores[core].timing.unit_done(done);
         done - t
     }
 
