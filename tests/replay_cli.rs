@@ -37,31 +37,6 @@ fn replay_of_the_sample_reports_cycles_caches_and_dram() {
 }
 
 #[test]
-fn readme_main_job_replays_the_suite_samples_on_four_cores() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
-    let line = readme
-        .lines()
-        .find_map(|l| l.strip_prefix("cargo run --release -- "))
-        .expect("README gives the main job as `cargo run --release -- ...`");
-    let args: Vec<&str> = line.split_whitespace().collect();
-    assert_eq!(args[0], "replay", "{line}");
-    let out = Command::new(env!("CARGO_BIN_EXE_memento"))
-        .args(&args)
-        .current_dir(root)
-        .output()
-        .expect("memento runs");
-    assert!(out.status.success(), "{line}: {}", stderr(&out));
-    let text = String::from_utf8_lossy(&out.stdout);
-    let traces = args.len() - 1;
-    assert!(traces >= 3, "the main job replays at least three samples");
-    for core in 0..traces {
-        assert!(text.contains(&format!("core {core}: cycles")), "{text}");
-    }
-    assert!(text.contains("DRAM DDR4-3200") && text.contains("alloc_metadata"));
-}
-
-#[test]
 fn replay_json_counts_every_event_of_the_trace_and_repeats_exactly() {
     let info = memento(&["trace", "info", "--json", sample().to_str().unwrap()]);
     let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();

@@ -54,11 +54,15 @@ pub fn text(c: &Comparison, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "memento compare on {}: {} workloads; speedup = baseline cycles / cycles - 1\n",
+        "memento compare on {}: {} workloads; speedup = baseline cycles / cycles - 1;\n\
+         peak memory: pages first touched in the run, resident at once (a change is\n\
+         given when the baseline's is 1 MiB or more)\n",
         c.machine,
         c.workloads.len()
     );
     out += &render(&speed(c), style);
+    out.push('\n');
+    out += &render(&work(c), style);
     out.push('\n');
     out += &render(&memory(c), style);
     out.push('\n');
@@ -85,7 +89,6 @@ fn speed(c: &Comparison) -> Table {
         ("Memento", Align::Right),
         ("speedup", Align::Right),
         ("ideal Mallacc", Align::Right),
-        ("instr. removed", Align::Right),
         ("alloc share", Align::Right),
     ]);
     for w in &c.workloads {
@@ -98,7 +101,6 @@ fn speed(c: &Comparison) -> Table {
             thousands(m.cycles),
             pct(f.speedup),
             opt_pct(f.ideal_mallacc_speedup),
-            signed(f.instructions_removed),
             format!("{:.1}%", 100.0 * f.allocator_share),
         ]);
     }
@@ -110,7 +112,6 @@ fn speed(c: &Comparison) -> Table {
         String::new(),
         pct(s.mean_speedup),
         opt_pct(s.mean_ideal_mallacc_speedup),
-        String::new(),
         String::new(),
     ]);
     t
@@ -127,18 +128,47 @@ fn base_memento(w: &Workload) -> (&super::RunStats, &super::RunStats) {
     (find(Mode::BASELINE), find(Mode::MEMENTO))
 }
 
+fn work(c: &Comparison) -> Table {
+    let mut t = Table::new(&[
+        ("workload", Align::Left),
+        ("instr. removed", Align::Right),
+        ("faults saved", Align::Right),
+        ("kernel cycles saved", Align::Right),
+        ("HOT hits alloc", Align::Right),
+        ("free", Align::Right),
+    ]);
+    let rate = |r: Option<f64>| r.map_or_else(|| "-".into(), |r| format!("{:.1}%", 100.0 * r));
+    for w in &c.workloads {
+        let f = &w.figures;
+        t.row(vec![
+            w.name.clone(),
+            signed(f.instructions_removed),
+            signed(f.page_faults_avoided),
+            signed(f.kernel_cycles_avoided),
+            rate(f.hot_alloc_hit_rate),
+            rate(f.hot_free_hit_rate),
+        ]);
+    }
+    t
+}
+
+fn mib(pages: u64, page_size: u32) -> String {
+    format!(
+        "{:.1}",
+        (pages * u64::from(page_size)) as f64 / f64::from(1 << 20)
+    )
+}
+
 fn memory(c: &Comparison) -> Table {
     let mut t = Table::new(&[
         ("workload", Align::Left),
         ("DRAM lines", Align::Right),
         ("Memento", Align::Right),
         ("change", Align::Right),
-        ("faults avoided", Align::Right),
-        ("kernel cyc. avoided", Align::Right),
-        ("peak pages", Align::Right),
-        ("HOT alloc/free", Align::Right),
+        ("peak MiB", Align::Right),
+        ("Memento", Align::Right),
+        ("change", Align::Right),
     ]);
-    let rate = |r: Option<f64>| r.map_or_else(|| "-".into(), |r| format!("{:.1}", 100.0 * r));
     for w in &c.workloads {
         let (b, m) = base_memento(w);
         let f = &w.figures;
@@ -147,18 +177,9 @@ fn memory(c: &Comparison) -> Table {
             thousands(b.dram_traffic()),
             thousands(m.dram_traffic()),
             pct(f.dram_traffic_change),
-            signed(f.page_faults_avoided),
-            signed(f.kernel_cycles_avoided),
-            format!(
-                "{} -> {}",
-                thousands(b.peak_resident_pages),
-                thousands(m.peak_resident_pages)
-            ),
-            format!(
-                "{}/{}%",
-                rate(f.hot_alloc_hit_rate),
-                rate(f.hot_free_hit_rate)
-            ),
+            mib(b.peak_resident_pages, b.page_size),
+            mib(m.peak_resident_pages, m.page_size),
+            opt_pct(f.peak_memory_change),
         ]);
     }
     let s = &c.summary;
@@ -170,7 +191,6 @@ fn memory(c: &Comparison) -> Table {
         String::new(),
         String::new(),
         opt_pct(s.mean_peak_memory_change),
-        String::new(),
     ]);
     t
 }
