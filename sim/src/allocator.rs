@@ -84,8 +84,8 @@ pub trait AllocatorModel: Clone + std::fmt::Debug + Sized {
     /// Every stream has ended: brackets still taken are dealt with.
     fn on_finish(_m: &mut Machine<Self>) {}
 
-    /// Pages the model holds resident (its own pages and tables), counted
-    /// with the kernel's in the run's memory.
+    /// Pages the model holds resident that no access touches (its page
+    /// tables), counted with the pages the run accessed in its memory.
     #[inline(always)]
     fn resident_pages(&self) -> u64 {
         0

@@ -28,6 +28,9 @@ pub struct Kernel {
     /// start page -> (end page, anonymous)
     mappings: BTreeMap<u64, (u64, bool)>,
     touched: BTreeSet<u64>,
+    /// Every page accessed during the run (known mapping or not) and not
+    /// dropped since: the memory the run used.
+    seen: BTreeSet<u64>,
 }
 
 impl Kernel {
@@ -38,6 +41,7 @@ impl Kernel {
             page_shift: page_size.trailing_zeros(),
             mappings: BTreeMap::new(),
             touched: BTreeSet::new(),
+            seen: BTreeSet::new(),
         }
     }
 
@@ -49,9 +53,21 @@ impl Kernel {
         )
     }
 
-    /// Pages first touched during the run and not dropped since.
+    /// Pages accessed during the run and not dropped since (pages made
+    /// resident before the trace began and not accessed are not known).
     pub fn resident_pages(&self) -> u64 {
-        self.touched.len() as u64
+        self.seen.len() as u64
+    }
+
+    /// A page walk for `vpn`: the page is in use; true the first time.
+    pub fn note(&mut self, vpn: u64) -> bool {
+        self.seen.insert(vpn)
+    }
+
+    /// Page `vpn` was given back (by an allocator model, without the
+    /// kernel).
+    pub fn forget(&mut self, vpn: u64) {
+        self.seen.remove(&vpn);
     }
 
     /// A page walk found no translation for `vpn`: is it a first touch?
@@ -134,6 +150,7 @@ impl Kernel {
             let to = page - old_start + new_start;
             if to < new_end {
                 self.touched.insert(to);
+                self.seen.insert(to);
             }
         }
     }
@@ -142,6 +159,10 @@ impl Kernel {
         let pages: Vec<u64> = self.touched.range(start..end).copied().collect();
         for p in &pages {
             self.touched.remove(p);
+        }
+        let seen: Vec<u64> = self.seen.range(start..end).copied().collect();
+        for p in &seen {
+            self.seen.remove(p);
         }
         dropped.extend_from_slice(&pages);
     }

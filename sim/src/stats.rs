@@ -49,10 +49,10 @@ pub struct TraceId {
     pub runtime: String,
 }
 
-/// Physical memory the run made resident: pages first touched during the
-/// run (pages mapped before the trace began are not known, so not counted),
-/// plus, with the extension, the pages its page allocator backed and its
-/// page-table pages.
+/// Physical memory the run used: the data pages it accessed and has not
+/// given back (pages resident before the trace began are counted once
+/// accessed; those never accessed are not known), plus, with the
+/// extension, the Memento page-table pages.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoryStats {
     /// Page size in bytes.

@@ -180,7 +180,13 @@ impl AllocatorModel for Memento {
 
     fn resident_pages(&self) -> u64 {
         if self.cfg.page_alloc {
-            self.spaces.iter().map(|s| s.hpa.resident_pages()).sum()
+            // The root table page counts once the region is in use (the OS
+            // can set it up at the first fill).
+            self.spaces
+                .iter()
+                .filter(|s| s.hpa.data_pages() > 0 || s.hpa.table_pages() > 1)
+                .map(|s| s.hpa.table_pages())
+                .sum()
         } else {
             0
         }

@@ -24,6 +24,10 @@ impl<M: AllocatorModel> Machine<M> {
             Lookup::Stlb => now + c.tlb.dtlb_latency + c.tlb.stlb_latency,
             Lookup::Miss => {
                 let start = now + c.tlb.dtlb_latency + c.tlb.stlb_latency;
+                let space = c.space;
+                if self.spaces[space].note(vpn) {
+                    self.note_resident();
+                }
                 if M::ACTIVE {
                     if let Some(t) = M::on_walk(self, core, vaddr, start) {
                         self.cores[core].tlb.fill(vpn);
@@ -80,7 +84,6 @@ impl<M: AllocatorModel> Machine<M> {
         let Some(fault) = self.spaces[space].touch(vpn) else {
             return t;
         };
-        self.note_resident();
         let k = &self.config.kernel;
         let mut cost = u64::from(k.page_fault_cycles);
         let stats = &mut self.cores[core].stats.kernel;

@@ -138,10 +138,12 @@ impl<M: AllocatorModel> Machine<M> {
         }
     }
 
-    /// Removes the translation of the page at `vaddr` from every core of
-    /// address space `space`.
+    /// The page at `vaddr` of address space `space` is given back by the
+    /// model: its translation leaves every core of the space, and it no
+    /// longer counts as resident.
     pub(crate) fn shoot_down(&mut self, space: usize, vaddr: u64) {
         let vpn = self.geometry.page(vaddr);
+        self.spaces[space].forget(vpn);
         for c in self.cores.iter_mut().filter(|c| c.space == space) {
             c.tlb.invalidate(vpn);
         }
