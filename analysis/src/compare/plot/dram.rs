@@ -5,8 +5,8 @@ use memento_sim::{Cause, CauseCounts};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::frame::{self, Mark, Names, LABEL_SIZE, LEGEND_WIDTH, MARGIN};
-use super::{Area, Drawn, WIDTH};
+use super::frame::{self, Mark, Names, LABEL_SIZE, MARGIN};
+use super::{Area, Drawn};
 use crate::compare::figures::find;
 use crate::compare::mode::Mode;
 use crate::compare::print::pct;
@@ -15,8 +15,6 @@ use crate::table::thousands;
 
 /// The plot's title.
 pub const TITLE: &str = "DRAM traffic by cause: baseline and Memento";
-/// Room for the y axis's numbers and description.
-const Y_AREA: u32 = 110;
 /// Where a bar starts in its workload's slot, and its width (slot = 1).
 const BARS: [(f64, f64); 2] = [(0.1, 0.39), (0.51, 0.39)];
 /// The two modes, with the names their bars go by under the axis, longest
@@ -47,13 +45,6 @@ where
     DB::ErrorType: 'static,
 {
     let (area, legend_area) = frame::frame(root, TITLE)?;
-    let n = c.workloads.len();
-    let plot_width = (WIDTH - LEGEND_WIDTH - 2 * MARGIN - Y_AREA) as i32;
-    let slot = plot_width / n as i32;
-    let names: Vec<&str> = c.workloads.iter().map(|w| w.name.as_str()).collect();
-    let layout = Names::fit(root, &names, slot)?;
-    let mode_row = frame::size_of(root, "Ag", &frame::plain(LABEL_SIZE - 2.0))?.1 + 8;
-
     let runs: Vec<[Option<(CauseCounts, CauseCounts)>; 2]> = c
         .workloads
         .iter()
@@ -66,13 +57,37 @@ where
         .map(|(r, w)| r.transfers() + w.transfers())
         .max()
         .unwrap_or(0)
-        .max(1) as f64;
+        .max(1) as f64
+        * 1.12;
+
+    // Room for the widest tick and the axis's description beside it.
+    let tick_style = frame::plain(LABEL_SIZE);
+    let y_area = (frame::size_of(root, &thousands(top as u64), &tick_style)?.0 + 50).max(80);
+    let (x_range, slot) = frame::slots(c.workloads.len(), y_area as u32);
+    let names: Vec<&str> = c.workloads.iter().map(|w| w.name.as_str()).collect();
+    let layout = Names::fit(root, &names, slot)?;
+    // The names of the modes under their bars, if any fit.
+    let small = frame::text(LABEL_SIZE - 2.0, &BLACK, HPos::Center, VPos::Top);
+    let bar_px = (f64::from(slot) * BARS[0].1) as i32;
+    let mut mode_names = None;
+    for pair in MODE_NAMES {
+        let w0 = frame::size_of(root, pair[0], &small)?.0;
+        let w1 = frame::size_of(root, pair[1], &small)?.0;
+        if w0.max(w1) + 2 <= bar_px {
+            mode_names = Some(pair);
+            break;
+        }
+    }
+    let mode_row = match mode_names {
+        Some(_) => frame::size_of(root, "Ag", &small)?.1 + 8,
+        None => 0,
+    };
 
     let mut chart = ChartBuilder::on(&area)
         .margin(MARGIN)
         .x_label_area_size(layout.height + mode_row as u32)
-        .y_label_area_size(Y_AREA)
-        .build_cartesian_2d(0.0..n as f64, 0.0..top * 1.12)?;
+        .y_label_area_size(y_area as u32)
+        .build_cartesian_2d(x_range, 0.0..top)?;
     frame::mesh(&mut chart, "DRAM lines (64 B)", &|v| thousands(*v as u64))?;
 
     let mut used = [false; 6];
@@ -101,21 +116,10 @@ where
     // each pair the change in lines moved.
     let px = |x: f64, y: f64| chart.backend_coord(&(x, y));
     let axis_y = px(0.0, 0.0).1;
-    let bar_px = px(BARS[0].1, 0.0).0 - px(0.0, 0.0).0;
-    let small = frame::text(LABEL_SIZE - 2.0, &BLACK, HPos::Center, VPos::Top);
-    let mut mode_names = MODE_NAMES[MODE_NAMES.len() - 1];
-    for pair in MODE_NAMES {
-        let w0 = frame::size_of(root, pair[0], &small)?.0;
-        let w1 = frame::size_of(root, pair[1], &small)?.0;
-        if w0.max(w1) + 4 <= bar_px {
-            mode_names = pair;
-            break;
-        }
-    }
     let change_style = frame::text(LABEL_SIZE - 1.0, &BLACK, HPos::Center, VPos::Bottom);
     let mut centres = Vec::new();
     for (i, w) in c.workloads.iter().enumerate() {
-        for ((start, width), name) in BARS.iter().zip(mode_names) {
+        for ((start, width), name) in BARS.iter().zip(mode_names.unwrap_or_default()) {
             let x = px(i as f64 + start + width / 2.0, 0.0).0;
             root.draw(&Text::new(name, (x, axis_y + 4), small.clone()))?;
         }
@@ -145,9 +149,9 @@ where
     }
     entries.push((String::new(), Mark::Note));
     entries.push(("Two bars per workload:".into(), Mark::Heading));
-    let short = |i: usize| match mode_names[i] {
-        n if n == MODE_NAMES[0][i] => String::new(),
-        n => format!(" ({n})"),
+    let short = |i: usize| match mode_names {
+        Some(names) if names != MODE_NAMES[0] => format!(" ({})", names[i]),
+        _ => String::new(),
     };
     entries.push((format!("left: baseline{}", short(0)), Mark::Note));
     entries.push((format!("right: Memento{}", short(1)), Mark::Note));

@@ -163,6 +163,20 @@ pub fn tick(v: f64) -> String {
     }
 }
 
+/// The fewest slots a categorical x axis shows: fewer workloads are
+/// centred among empty slots rather than drawn as very wide bars.
+pub const MIN_SLOTS: usize = 4;
+
+/// The slots of a categorical x axis of `n` workloads, beside a y axis
+/// `y_area` pixels wide: the axis's range (workload `i` in `i..i + 1`) and
+/// a slot's width in pixels.
+pub fn slots(n: usize, y_area: u32) -> (std::ops::Range<f64>, i32) {
+    let shown = n.max(MIN_SLOTS);
+    let pad = (shown - n) as f64 / 2.0;
+    let width = (WIDTH - LEGEND_WIDTH - 2 * MARGIN - y_area) as i32;
+    (-pad..n as f64 + pad, width / shown as i32)
+}
+
 /// Workload names laid out under the slots of a categorical x axis:
 /// on one line when every name fits its slot, else on two lines (split at
 /// the `-` or `_` nearest the middle) when that fits, else upright

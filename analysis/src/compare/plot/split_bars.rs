@@ -6,8 +6,8 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::frame::{self, Mark, Names, LABEL_SIZE, LEGEND_WIDTH, MARGIN};
-use super::{Area, Drawn, WIDTH};
+use super::frame::{self, Mark, Names, LABEL_SIZE, MARGIN};
+use super::{Area, Drawn};
 use crate::compare::print::pct;
 use crate::compare::{Comparison, Split};
 
@@ -52,7 +52,7 @@ where
     }
     let (area, legend_area) = frame::frame(root, TITLE)?;
     let n = bars.len();
-    let slot = (WIDTH - LEGEND_WIDTH - 2 * MARGIN - Y_AREA) as i32 / n as i32;
+    let (x_range, slot) = frame::slots(n, Y_AREA);
     let names: Vec<&str> = bars.iter().map(|b| b.0).collect();
     let layout = Names::fit(root, &names, slot)?;
 
@@ -61,17 +61,17 @@ where
         (hi.max(up), lo.min(down))
     });
     let span = (hi - lo).max(1.0);
-    let lo = if lo < 0.0 { lo - 0.06 * span } else { 0.0 };
+    let lo = if lo < 0.0 { lo - 0.1 * span } else { 0.0 };
     let mut chart = ChartBuilder::on(&area)
         .margin(MARGIN)
         .x_label_area_size(layout.height)
         .y_label_area_size(Y_AREA)
-        .build_cartesian_2d(0.0..n as f64, lo..hi + 0.12 * span)?;
+        .build_cartesian_2d(x_range.clone(), lo..hi + 0.12 * span)?;
     frame::mesh(&mut chart, "speedup over the baseline (%)", &|v| {
         frame::tick(*v)
     })?;
     chart.draw_series(std::iter::once(PathElement::new(
-        vec![(0.0, 0.0), (n as f64, 0.0)],
+        vec![(x_range.start, 0.0), (x_range.end, 0.0)],
         BLACK.stroke_width(1),
     )))?;
     if with_mean {
@@ -82,7 +82,9 @@ where
         )))?;
     }
 
-    let total_style = frame::text(LABEL_SIZE - 1.0, &BLACK, HPos::Center, VPos::Bottom);
+    // A total's label above its bar, or below it when the total is negative.
+    let above = frame::text(LABEL_SIZE - 1.0, &BLACK, HPos::Center, VPos::Bottom);
+    let below = frame::text(LABEL_SIZE - 1.0, &BLACK, HPos::Center, VPos::Top);
     let mut centres = Vec::new();
     for (i, (_, s)) in bars.iter().enumerate() {
         let (x0, x1) = (i as f64 + 0.2, i as f64 + 0.8);
@@ -113,9 +115,15 @@ where
         let centre = chart.backend_coord(&(i as f64 + 0.5, total));
         frame::mark(root, Mark::Diamond(BLACK), centre, 7)?;
         let label = pct(s.total());
-        if frame::size_of(root, &label, &total_style)?.0 + 4 <= slot {
-            let top = chart.backend_coord(&(i as f64 + 0.5, extent(s).0));
-            root.draw(&Text::new(label, (top.0, top.1 - 8), total_style.clone()))?;
+        if frame::size_of(root, &label, &above)?.0 + 4 <= slot {
+            let (up, down) = extent(s);
+            let (y, gap, style) = if total >= 0.0 {
+                (up, -8, &above)
+            } else {
+                (down, 8, &below)
+            };
+            let at = chart.backend_coord(&(i as f64 + 0.5, y));
+            root.draw(&Text::new(label, (at.0, at.1 + gap), style.clone()))?;
         }
         centres.push(centre.0);
     }
