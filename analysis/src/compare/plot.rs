@@ -42,12 +42,14 @@ pub const NAMES: [&str; 3] = [
     "speedup-vs-allocator-share",
 ];
 
-/// The font every text is drawn in, registered with plotters under the
-/// family name `sans-serif`.
+/// The font every text is drawn in: DejaVu Sans.
 const FONT: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
+/// The family name [`FONT`] is registered under with plotters.
 const FAMILY: &str = "sans-serif";
 
+/// A whole plot's drawing area.
 type Area<DB> = DrawingArea<DB, Shift>;
+/// What drawing gives: plotters' errors and ours, as text.
 type Drawn = Result<(), Box<dyn Error>>;
 
 /// Writes every plot of `c` into `dir`, which it creates if needed: for
@@ -93,6 +95,7 @@ where
     Ok(())
 }
 
+/// The plot `name` as SVG.
 fn render_svg(c: &Comparison, name: &str) -> Result<String, Box<dyn Error>> {
     let mut out = String::new();
     draw(
@@ -103,6 +106,7 @@ fn render_svg(c: &Comparison, name: &str) -> Result<String, Box<dyn Error>> {
     Ok(out)
 }
 
+/// The plot `name` as PNG.
 fn render_png(c: &Comparison, name: &str) -> Result<Vec<u8>, Box<dyn Error>> {
     bitmap::render(|root| draw(c, name, root))
 }

@@ -23,6 +23,7 @@ use super::{Area, FONT, HEIGHT, WIDTH};
 /// (`size / 1.24` high), as a fraction of the box from its top.
 const BASELINE: f32 = 0.8;
 
+/// The embedded font, parsed once.
 fn font() -> &'static FontRef<'static> {
     static PARSED: OnceLock<FontRef<'static>> = OnceLock::new();
     PARSED.get_or_init(|| FontRef::try_from_slice(FONT).expect("the embedded font parses"))

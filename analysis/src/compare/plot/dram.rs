@@ -17,9 +17,10 @@ use crate::table::thousands;
 pub const TITLE: &str = "DRAM traffic by cause: baseline and Memento";
 /// Where a bar starts in its workload's slot, and its width (slot = 1).
 const BARS: [(f64, f64); 2] = [(0.1, 0.39), (0.51, 0.39)];
-/// The two modes, with the names their bars go by under the axis, longest
-/// first: the first pair that fits the bars is used.
+/// The two modes, left bar and right bar.
 const MODES: [Mode; 2] = [Mode::BASELINE, Mode::MEMENTO];
+/// The names of the modes under their bars, longest first: the first pair
+/// that fits the bars is used.
 const MODE_NAMES: [[&str; 2]; 3] = [["baseline", "Memento"], ["base", "Mem."], ["B", "M"]];
 
 /// The colour of each cause, in [`Cause::ALL`]'s order.
@@ -67,7 +68,7 @@ where
     let names: Vec<&str> = c.workloads.iter().map(|w| w.name.as_str()).collect();
     let layout = Names::fit(root, &names, slot)?;
     // The names of the modes under their bars, if any fit.
-    let small = frame::text(LABEL_SIZE - 2.0, &BLACK, HPos::Center, VPos::Top);
+    let small = frame::text(LABEL_SIZE - 2.0, HPos::Center, VPos::Top);
     let bar_px = (f64::from(slot) * BARS[0].1) as i32;
     let mut mode_names = None;
     for pair in MODE_NAMES {
@@ -116,7 +117,7 @@ where
     // each pair the change in lines moved.
     let px = |x: f64, y: f64| chart.backend_coord(&(x, y));
     let axis_y = px(0.0, 0.0).1;
-    let change_style = frame::text(LABEL_SIZE - 1.0, &BLACK, HPos::Center, VPos::Bottom);
+    let change_style = frame::text(LABEL_SIZE - 1.0, HPos::Center, VPos::Bottom);
     let mut centres = Vec::new();
     for (i, w) in c.workloads.iter().enumerate() {
         for ((start, width), name) in BARS.iter().zip(mode_names.unwrap_or_default()) {

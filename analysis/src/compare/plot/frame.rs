@@ -35,14 +35,14 @@ pub const LABEL_SIZE: f64 = 16.0;
 /// Size of axis descriptions and legend entries.
 pub const DESC_SIZE: f64 = 18.0;
 
-/// Text of `size` pixels in `color`, anchored at `pos`.
-pub fn text(size: f64, color: &'static RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
-    (FAMILY, size).into_font().color(color).pos(Pos::new(h, v))
+/// Black text of `size` pixels, anchored by `h` and `v`.
+pub fn text(size: f64, h: HPos, v: VPos) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&BLACK).pos(Pos::new(h, v))
 }
 
 /// Black text of `size` anchored at its top left.
 pub fn plain(size: f64) -> TextStyle<'static> {
-    text(size, &BLACK, HPos::Left, VPos::Top)
+    text(size, HPos::Left, VPos::Top)
 }
 
 /// Width and height of `s` in `style`, in pixels.
@@ -70,7 +70,7 @@ where
     root.draw(&Text::new(
         title.to_string(),
         (WIDTH as i32 / 2, 12),
-        text(22.0, &BLACK, HPos::Center, VPos::Top),
+        text(22.0, HPos::Center, VPos::Top),
     ))?;
     let below = root.margin(TITLE_HEIGHT, 0, 0, 0);
     Ok(below.split_horizontally(WIDTH - LEGEND_WIDTH))
@@ -182,8 +182,11 @@ pub fn slots(n: usize, y_area: u32) -> (std::ops::Range<f64>, i32) {
 /// the `-` or `_` nearest the middle) when that fits, else upright
 /// (reading upwards), shortened with `…` past [`UPRIGHT_MAX`] pixels.
 pub struct Names {
+    /// Each name's lines.
     lines: Vec<Vec<String>>,
+    /// Whether the names stand upright.
     upright: bool,
+    /// Pixels from one line to the next.
     line_height: i32,
     /// Pixels the names take below the axis.
     pub height: u32,
@@ -252,10 +255,9 @@ impl Names {
         for (lines, &x) in self.lines.iter().zip(centres) {
             for (k, line) in lines.iter().enumerate() {
                 let style = if self.upright {
-                    text(LABEL_SIZE, &BLACK, HPos::Right, VPos::Center)
-                        .transform(FontTransform::Rotate270)
+                    text(LABEL_SIZE, HPos::Right, VPos::Center).transform(FontTransform::Rotate270)
                 } else {
-                    text(LABEL_SIZE, &BLACK, HPos::Center, VPos::Top)
+                    text(LABEL_SIZE, HPos::Center, VPos::Top)
                 };
                 let at = (x, top + 4 + k as i32 * self.line_height);
                 root.draw(&Text::new(line.clone(), at, style))?;
@@ -322,7 +324,7 @@ where
     root.draw(&Text::new(
         why.to_string(),
         (WIDTH as i32 / 2, super::HEIGHT as i32 / 2),
-        text(DESC_SIZE + 2.0, &BLACK, HPos::Center, VPos::Center),
+        text(DESC_SIZE + 2.0, HPos::Center, VPos::Center),
     ))?;
     Ok(())
 }

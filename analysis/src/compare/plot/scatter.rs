@@ -17,6 +17,7 @@ const R: i32 = 7;
 /// A rectangle in pixels: left, top, right, bottom.
 type Rect = (i32, i32, i32, i32);
 
+/// The area `a` and `b` share, in pixels.
 fn overlap(a: Rect, b: Rect) -> i64 {
     let w = (a.2.min(b.2) - a.0.max(b.0)).max(0) as i64;
     let h = (a.3.min(b.3) - a.1.max(b.1)).max(0) as i64;

@@ -15,6 +15,7 @@ use crate::compare::{Comparison, Split};
 pub const TITLE: &str = "Memento's speedup split among its four features";
 /// What the plot says when no workload has a split.
 pub const NO_SPLIT: &str = "no split: run compare with --ablate for the split";
+/// Room for the y axis's numbers and description.
 const Y_AREA: u32 = 80;
 /// The parts, in [`Split::parts`]'s order, and their colours.
 const PARTS: [(&str, RGBColor); 4] = [
@@ -83,8 +84,8 @@ where
     }
 
     // A total's label above its bar, or below it when the total is negative.
-    let above = frame::text(LABEL_SIZE - 1.0, &BLACK, HPos::Center, VPos::Bottom);
-    let below = frame::text(LABEL_SIZE - 1.0, &BLACK, HPos::Center, VPos::Top);
+    let above = frame::text(LABEL_SIZE - 1.0, HPos::Center, VPos::Bottom);
+    let below = frame::text(LABEL_SIZE - 1.0, HPos::Center, VPos::Top);
     let mut centres = Vec::new();
     for (i, (_, s)) in bars.iter().enumerate() {
         let (x0, x1) = (i as f64 + 0.2, i as f64 + 0.8);
