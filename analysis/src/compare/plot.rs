@@ -1,10 +1,136 @@
-//! Plots of a comparison (SVG and PNG).
+//! Plots of a comparison, each written as SVG and as PNG:
+//!
+//! - `dram-traffic`: DRAM lines moved by the baseline and by Memento on
+//!   each workload, stacked by cause;
+//! - `speedup-split`: Memento's speedup on each workload split among its
+//!   four features (with `--ablate`; without it the plot says so);
+//! - `speedup-vs-allocator-share`: Memento's speedup (and the ideal
+//!   Mallacc's) against the allocator's share of the baseline's
+//!   instructions.
+//!
+//! Text is drawn with DejaVu Sans, embedded in the binary
+//! (`analysis/fonts/`), so the PNGs need no font on the machine. Plots are
+//! drawn in memory and each file is written to `NAME.EXT.tmp`, then renamed:
+//! a failed write leaves no partial file behind.
 
-use std::path::Path;
+mod bitmap;
+mod dram;
+mod frame;
+mod scatter;
+mod split_bars;
+
+use std::error::Error;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{register_font, FontStyle};
 
 use super::{CompareError, Comparison};
 
-/// Writes every plot of `c` into `dir`.
-pub fn all(_c: &Comparison, dir: &Path) -> Result<(), CompareError> {
-    Err(CompareError::new(dir, "plots are not written yet"))
+/// Width of every plot, in pixels (the PNG's size; the SVG's view box).
+pub const WIDTH: u32 = 1200;
+/// Height of every plot, in pixels.
+pub const HEIGHT: u32 = 700;
+
+/// The file names (without extension) of the plots [`all`] writes.
+pub const NAMES: [&str; 3] = [
+    "dram-traffic",
+    "speedup-split",
+    "speedup-vs-allocator-share",
+];
+
+/// The font every text is drawn in: DejaVu Sans.
+const FONT: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
+/// The family name [`FONT`] is registered under with plotters.
+const FAMILY: &str = "sans-serif";
+
+/// A whole plot's drawing area.
+type Area<DB> = DrawingArea<DB, Shift>;
+/// What drawing gives: plotters' errors and ours, as text.
+type Drawn = Result<(), Box<dyn Error>>;
+
+/// Writes every plot of `c` into `dir`, which it creates if needed: for
+/// each name of [`NAMES`], `NAME.svg` and `NAME.png`. With no workload
+/// split (a comparison run without `--ablate`), `speedup-split` is a plot
+/// that says how to get one. An error names the folder or file at fault.
+pub fn all(c: &Comparison, dir: &Path) -> Result<(), CompareError> {
+    fs::create_dir_all(dir)
+        .map_err(|e| CompareError::new(dir, format!("cannot create the plot folder: {e}")))?;
+    for name in NAMES {
+        let path = |ext: &str| dir.join(format!("{name}.{ext}"));
+        let (svg, png) = (path("svg"), path("png"));
+        let failed = |p: &Path| {
+            let p = p.to_path_buf();
+            move |e: Box<dyn Error>| CompareError::new(&p, format!("cannot draw the plot: {e}"))
+        };
+        write_atomic(&svg, render_svg(c, name).map_err(failed(&svg))?.as_bytes())?;
+        write_atomic(&png, &render_png(c, name).map_err(failed(&png))?)?;
+    }
+    Ok(())
+}
+
+/// Draws the plot `name` on `root`.
+fn draw<DB: DrawingBackend>(c: &Comparison, name: &str, root: &Area<DB>) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    type Plot<DB> = fn(&Comparison, &Area<DB>) -> Drawn;
+    let (title, plot): (&str, Plot<DB>) = match name {
+        "dram-traffic" => (dram::TITLE, dram::draw),
+        "speedup-split" => (split_bars::TITLE, split_bars::draw),
+        "speedup-vs-allocator-share" => (scatter::TITLE, scatter::draw),
+        other => return Err(format!("no plot is named {other}").into()),
+    };
+    register();
+    root.fill(&WHITE)?;
+    if c.workloads.is_empty() {
+        frame::message(root, title, "no workload to plot")?;
+    } else {
+        plot(c, root)?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// The plot `name` as SVG.
+fn render_svg(c: &Comparison, name: &str) -> Result<String, Box<dyn Error>> {
+    let mut out = String::new();
+    draw(
+        c,
+        name,
+        &SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area(),
+    )?;
+    Ok(out)
+}
+
+/// The plot `name` as PNG.
+fn render_png(c: &Comparison, name: &str) -> Result<Vec<u8>, Box<dyn Error>> {
+    bitmap::render(|root| draw(c, name, root))
+}
+
+/// Writes `bytes` to `path.tmp`, then renames it to `path`; on an error
+/// the temporary file is removed and the error names `path`.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CompareError> {
+    let mut tmp = PathBuf::from(path).into_os_string();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    fs::write(&tmp, bytes)
+        .and_then(|()| fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            CompareError::new(path, format!("cannot write the plot: {e}"))
+        })
+}
+
+/// Registers the embedded font with plotters, once per process.
+fn register() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if register_font(FAMILY, FontStyle::Normal, FONT).is_err() {
+            panic!("the embedded DejaVu Sans is a valid TrueType font");
+        }
+    });
 }
