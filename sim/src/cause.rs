@@ -1,65 +1,95 @@
 //! Why a line moved between DRAM and the caches: every DRAM read and write is
 //! counted under one cause.
+//!
+//! Each cause is declared once, in the `causes!` list below: its variant,
+//! its number (what a cache line's state stores), its name in reports and
+//! its field in [`CauseCounts`]. Adding one is one line there; a
+//! compile-time check says whether the causes still fit the cache's bit
+//! field (`cache::CAUSE_BITS`).
 
 use serde::{Deserialize, Serialize};
 
-/// The reason for a memory transfer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum Cause {
-    /// A load, store or instruction fetch of the program.
-    Demand = 0,
-    /// A dirty line leaving the last-level cache.
-    Writeback = 1,
-    /// A hardware prefetch.
-    Prefetch = 2,
-    /// The kernel zeroing a freshly faulted page.
-    PageZeroing = 3,
-    /// The page walker reading page-table entries.
-    PageWalk = 4,
-    /// An access made inside an allocator call (its metadata and free lists),
-    /// or by the Memento extension's units (arena headers).
-    AllocMetadata = 5,
+/// Declares [`Cause`], [`Cause::ALL`], [`Cause::name`] and [`CauseCounts`]
+/// from one list.
+macro_rules! causes {
+    ($($(#[$doc:meta])* $variant:ident = $value:literal => $field:ident,)*) => {
+        /// The reason for a memory transfer.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u8)]
+        pub enum Cause {
+            $($(#[$doc])* $variant = $value,)*
+        }
+
+        impl Cause {
+            /// Every cause, in report order.
+            pub const ALL: [Cause; [$(Cause::$variant),*].len()] = [$(Cause::$variant),*];
+
+            /// The cause's name as reports print it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Cause::$variant => stringify!($field),)*
+                }
+            }
+        }
+
+        /// A count per [`Cause`].
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct CauseCounts {
+            $($(#[$doc])* pub $field: u64,)*
+        }
+
+        impl CauseCounts {
+            /// The count of one cause.
+            pub fn get(&self, cause: Cause) -> u64 {
+                match cause {
+                    $(Cause::$variant => self.$field,)*
+                }
+            }
+
+            fn slot(&mut self, cause: Cause) -> &mut u64 {
+                match cause {
+                    $(Cause::$variant => &mut self.$field,)*
+                }
+            }
+        }
+    };
 }
 
-impl Cause {
-    /// Every cause, in report order.
-    pub const ALL: [Cause; 6] = [
-        Cause::Demand,
-        Cause::Writeback,
-        Cause::Prefetch,
-        Cause::PageZeroing,
-        Cause::PageWalk,
-        Cause::AllocMetadata,
-    ];
+causes! {
+    /// A load, store or instruction fetch of the program.
+    Demand = 0 => demand,
+    /// A dirty line leaving the last-level cache.
+    Writeback = 1 => writeback,
+    /// A hardware prefetch.
+    Prefetch = 2 => prefetch,
+    /// The kernel zeroing a freshly faulted page.
+    PageZeroing = 3 => page_zeroing,
+    /// The page walker reading page-table entries.
+    PageWalk = 4 => page_walk,
+    /// An access made inside an allocator call (its metadata and free lists),
+    /// or by the Memento extension's units (arena headers).
+    AllocMetadata = 5 => alloc_metadata,
+}
 
-    /// The cause's name as reports print it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Cause::Demand => "demand",
-            Cause::Writeback => "writeback",
-            Cause::Prefetch => "prefetch",
-            Cause::PageZeroing => "page_zeroing",
-            Cause::PageWalk => "page_walk",
-            Cause::AllocMetadata => "alloc_metadata",
-        }
+// A line's state keeps its cause in `CAUSE_BITS` bits, and the numbers
+// index `ALL`.
+const _: () = {
+    assert!(Cause::ALL.len() <= 1 << crate::cache::CAUSE_BITS);
+    let mut i = 0;
+    while i < Cause::ALL.len() {
+        assert!(
+            Cause::ALL[i] as usize == i,
+            "causes are numbered 0, 1, 2, ..."
+        );
+        i += 1;
     }
+};
 
+impl Cause {
+    /// The cause numbered `bits` (as a cache line stores it).
     pub(crate) fn from_bits(bits: u8) -> Cause {
         Cause::ALL[usize::from(bits) % Cause::ALL.len()]
     }
-}
-
-/// A count per [`Cause`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[allow(missing_docs)] // one field per Cause variant, same meaning
-pub struct CauseCounts {
-    pub demand: u64,
-    pub writeback: u64,
-    pub prefetch: u64,
-    pub page_zeroing: u64,
-    pub page_walk: u64,
-    pub alloc_metadata: u64,
 }
 
 impl CauseCounts {
@@ -67,18 +97,6 @@ impl CauseCounts {
     #[inline]
     pub fn add(&mut self, cause: Cause, n: u64) {
         *self.slot(cause) += n;
-    }
-
-    /// The count of one cause.
-    pub fn get(&self, cause: Cause) -> u64 {
-        match cause {
-            Cause::Demand => self.demand,
-            Cause::Writeback => self.writeback,
-            Cause::Prefetch => self.prefetch,
-            Cause::PageZeroing => self.page_zeroing,
-            Cause::PageWalk => self.page_walk,
-            Cause::AllocMetadata => self.alloc_metadata,
-        }
     }
 
     /// Sum over every cause.
@@ -90,17 +108,6 @@ impl CauseCounts {
     pub fn merge(&mut self, other: &CauseCounts) {
         for c in Cause::ALL {
             self.add(c, other.get(c));
-        }
-    }
-
-    fn slot(&mut self, cause: Cause) -> &mut u64 {
-        match cause {
-            Cause::Demand => &mut self.demand,
-            Cause::Writeback => &mut self.writeback,
-            Cause::Prefetch => &mut self.prefetch,
-            Cause::PageZeroing => &mut self.page_zeroing,
-            Cause::PageWalk => &mut self.page_walk,
-            Cause::AllocMetadata => &mut self.alloc_metadata,
         }
     }
 }

@@ -22,7 +22,7 @@ pub mod allocator;
 pub mod cache;
 pub mod cause;
 pub mod config;
-pub mod core;
+pub mod core_timing;
 pub mod dram;
 pub mod extension;
 pub mod geometry;

@@ -92,7 +92,7 @@ pub struct CoreStats {
     pub l1i: CacheStats,
     /// Private L1 data cache.
     pub l1d: CacheStats,
-    /// Private L2.
+    /// Private L2 (unified).
     pub l2: CacheStats,
     /// Data TLBs and page walks.
     pub tlb: TlbStats,
@@ -303,21 +303,21 @@ pub struct InvocationStats {
     pub id: u64,
     /// Cycles from begin to end.
     pub cycles: u64,
-    /// Instructions retired.
+    /// Instructions retired between the markers.
     pub instructions: u64,
-    /// Loads.
+    /// Load events between the markers.
     pub loads: u64,
-    /// Stores.
+    /// Store events between the markers.
     pub stores: u64,
-    /// L1D misses.
+    /// L1D misses between the markers.
     pub l1d_misses: u64,
-    /// L2 misses.
+    /// L2 misses between the markers.
     pub l2_misses: u64,
-    /// Page faults.
+    /// Page faults between the markers.
     pub page_faults: u64,
-    /// Kernel cycles.
+    /// Cycles of kernel work between the markers.
     pub kernel_cycles: u64,
-    /// Allocation events.
+    /// Allocation events between the markers.
     pub allocs: u64,
     /// Instructions inside allocator brackets.
     pub alloc_instructions: u64,

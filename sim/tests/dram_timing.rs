@@ -37,7 +37,7 @@ fn t() -> memento_sim::dram::Timing {
 fn row_miss_costs_trcd_plus_tcl() {
     let mut d = dram();
     let a = at(&d, 0, 0, 5, 0);
-    let s = d.read_at(a, Cause::Demand, 100);
+    let s = d.read_dram(a, Cause::Demand, 100);
     assert_eq!(s.row, RowOutcome::Miss);
     assert_eq!(s.act, Some(100));
     assert_eq!(s.data_start - 100, u64::from(t().rcd + t().cl));
@@ -47,8 +47,8 @@ fn row_miss_costs_trcd_plus_tcl() {
 #[test]
 fn row_hit_costs_exactly_tcl() {
     let mut d = dram();
-    d.read_at(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
-    let s = d.read_at(at(&d, 0, 0, 5, 3), Cause::Demand, 1000);
+    d.read_dram(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
+    let s = d.read_dram(at(&d, 0, 0, 5, 3), Cause::Demand, 1000);
     assert_eq!(s.row, RowOutcome::Hit);
     assert_eq!((s.pre, s.act), (None, None));
     assert_eq!(s.data_start - 1000, u64::from(t().cl));
@@ -57,8 +57,8 @@ fn row_hit_costs_exactly_tcl() {
 #[test]
 fn row_conflict_costs_trp_plus_trcd_plus_tcl() {
     let mut d = dram();
-    d.read_at(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
-    let s = d.read_at(at(&d, 0, 0, 6, 0), Cause::Demand, 1000);
+    d.read_dram(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
+    let s = d.read_dram(at(&d, 0, 0, 6, 0), Cause::Demand, 1000);
     assert_eq!(s.row, RowOutcome::Conflict);
     assert_eq!(s.pre, Some(1000));
     assert_eq!(s.act, Some(1000 + u64::from(t().rp)));
@@ -70,8 +70,8 @@ fn row_conflict_costs_trp_plus_trcd_plus_tcl() {
 #[test]
 fn closed_row_policy_makes_every_access_a_row_miss() {
     let mut d = dram_with(|c| c.dram.row_policy = RowPolicy::Closed);
-    d.read_at(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
-    let s = d.read_at(at(&d, 0, 0, 5, 1), Cause::Demand, 1000);
+    d.read_dram(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
+    let s = d.read_dram(at(&d, 0, 0, 5, 1), Cause::Demand, 1000);
     assert_eq!(s.row, RowOutcome::Miss);
     assert_eq!(s.data_start - 1000, u64::from(t().rcd + t().cl));
 }
@@ -79,9 +79,9 @@ fn closed_row_policy_makes_every_access_a_row_miss() {
 #[test]
 fn refresh_blocks_a_bank_for_trfc() {
     let mut d = dram();
-    d.read_at(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
+    d.read_dram(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
     let refi = u64::from(t().refi);
-    let s = d.read_at(at(&d, 0, 0, 5, 1), Cause::Demand, refi);
+    let s = d.read_dram(at(&d, 0, 0, 5, 1), Cause::Demand, refi);
     // The refresh closed the row and held the bank for tRFC.
     assert_eq!(s.row, RowOutcome::Miss);
     assert_eq!(s.act, Some(refi + u64::from(t().rfc)));
@@ -91,16 +91,16 @@ fn refresh_blocks_a_bank_for_trfc() {
 #[test]
 fn activates_to_different_bank_groups_are_trrd_s_apart() {
     let mut d = dram();
-    let a = d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
-    let b = d.read_at(at(&d, 1, 0, 1, 0), Cause::Demand, 100);
+    let a = d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let b = d.read_dram(at(&d, 1, 0, 1, 0), Cause::Demand, 100);
     assert_eq!(b.act.unwrap() - a.act.unwrap(), u64::from(t().rrd_s));
 }
 
 #[test]
 fn activates_in_one_bank_group_are_trrd_l_apart() {
     let mut d = dram();
-    let a = d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
-    let b = d.read_at(at(&d, 0, 1, 1, 0), Cause::Demand, 100);
+    let a = d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let b = d.read_dram(at(&d, 0, 1, 1, 0), Cause::Demand, 100);
     assert_eq!(b.act.unwrap() - a.act.unwrap(), u64::from(t().rrd_l));
 }
 
@@ -111,7 +111,7 @@ fn a_fifth_activate_waits_for_tfaw() {
     let acts: Vec<u64> = banks
         .iter()
         .map(|&(g, b)| {
-            d.read_at(at(&d, g, b, 1, 0), Cause::Demand, 100)
+            d.read_dram(at(&d, g, b, 1, 0), Cause::Demand, 100)
                 .act
                 .unwrap()
         })
@@ -124,39 +124,39 @@ fn a_fifth_activate_waits_for_tfaw() {
 fn reads_to_one_bank_group_are_tccd_l_apart_and_to_others_tccd_s() {
     let mut d = dram();
     for (g, b) in [(0, 0), (0, 1), (1, 0)] {
-        d.read_at(at(&d, g, b, 1, 0), Cause::Demand, 100);
+        d.read_dram(at(&d, g, b, 1, 0), Cause::Demand, 100);
     }
-    let a = d.read_at(at(&d, 0, 0, 1, 1), Cause::Demand, 5000);
-    let same_group = d.read_at(at(&d, 0, 1, 1, 1), Cause::Demand, 5000);
+    let a = d.read_dram(at(&d, 0, 0, 1, 1), Cause::Demand, 5000);
+    let same_group = d.read_dram(at(&d, 0, 1, 1, 1), Cause::Demand, 5000);
     assert_eq!(same_group.col - a.col, u64::from(t().ccd_l));
-    let other_group = d.read_at(at(&d, 1, 0, 1, 1), Cause::Demand, 5000);
+    let other_group = d.read_dram(at(&d, 1, 0, 1, 1), Cause::Demand, 5000);
     assert_eq!(other_group.col - same_group.col, u64::from(t().ccd_s));
 }
 
 #[test]
 fn precharge_waits_for_tras_after_activate() {
     let mut d = dram();
-    let a = d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
-    let b = d.read_at(at(&d, 0, 0, 2, 0), Cause::Demand, 101);
+    let a = d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let b = d.read_dram(at(&d, 0, 0, 2, 0), Cause::Demand, 101);
     assert_eq!(b.pre.unwrap(), a.act.unwrap() + u64::from(t().ras));
 }
 
 #[test]
 fn precharge_waits_for_trtp_after_a_read() {
     let mut d = dram();
-    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
-    let hit = d.read_at(at(&d, 0, 0, 1, 1), Cause::Demand, 200);
-    let b = d.read_at(at(&d, 0, 0, 2, 0), Cause::Demand, 201);
+    d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let hit = d.read_dram(at(&d, 0, 0, 1, 1), Cause::Demand, 200);
+    let b = d.read_dram(at(&d, 0, 0, 2, 0), Cause::Demand, 201);
     assert_eq!(b.pre.unwrap(), hit.col + u64::from(t().rtp));
 }
 
 #[test]
 fn precharge_waits_for_twr_after_a_write() {
     let mut d = dram();
-    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
-    d.write_at(at(&d, 0, 0, 1, 1), Cause::Writeback, 200);
+    d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    d.write_dram(at(&d, 0, 0, 1, 1), Cause::Writeback, 200);
     d.flush(200); // the write's column command issues at 200
-    let b = d.read_at(at(&d, 0, 0, 2, 0), Cause::Demand, 201);
+    let b = d.read_dram(at(&d, 0, 0, 2, 0), Cause::Demand, 201);
     let tt = t();
     assert_eq!(b.pre.unwrap(), 200 + u64::from(tt.cwl + tt.burst + tt.wr));
 }
@@ -167,11 +167,11 @@ fn a_read_after_a_write_waits_for_twtr() {
     let end_of_write = 200 + u64::from(tt.cwl + tt.burst);
     for (group, wtr) in [(0, tt.wtr_l), (1, tt.wtr_s)] {
         let mut d = dram();
-        d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
-        d.read_at(at(&d, group, 1, 1, 0), Cause::Demand, 100);
-        d.write_at(at(&d, 0, 0, 1, 1), Cause::Writeback, 200);
+        d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+        d.read_dram(at(&d, group, 1, 1, 0), Cause::Demand, 100);
+        d.write_dram(at(&d, 0, 0, 1, 1), Cause::Writeback, 200);
         d.flush(200);
-        let r = d.read_at(at(&d, group, 1, 1, 1), Cause::Demand, 201);
+        let r = d.read_dram(at(&d, group, 1, 1, 1), Cause::Demand, 201);
         assert_eq!(r.col, end_of_write + u64::from(wtr), "bank group {group}");
     }
 }
@@ -181,7 +181,7 @@ fn writes_drain_between_the_watermarks() {
     // small: write queue 16, drain at 12 down to 4.
     let mut d = dram();
     for i in 0..11 {
-        d.write_at(at(&d, 0, 0, 10 + i, 0), Cause::Writeback, 100);
+        d.write_dram(at(&d, 0, 0, 10 + i, 0), Cause::Writeback, 100);
     }
     assert_eq!(d.queued_writes(), 11);
     let c = d.counters();
@@ -190,7 +190,7 @@ fn writes_drain_between_the_watermarks() {
         0,
         "nothing issued below the high watermark"
     );
-    d.write_at(at(&d, 0, 0, 30, 0), Cause::Writeback, 100);
+    d.write_dram(at(&d, 0, 0, 30, 0), Cause::Writeback, 100);
     assert_eq!(d.queued_writes(), 4);
     let c = d.counters();
     assert_eq!(c.write_drains, 1);
@@ -201,13 +201,13 @@ fn writes_drain_between_the_watermarks() {
 #[test]
 fn write_drain_serves_row_hits_first() {
     let mut d = dram();
-    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
-    d.write_at(at(&d, 0, 0, 2, 0), Cause::Writeback, 200); // conflict, older
-    d.write_at(at(&d, 0, 0, 1, 1), Cause::Writeback, 200); // row hit
+    d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    d.write_dram(at(&d, 0, 0, 2, 0), Cause::Writeback, 200); // conflict, older
+    d.write_dram(at(&d, 0, 0, 1, 1), Cause::Writeback, 200); // row hit
     d.flush(200);
     assert_eq!(d.counters().reordered_writes, 1);
     // The conflicting write went last, so its row is the open one.
-    let r = d.read_at(at(&d, 0, 0, 2, 5), Cause::Demand, 5000);
+    let r = d.read_dram(at(&d, 0, 0, 2, 5), Cause::Demand, 5000);
     assert_eq!(r.row, RowOutcome::Hit);
 }
 
@@ -215,12 +215,12 @@ fn write_drain_serves_row_hits_first() {
 fn starvation_cap_bounds_how_often_a_write_is_passed_over() {
     let open_row_after = |cap: u32| {
         let mut d = dram_with(|c| c.dram.starvation_cap = cap);
-        d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
-        d.write_at(at(&d, 0, 0, 2, 0), Cause::Writeback, 200); // conflict, oldest
-        d.write_at(at(&d, 0, 0, 1, 1), Cause::Writeback, 200); // hit
-        d.write_at(at(&d, 0, 0, 1, 2), Cause::Writeback, 200); // hit
+        d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+        d.write_dram(at(&d, 0, 0, 2, 0), Cause::Writeback, 200); // conflict, oldest
+        d.write_dram(at(&d, 0, 0, 1, 1), Cause::Writeback, 200); // hit
+        d.write_dram(at(&d, 0, 0, 1, 2), Cause::Writeback, 200); // hit
         d.flush(200);
-        d.read_at(at(&d, 0, 0, 1, 7), Cause::Demand, 5000).row
+        d.read_dram(at(&d, 0, 0, 1, 7), Cause::Demand, 5000).row
     };
     // Passed over once, the old write goes next; the last hit then reopens row 1.
     assert_eq!(open_row_after(1), RowOutcome::Hit);
@@ -232,8 +232,8 @@ fn starvation_cap_bounds_how_often_a_write_is_passed_over() {
 fn a_read_of_a_queued_write_is_forwarded() {
     let mut d = dram();
     let a = at(&d, 0, 0, 1, 0);
-    d.write_at(a, Cause::Writeback, 100);
-    let s = d.read_at(a, Cause::Demand, 101);
+    d.write_dram(a, Cause::Writeback, 100);
+    let s = d.read_dram(a, Cause::Demand, 101);
     assert_eq!(s.data_end, 102);
     assert_eq!(d.counters().forwarded_reads, 1);
 }
@@ -241,8 +241,8 @@ fn a_read_of_a_queued_write_is_forwarded() {
 #[test]
 fn full_read_queue_delays_new_reads() {
     let mut d = dram_with(|c| c.dram.read_queue = 1);
-    let a = d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
-    let b = d.read_at(at(&d, 1, 0, 1, 0), Cause::Demand, 100);
+    let a = d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let b = d.read_dram(at(&d, 1, 0, 1, 0), Cause::Demand, 100);
     // The second read enters the queue only when the first issues its column.
     assert_eq!(b.act, Some(a.col));
 }
@@ -250,7 +250,7 @@ fn full_read_queue_delays_new_reads() {
 #[test]
 fn ddr5_row_miss_costs_its_own_trcd_plus_tcl() {
     let mut d = dram_with(|c| c.dram.standard = "ddr5-4800".into());
-    let s = d.read_at(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
+    let s = d.read_dram(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
     assert_eq!(s.data_start - 100, 39 + 40);
     assert_eq!(s.data_end - s.data_start, 8);
 }
@@ -267,9 +267,9 @@ fn clock_conversion_rounds_up_both_ways() {
 #[test]
 fn reads_and_writes_are_counted_by_cause() {
     let mut d = dram();
-    d.read_at(at(&d, 0, 0, 1, 0), Cause::PageWalk, 100);
-    d.read_at(at(&d, 0, 0, 1, 1), Cause::Prefetch, 200);
-    d.write_at(at(&d, 0, 0, 1, 2), Cause::PageZeroing, 300);
+    d.read_dram(at(&d, 0, 0, 1, 0), Cause::PageWalk, 100);
+    d.read_dram(at(&d, 0, 0, 1, 1), Cause::Prefetch, 200);
+    d.write_dram(at(&d, 0, 0, 1, 2), Cause::PageZeroing, 300);
     let c = d.counters();
     assert_eq!(
         (c.reads.page_walk, c.reads.prefetch, c.reads.demand),
@@ -282,7 +282,7 @@ fn reads_and_writes_are_counted_by_cause() {
 #[test]
 fn every_rank_refreshes_once_per_trefi_even_when_idle() {
     let mut d = dram_with(|c| c.dram.ranks = 2);
-    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
     d.flush(5 * u64::from(t().refi) + 10);
     assert_eq!(d.refreshes(), 2 * 5);
 }
@@ -291,10 +291,10 @@ fn every_rank_refreshes_once_per_trefi_even_when_idle() {
 fn a_write_after_a_read_waits_for_the_bus_turnaround_and_takes_tcwl() {
     let tt = t();
     let mut d = dram();
-    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
-    let r = d.read_at(at(&d, 0, 0, 1, 1), Cause::Demand, 200);
+    d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let r = d.read_dram(at(&d, 0, 0, 1, 1), Cause::Demand, 200);
     assert_eq!(r.col, 200);
-    d.write_at(at(&d, 0, 0, 1, 2), Cause::Writeback, 200);
+    d.write_dram(at(&d, 0, 0, 1, 2), Cause::Writeback, 200);
     let end = d.flush(200);
     // Write command at read + CL + burst + turnaround - CWL, data CWL later.
     let write_col = 200 + u64::from(tt.cl + tt.burst + tt.rtw - tt.cwl);
@@ -305,10 +305,10 @@ fn a_write_after_a_read_waits_for_the_bus_turnaround_and_takes_tcwl() {
 fn a_long_idle_rank_catches_up_on_refresh_at_once() {
     let mut d = dram();
     let refi = u64::from(t().refi);
-    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
     // Ten billion DRAM cycles later: every refresh counted, the bank free.
     let later = 10_000_000_000u64;
-    let s = d.read_at(at(&d, 0, 0, 1, 1), Cause::Demand, later);
+    let s = d.read_dram(at(&d, 0, 0, 1, 1), Cause::Demand, later);
     assert_eq!(d.refreshes(), later / refi);
     assert_eq!(s.row, RowOutcome::Miss);
     let last_refresh = later / refi * refi;
@@ -319,11 +319,11 @@ fn a_long_idle_rank_catches_up_on_refresh_at_once() {
 #[test]
 fn a_younger_row_hit_read_is_served_before_an_older_row_miss_read_to_the_same_bank() {
     let mut d = dram();
-    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100); // opens row 1; precharge not before 152
-    let older = d.enqueue_read(at(&d, 0, 0, 2, 0), Cause::Demand, 110);
-    let younger = d.enqueue_read(at(&d, 0, 0, 1, 1), Cause::Demand, 120);
-    let a = d.complete_read(older);
-    let b = d.complete_read(younger);
+    d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100); // opens row 1; precharge not before 152
+    let older = d.queue_read_dram(at(&d, 0, 0, 2, 0), Cause::Demand, 110);
+    let younger = d.queue_read_dram(at(&d, 0, 0, 1, 1), Cause::Demand, 120);
+    let a = d.finish_read_dram(older);
+    let b = d.finish_read_dram(younger);
     assert_eq!(b.row, RowOutcome::Hit);
     assert_eq!(a.row, RowOutcome::Conflict);
     assert!(b.col < a.pre.unwrap(), "{b:?} then {a:?}");
@@ -333,11 +333,11 @@ fn a_younger_row_hit_read_is_served_before_an_older_row_miss_read_to_the_same_ba
 #[test]
 fn a_row_hit_read_arriving_after_the_older_read_could_start_does_not_pass_it() {
     let mut d = dram();
-    d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
-    let older = d.enqueue_read(at(&d, 0, 0, 2, 0), Cause::Demand, 200); // precharge at 200
-    let younger = d.enqueue_read(at(&d, 0, 0, 1, 1), Cause::Demand, 201);
-    let a = d.complete_read(older);
-    let b = d.complete_read(younger);
+    d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    let older = d.queue_read_dram(at(&d, 0, 0, 2, 0), Cause::Demand, 200); // precharge at 200
+    let younger = d.queue_read_dram(at(&d, 0, 0, 1, 1), Cause::Demand, 201);
+    let a = d.finish_read_dram(older);
+    let b = d.finish_read_dram(younger);
     assert_eq!(a.pre, Some(200));
     assert_eq!(b.row, RowOutcome::Conflict);
     assert_eq!(d.counters().reordered_reads, 0);
@@ -348,13 +348,16 @@ fn a_read_passed_over_read_starvation_cap_times_is_served_next() {
     // The older read to row 2, then three row hits to row 1 behind it.
     let order = |cap: u32| {
         let mut d = dram_with(|c| c.dram.read_starvation_cap = cap);
-        d.read_at(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
-        let older = d.enqueue_read(at(&d, 0, 0, 2, 0), Cause::Demand, 110);
+        d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+        let older = d.queue_read_dram(at(&d, 0, 0, 2, 0), Cause::Demand, 110);
         let hits: Vec<_> = (1..=3)
-            .map(|i| d.enqueue_read(at(&d, 0, 0, 1, i), Cause::Demand, 110 + u64::from(i)))
+            .map(|i| d.queue_read_dram(at(&d, 0, 0, 1, i), Cause::Demand, 110 + u64::from(i)))
             .collect();
-        let a = d.complete_read(older).col;
-        let h: Vec<u64> = hits.into_iter().map(|t| d.complete_read(t).col).collect();
+        let a = d.finish_read_dram(older).col;
+        let h: Vec<u64> = hits
+            .into_iter()
+            .map(|t| d.finish_read_dram(t).col)
+            .collect();
         (a, h)
     };
     let (a, h) = order(2);
@@ -386,11 +389,11 @@ fn fr_fcfs_read_schedules_repeat_exactly_across_runs_and_threads() {
                         (x >> 16) as u32 % 3,
                         i,
                     );
-                    d.enqueue_read(a, Cause::Demand, burst * 300 + (x >> 32) % 40)
+                    d.queue_read_dram(a, Cause::Demand, burst * 300 + (x >> 32) % 40)
                 })
                 .collect();
             for t in tickets.into_iter().rev() {
-                out.push(d.complete_read(t));
+                out.push(d.finish_read_dram(t));
             }
         }
         (out, d.counters().reordered_reads)

@@ -19,6 +19,9 @@ use tags::{Slot, TagStore};
 const DIRTY: u8 = 1;
 const PREFETCHED: u8 = 2;
 const CAUSE_SHIFT: u32 = 4;
+/// Bits of a line's state that hold the cause of its dirty data (above
+/// the dirty and prefetched flags, below the ready cycle).
+pub(crate) const CAUSE_BITS: u32 = META_BITS - CAUSE_SHIFT;
 const META_BITS: u32 = 8;
 
 /// A line leaving a cache.
@@ -102,7 +105,7 @@ impl Cache {
 
     /// Replaces the tokens of deferred reads by their cycles, in the lines
     /// still present and in the MSHRs.
-    pub(crate) fn settle(&mut self, resolve: impl Fn(u64) -> u64) {
+    pub(crate) fn resolve_tokens(&mut self, resolve: impl Fn(u64) -> u64) {
         // A register takes a token only for a miss whose line is filled
         // with it, so a cache without such lines has nothing to settle.
         if self.pending.is_empty() {
@@ -122,7 +125,7 @@ impl Cache {
             }
         }
         self.pending.clear();
-        self.mshrs.settle(resolve);
+        self.mshrs.resolve_tokens(resolve);
     }
 
     /// A demand access that found its line in `slot` at cycle `now`:

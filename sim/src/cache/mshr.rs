@@ -66,7 +66,7 @@ impl Mshrs {
     }
 
     /// Replaces the tokens of deferred reads by their cycles.
-    pub(crate) fn settle(&mut self, resolve: impl Fn(u64) -> u64) {
+    pub(crate) fn resolve_tokens(&mut self, resolve: impl Fn(u64) -> u64) {
         for &i in &self.tokens {
             let t = self.free_at[i];
             if is_token(t) {

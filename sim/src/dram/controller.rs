@@ -23,7 +23,7 @@ struct QueuedWrite {
     skipped: u32,
 }
 
-/// A read waiting in its channel's read queue for [`Dram::complete_read`].
+/// A read waiting in its channel's read queue for [`Dram::finish_read_dram`].
 #[derive(Clone, Copy, Debug)]
 struct QueuedRead {
     ticket: ReadTicket,
@@ -33,7 +33,7 @@ struct QueuedRead {
     skipped: u32,
 }
 
-/// Names a read queued by [`Dram::enqueue_read`] until it is completed.
+/// Names a read queued by [`Dram::queue_read_dram`] until it is completed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReadTicket(u64);
 
@@ -193,35 +193,35 @@ impl Dram {
 
     /// Reads the line holding `addr` for a request made at core cycle
     /// `now`; returns the core cycle at which its last beat arrives.
-    pub fn read(&mut self, addr: u64, cause: Cause, now: u64) -> u64 {
+    pub fn read_core(&mut self, addr: u64, cause: Cause, now: u64) -> u64 {
         let at = self.to_dram_cycle(now);
-        let done = self.read_at(addr, cause, at).data_end;
+        let done = self.read_dram(addr, cause, at).data_end;
         self.to_core_cycle(done)
     }
 
-    /// [`Self::enqueue_read`] for a request made at core cycle `now`.
-    pub fn queue_read(&mut self, addr: u64, cause: Cause, now: u64) -> ReadTicket {
+    /// [`Self::queue_read_dram`] for a request made at core cycle `now`.
+    pub fn queue_read_core(&mut self, addr: u64, cause: Cause, now: u64) -> ReadTicket {
         let at = self.to_dram_cycle(now);
-        self.enqueue_read(addr, cause, at)
+        self.queue_read_dram(addr, cause, at)
     }
 
-    /// [`Self::complete_read`]: the core cycle at which the last beat of a
+    /// [`Self::finish_read_dram`]: the core cycle at which the last beat of a
     /// queued read arrives.
-    pub fn finish_read(&mut self, ticket: ReadTicket) -> u64 {
-        let done = self.complete_read(ticket).data_end;
+    pub fn finish_read_core(&mut self, ticket: ReadTicket) -> u64 {
+        let done = self.finish_read_dram(ticket).data_end;
         self.to_core_cycle(done)
     }
 
     /// Posts a write of the line holding `addr` at core cycle `now`.
-    pub fn write(&mut self, addr: u64, cause: Cause, now: u64) {
+    pub fn write_core(&mut self, addr: u64, cause: Cause, now: u64) {
         let at = self.to_dram_cycle(now);
-        self.write_at(addr, cause, at);
+        self.write_dram(addr, cause, at);
     }
 
     /// A read arriving at DRAM cycle `at`, served at once (after the reads
     /// already queued on its channel, in FR-FCFS order among them all; see
-    /// [`Self::complete_read`]).
-    pub fn read_at(&mut self, addr: u64, cause: Cause, at: u64) -> Service {
+    /// [`Self::finish_read_dram`]).
+    pub fn read_dram(&mut self, addr: u64, cause: Cause, at: u64) -> Service {
         let r = self.request(addr, cause, at);
         let ch = r.loc.channel as usize;
         if self.read_queues[ch].is_empty() {
@@ -229,12 +229,12 @@ impl Dram {
             return self.serve_read(ch, r);
         }
         self.queue(r);
-        self.complete_read(r.ticket)
+        self.finish_read_dram(r.ticket)
     }
 
     /// Queues a read arriving at DRAM cycle `at` without serving it yet, so
     /// that reads queued together are scheduled FR-FCFS among themselves.
-    pub fn enqueue_read(&mut self, addr: u64, cause: Cause, at: u64) -> ReadTicket {
+    pub fn queue_read_dram(&mut self, addr: u64, cause: Cause, at: u64) -> ReadTicket {
         let r = self.request(addr, cause, at);
         self.queue(r);
         r.ticket
@@ -273,7 +273,7 @@ impl Dram {
     ///
     /// # Panics
     /// If `ticket` was already completed.
-    pub fn complete_read(&mut self, ticket: ReadTicket) -> Service {
+    pub fn finish_read_dram(&mut self, ticket: ReadTicket) -> Service {
         if let Some(i) = self.served_reads.iter().position(|(t, _)| *t == ticket) {
             return self.served_reads.swap_remove(i).1;
         }
@@ -364,7 +364,7 @@ impl Dram {
 
     /// A write arriving at DRAM cycle `at`: queued; when the queue reaches
     /// the high watermark, writes are drained down to the low watermark.
-    pub fn write_at(&mut self, addr: u64, cause: Cause, at: u64) {
+    pub fn write_dram(&mut self, addr: u64, cause: Cause, at: u64) {
         let line = addr >> self.line_shift;
         let loc = self.mapping.locate(addr);
         let ch = loc.channel as usize;
@@ -396,7 +396,7 @@ impl Dram {
         let mut end = at;
         for ch in 0..self.channels.len() {
             while let Some(ticket) = self.read_queues[ch].last().map(|r| r.ticket) {
-                self.complete_read(ticket);
+                self.finish_read_dram(ticket);
             }
             self.served_reads.clear();
             end = end.max(self.drain(ch, 0, at));

@@ -49,7 +49,7 @@ impl MemorySystem {
         now: u64,
         cause: Cause,
     ) -> u64 {
-        self.settle();
+        self.schedule_batch();
         self.access(core, which, line, write, now, cause)
     }
 
@@ -97,7 +97,7 @@ impl MemorySystem {
     pub(super) fn access_l2(&mut self, core: usize, line: u64, now: u64, cause: Cause) -> u64 {
         let c = &mut self.private[core].l2;
         if c.probe(line).is_some_and(|slot| c.is_pending(slot)) {
-            self.settle();
+            self.schedule_batch();
         }
         let c = &mut self.private[core].l2;
         c.stats.accesses += 1;
@@ -135,7 +135,7 @@ impl MemorySystem {
         let s = self.slice(line);
         let c = &mut self.llc[s];
         if c.probe(line).is_some_and(|slot| c.is_pending(slot)) {
-            self.settle();
+            self.schedule_batch();
         }
         let c = &mut self.llc[s];
         c.stats.accesses += 1;
@@ -154,11 +154,11 @@ impl MemorySystem {
         let t = start + c.latency();
         let addr = line << self.line_shift;
         let ready = if self.defer && matches!(cause, Cause::Demand | Cause::AllocMetadata) {
-            let ticket = self.dram.queue_read(addr, cause, t);
+            let ticket = self.dram.queue_read_core(addr, cause, t);
             self.deferred.push(ticket);
             TOKEN + self.settled + self.deferred.len() as u64 - 1
         } else {
-            self.dram.read(addr, cause, t)
+            self.dram.read_core(addr, cause, t)
         };
         let c = &mut self.llc[s];
         c.mshrs.hold(reg, ready);
@@ -212,7 +212,7 @@ impl MemorySystem {
             // ahead of reads queued before it.
             self.deferred_writes.push((addr, cause, now));
         } else {
-            self.dram.write(addr, cause, now);
+            self.dram.write_core(addr, cause, now);
         }
     }
 

@@ -9,13 +9,13 @@ impl MemorySystem {
     /// FR-FCFS order, then replaces their tokens in the caches and posts the
     /// writebacks that waited for them. The cycles stay available to
     /// [`Self::resolve`] until [`Self::forget_resolved`].
-    pub(crate) fn settle(&mut self) {
+    pub(crate) fn schedule_batch(&mut self) {
         if self.deferred.is_empty() && self.deferred_writes.is_empty() {
             return;
         }
         // By index, so that the vectors keep their capacity.
         for i in 0..self.deferred.len() {
-            let ready = self.dram.finish_read(self.deferred[i]);
+            let ready = self.dram.finish_read_core(self.deferred[i]);
             self.resolved.push(ready);
         }
         self.settled += self.deferred.len() as u64;
@@ -24,16 +24,16 @@ impl MemorySystem {
         let resolve = |t: u64| resolved[(t - TOKEN - from) as usize];
         for p in &mut self.private {
             // The L1I never holds a token: fetches are not deferred.
-            p.l1d.settle(resolve);
-            p.l2.settle(resolve);
+            p.l1d.resolve_tokens(resolve);
+            p.l2.resolve_tokens(resolve);
         }
         for c in &mut self.llc {
-            c.settle(resolve);
+            c.resolve_tokens(resolve);
         }
         for i in 0..self.deferred_writes.len() {
             let (addr, cause, at) = self.deferred_writes[i];
             let at = self.resolve(at);
-            self.dram.write(addr, cause, at);
+            self.dram.write_core(addr, cause, at);
         }
         self.deferred_writes.clear();
     }

@@ -31,11 +31,13 @@ pub enum L1 {
 /// The private caches of one core.
 #[derive(Clone, Debug)]
 pub struct Private {
-    /// L1 instruction cache.
+    /// First-level instruction cache: blocks are fetched through it.
     pub l1i: Cache,
-    /// L1 data cache.
+    /// First-level data cache: loads, stores, page walks and installs
+    /// enter here.
     pub l1d: Cache,
-    /// L2.
+    /// Second level, unified, private to the core: the L1s' misses and
+    /// writebacks.
     pub l2: Cache,
 }
 
@@ -55,9 +57,10 @@ enum Level {
 pub struct MemorySystem {
     /// Private caches, by core.
     pub private: Vec<Private>,
-    /// LLC slices.
+    /// The shared LLC, one slice per core; a line's slice comes from the
+    /// bits above its set index.
     pub llc: Vec<Cache>,
-    /// Main memory.
+    /// The memory controllers and DRAM below the LLC.
     pub dram: Dram,
     inclusive: bool,
     line_shift: u32,
@@ -156,7 +159,7 @@ impl MemorySystem {
     fn reserve_mshr(&mut self, level: Level, now: u64) -> (usize, u64) {
         match self.cache(level).mshrs.reserve(now) {
             (_, start) if is_token(start) => {
-                self.settle();
+                self.schedule_batch();
                 self.cache(level).mshrs.reserve(now)
             }
             r => r,
@@ -172,7 +175,7 @@ impl MemorySystem {
         match c.mshrs.try_reserve(now) {
             Some(r) => Some(r),
             None if c.mshrs.holds_token() => {
-                self.settle();
+                self.schedule_batch();
                 self.cache(level).mshrs.try_reserve(now)
             }
             None => None,

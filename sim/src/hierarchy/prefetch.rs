@@ -85,11 +85,11 @@ impl MemorySystem {
                 p,
                 reg,
                 self.dram
-                    .queue_read(p << self.line_shift, Cause::Prefetch, t),
+                    .queue_read_core(p << self.line_shift, Cause::Prefetch, t),
             ));
         }
         for &(p, reg, ticket) in issued.iter().flatten() {
-            let ready = self.dram.finish_read(ticket);
+            let ready = self.dram.finish_read_core(ticket);
             let s = self.slice(p);
             let c = &mut self.llc[s];
             c.mshrs.hold(reg, ready);

@@ -25,7 +25,7 @@ impl<M: AllocatorModel> Machine<M> {
             Lookup::Miss => {
                 let start = now + c.tlb.dtlb_latency + c.tlb.stlb_latency;
                 let space = c.space;
-                if self.spaces[space].note(vpn) {
+                if self.kernels[space].note(vpn) {
                     self.note_resident();
                 }
                 if M::ACTIVE {
@@ -81,7 +81,7 @@ impl<M: AllocatorModel> Machine<M> {
     #[inline(never)]
     pub(super) fn fault_if_first_touch(&mut self, core: usize, vpn: u64, t: u64) -> u64 {
         let space = self.cores[core].space;
-        let Some(fault) = self.spaces[space].touch(vpn) else {
+        let Some(fault) = self.kernels[space].touch(vpn) else {
             return t;
         };
         let k = &self.config.kernel;
@@ -104,7 +104,7 @@ impl<M: AllocatorModel> Machine<M> {
     pub(crate) fn kernel_work(&mut self, core: usize, cycles: u64) {
         if self.cores[core].timing.has_deferred() {
             // A fault may come in the middle of an access.
-            self.settle_keeping();
+            self.settle_batch_keeping();
         }
         let c = &mut self.cores[core];
         c.stats.kernel.cycles += cycles;
@@ -170,7 +170,7 @@ impl<M: AllocatorModel> Machine<M> {
     pub(super) fn later(&mut self, a: u64, b: u64) -> u64 {
         let (mut a, mut b) = (self.mem.resolve(a), self.mem.resolve(b));
         if is_token(a) || is_token(b) {
-            self.mem.settle();
+            self.mem.schedule_batch();
             (a, b) = (self.mem.resolve(a), self.mem.resolve(b));
         }
         a.max(b)
@@ -178,21 +178,21 @@ impl<M: AllocatorModel> Machine<M> {
 
     /// Schedules the deferred DRAM reads of every core and retires the
     /// operations that waited for them. Only between events: an access in
-    /// progress may hold a token, which [`Self::settle_keeping`] keeps
+    /// progress may hold a token, which [`Self::settle_batch_keeping`] keeps
     /// resolvable.
     #[inline(never)]
-    pub(super) fn settle(&mut self) {
-        self.settle_keeping();
+    pub(super) fn settle_batch(&mut self) {
+        self.settle_batch_keeping();
         self.mem.forget_resolved();
     }
 
-    /// [`Self::settle`] inside an access.
+    /// [`Self::settle_batch`] inside an access.
     #[inline(always)]
-    fn settle_keeping(&mut self) {
-        self.mem.settle();
+    fn settle_batch_keeping(&mut self) {
+        self.mem.schedule_batch();
         let mem = &self.mem;
         for c in self.cores.iter_mut().filter(|c| c.timing.has_deferred()) {
-            c.timing.settle(|t| mem.resolve(t));
+            c.timing.retire_deferred(|t| mem.resolve(t));
         }
     }
 

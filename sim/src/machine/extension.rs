@@ -47,7 +47,7 @@ impl<M: AllocatorModel> Machine<M> {
     ) -> u64 {
         self.settle_before_dispatch(core, 1);
         if self.cores[core].timing.has_deferred() && self.cores[core].timing.unit_needs_settle() {
-            self.settle();
+            self.settle_batch();
         }
         let c = &mut self.cores[core];
         c.timing.dispatch(1);
@@ -64,7 +64,7 @@ impl<M: AllocatorModel> Machine<M> {
         if is_token(done) {
             // A header read missed the LLC: its batch is scheduled now, so
             // that the instruction's latency is known.
-            self.settle();
+            self.settle_batch();
             done = self.mem.resolve(done);
         }
         self.cores[core].timing.unit_done(done);
@@ -143,7 +143,7 @@ impl<M: AllocatorModel> Machine<M> {
     /// longer counts as resident.
     pub(crate) fn shoot_down(&mut self, space: usize, vaddr: u64) {
         let vpn = self.geometry.page(vaddr);
-        self.spaces[space].forget(vpn);
+        self.kernels[space].forget(vpn);
         for c in self.cores.iter_mut().filter(|c| c.space == space) {
             c.tlb.invalidate(vpn);
         }
@@ -173,7 +173,7 @@ impl<M: AllocatorModel> Machine<M> {
     /// Makes `len` bytes at `addr` of address space `space` an anonymous
     /// mapping of the kernel model (no cost: set up with the process).
     pub(crate) fn map_anonymous(&mut self, space: usize, addr: u64, len: u64) {
-        self.spaces[space].mmap(addr, len, crate::kernel::MAP_ANONYMOUS, &mut self.dropped);
+        self.kernels[space].mmap(addr, len, crate::kernel::MAP_ANONYMOUS, &mut self.dropped);
         self.dropped.clear();
     }
 
@@ -181,7 +181,7 @@ impl<M: AllocatorModel> Machine<M> {
     /// on behalf of `core`: the call's cost, the pages dropped.
     pub(crate) fn madvise_free(&mut self, core: usize, addr: u64, len: u64) {
         let space = self.cores[core].space;
-        self.spaces[space].madvise(addr, len, crate::kernel::MADV_DONTNEED, &mut self.dropped);
+        self.kernels[space].madvise(addr, len, crate::kernel::MADV_DONTNEED, &mut self.dropped);
         self.cores[core].stats.kernel.madvises += 1;
         self.kernel_work(core, u64::from(self.config.kernel.madvise_cycles));
         self.unmap(core);

@@ -69,7 +69,7 @@ impl<M: AllocatorModel> Machine<M> {
                     t.load_needs_settle(addr)
                 }
         }) {
-            self.settle();
+            self.settle_batch();
         }
         let g = self.geometry;
         let (Some(c), Some(p)) = (self.cores.get_mut(core), self.mem.private.get_mut(core)) else {
@@ -115,7 +115,7 @@ impl<M: AllocatorModel> Machine<M> {
             .get(core)
             .is_some_and(|c| c.timing.has_deferred() && c.timing.dispatch_needs_settle(count))
         {
-            self.settle();
+            self.settle_batch();
         }
     }
 

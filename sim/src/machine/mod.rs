@@ -16,7 +16,7 @@ mod replay;
 
 use crate::allocator::{AllocatorModel, Baseline};
 use crate::config::{AllocatorKind, Config, ConfigError};
-use crate::core::CoreTiming;
+use crate::core_timing::CoreTiming;
 use crate::dram::Dram;
 use crate::extension::{IdealMallacc, Memento};
 use crate::geometry::Geometry;
@@ -189,7 +189,9 @@ pub struct Machine<M: AllocatorModel = Baseline> {
     config: Config,
     mem: MemorySystem,
     cores: Vec<Core>,
-    spaces: Vec<Kernel>,
+    /// The kernel model of each address space (one per core; streams of
+    /// one process share the first).
+    kernels: Vec<Kernel>,
     geometry: Geometry,
     dropped: Vec<u64>,
     invocations: Vec<InvocationStats>,
@@ -223,7 +225,7 @@ impl<M: AllocatorModel> Machine<M> {
         );
         let cores = (0..config.cores)
             .map(|i| Core {
-                timing: CoreTiming::new(&config.core),
+                timing: CoreTiming::new(&config.core, config.line_size),
                 tlb: Tlb::new(&config.tlb),
                 space: i as usize,
                 brackets: Brackets::default(),
@@ -242,7 +244,7 @@ impl<M: AllocatorModel> Machine<M> {
             config: config.clone(),
             mem: MemorySystem::new(config, dram),
             cores,
-            spaces: (0..config.cores)
+            kernels: (0..config.cores)
                 .map(|_| Kernel::new(config.page_size))
                 .collect(),
             geometry: Geometry::new(config.line_size, config.page_size),
@@ -355,7 +357,7 @@ impl<M: AllocatorModel> Machine<M> {
     /// Recounts the resident pages after the kernel or the model changed
     /// them, keeping the peak.
     pub(crate) fn note_resident(&mut self) {
-        let pages = self.spaces.iter().map(Kernel::resident_pages).sum::<u64>()
+        let pages = self.kernels.iter().map(Kernel::resident_pages).sum::<u64>()
             + self.model.resident_pages();
         self.memory.resident_pages = pages;
         self.memory.peak_resident_pages = self.memory.peak_resident_pages.max(pages);
@@ -411,7 +413,7 @@ impl<M: AllocatorModel> Machine<M> {
         if M::ACTIVE {
             M::on_finish(&mut self);
         }
-        self.settle();
+        self.settle_batch();
         let mut end = 0;
         for c in &mut self.cores {
             c.stats.cycles = c.timing.finish();

@@ -90,28 +90,28 @@ impl<M: AllocatorModel> Machine<M> {
                 addr, len, flags, ..
             } => {
                 let space = self.cores[core].space;
-                self.spaces[space].mmap(addr, len, flags, &mut self.dropped);
+                self.kernels[space].mmap(addr, len, flags, &mut self.dropped);
                 self.cores[core].stats.kernel.mmaps += 1;
                 self.kernel_work(core, u64::from(self.config.kernel.mmap_cycles));
                 self.unmap(core);
             }
             Event::Munmap { addr, len } => {
                 let space = self.cores[core].space;
-                self.spaces[space].munmap(addr, len, &mut self.dropped);
+                self.kernels[space].munmap(addr, len, &mut self.dropped);
                 self.cores[core].stats.kernel.munmaps += 1;
                 self.kernel_work(core, u64::from(self.config.kernel.munmap_cycles));
                 self.unmap(core);
             }
             Event::Brk { old, new } => {
                 let space = self.cores[core].space;
-                self.spaces[space].brk(old, new, &mut self.dropped);
+                self.kernels[space].brk(old, new, &mut self.dropped);
                 self.cores[core].stats.kernel.brks += 1;
                 self.kernel_work(core, u64::from(self.config.kernel.brk_cycles));
                 self.unmap(core);
             }
             Event::Madvise { addr, len, advice } => {
                 let space = self.cores[core].space;
-                self.spaces[space].madvise(addr, len, advice, &mut self.dropped);
+                self.kernels[space].madvise(addr, len, advice, &mut self.dropped);
                 self.cores[core].stats.kernel.madvises += 1;
                 self.kernel_work(core, u64::from(self.config.kernel.madvise_cycles));
                 self.unmap(core);
@@ -123,7 +123,7 @@ impl<M: AllocatorModel> Machine<M> {
                 new_len,
             } => {
                 let space = self.cores[core].space;
-                self.spaces[space].mremap(old_addr, old_len, new_addr, new_len, &mut self.dropped);
+                self.kernels[space].mremap(old_addr, old_len, new_addr, new_len, &mut self.dropped);
                 self.cores[core].stats.kernel.mremaps += 1;
                 self.kernel_work(core, u64::from(self.config.kernel.mremap_cycles));
                 // Moved pages keep their frames but change address: the old

@@ -42,6 +42,9 @@ struct Deferred {
 /// Timing state of one core.
 #[derive(Clone, Debug)]
 pub struct CoreTiming {
+    /// log2 of the line size: a load in the previous one's line is not a
+    /// pointer-chase step.
+    line_shift: u32,
     now: u64,
     seq: u64,
     cpi: u64,
@@ -73,8 +76,9 @@ pub struct CoreTiming {
 
 impl CoreTiming {
     /// An idle core at cycle 0.
-    pub fn new(c: &CoreConfig) -> CoreTiming {
+    pub fn new(c: &CoreConfig, line_size: u32) -> CoreTiming {
         CoreTiming {
+            line_shift: line_size.trailing_zeros(),
             now: 0,
             seq: 0,
             cpi: (c.base_cpi * f64::from(1u32 << FRAC)).round() as u64,
@@ -218,7 +222,7 @@ impl CoreTiming {
             && prev.size == 8
             && prev.addr.is_multiple_of(8)
             && delta != prev.delta
-            && (addr >> 6) != (prev.addr >> 6)
+            && (addr >> self.line_shift) != (prev.addr >> self.line_shift)
     }
 
     /// Whether memory operations wait for a settled batch.
@@ -257,7 +261,7 @@ impl CoreTiming {
 
     /// Retires the deferred operations in program order, `resolve` giving
     /// the cycle of each token.
-    pub fn settle(&mut self, resolve: impl Fn(u64) -> u64) {
+    pub fn retire_deferred(&mut self, resolve: impl Fn(u64) -> u64) {
         while let Some(d) = self.deferred.pop_front() {
             let done = resolve(d.done);
             debug_assert!(!is_token(done), "a batch is settled whole");
