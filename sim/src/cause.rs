@@ -86,6 +86,17 @@ const _: () = {
 };
 
 impl Cause {
+    /// The cause under which dirty data made by an access of this cause is
+    /// later written: its own for page zeroing and allocator metadata, a
+    /// plain writeback for everything else.
+    #[inline(always)]
+    pub fn dirty_cause(self) -> Cause {
+        match self {
+            Cause::AllocMetadata | Cause::PageZeroing => self,
+            _ => Cause::Writeback,
+        }
+    }
+
     /// The cause numbered `bits` (as a cache line stores it).
     pub(crate) fn from_bits(bits: u8) -> Cause {
         Cause::ALL[usize::from(bits) % Cause::ALL.len()]

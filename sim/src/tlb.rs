@@ -1,9 +1,18 @@
 //! Data TLBs: a first-level DTLB backed by a second-level STLB, both LRU.
 //! A miss in both is a page walk, done by the machine through the caches.
 
+use crate::cache::replacement::{Access, Origin};
 use crate::cache::scan;
 use crate::cache::tags::TagStore;
+use crate::cause::Cause;
 use crate::config::{Replacement, TlbConfig};
+
+/// What the TLBs' replacement is told of a translation.
+const TRANSLATION: Access = Access {
+    core: 0,
+    cause: Cause::PageWalk,
+    origin: Origin::Demand,
+};
 use crate::stats::TlbStats;
 
 /// Where a translation was found.
@@ -115,7 +124,7 @@ impl Tlb {
     #[inline(always)]
     pub fn dtlb_hit(&mut self, slot: usize) {
         self.stats.dtlb_accesses += 1;
-        self.dtlb.touch(slot);
+        self.dtlb.touch(slot, &TRANSLATION);
     }
 
     /// Looks up virtual page `vpn`.
@@ -133,7 +142,7 @@ impl Tlb {
         self.stats.dtlb_accesses += 1;
         self.stats.dtlb_misses += 1;
         if let Some(slot) = self.stlb.find(vpn) {
-            self.stlb.touch(slot);
+            self.stlb.touch(slot, &TRANSLATION);
             self.stats.stlb_hits += 1;
             self.fill_dtlb(vpn);
             return Lookup::Stlb;
@@ -144,13 +153,13 @@ impl Tlb {
 
     fn fill_dtlb(&mut self, vpn: u64) {
         let (slot, _) = self.dtlb.choose(vpn);
-        self.dtlb.install(slot, vpn);
+        self.dtlb.install(slot, vpn, &TRANSLATION);
     }
 
     /// Installs the translation of `vpn` after a walk.
     pub fn fill(&mut self, vpn: u64) {
         let (slot, _) = self.stlb.choose(vpn);
-        self.stlb.install(slot, vpn);
+        self.stlb.install(slot, vpn, &TRANSLATION);
         self.fill_dtlb(vpn);
     }
 

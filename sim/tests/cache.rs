@@ -1,6 +1,7 @@
 //! Caches: replacement order, write-back, inclusion, MSHRs, prefetchers,
 //! and a property test against plain reference models.
 
+use memento_sim::cache::replacement::Access;
 use memento_sim::cache::Cache;
 use memento_sim::config::{CacheConfig, PrefetcherKind, Replacement};
 use memento_sim::hierarchy::{MemorySystem, L1};
@@ -25,10 +26,14 @@ fn level(sets: u32, ways: u32, replacement: Replacement) -> CacheConfig {
 fn touch(c: &mut Cache, line: u64) -> (bool, Option<u64>) {
     match c.probe(line) {
         Some(slot) => {
-            c.hit(slot, false, 0, Cause::Writeback);
+            c.hit(slot, false, 0, Access::demand(0, Cause::Demand));
             (true, None)
         }
-        None => (false, c.fill(line, None, false, 0).map(|e| e.line)),
+        None => (
+            false,
+            c.fill(line, None, 0, Access::demand(0, Cause::Demand))
+                .map(|e| e.line),
+        ),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::pending::is_token;
 use crate::stats::CacheStats;
 use mshr::Mshrs;
 use prefetch::Prefetcher;
+use replacement::{Access, Origin};
 use tags::{Slot, TagStore};
 
 const DIRTY: u8 = 1;
@@ -128,14 +129,14 @@ impl Cache {
         self.mshrs.resolve_tokens(resolve);
     }
 
-    /// A demand access that found its line in `slot` at cycle `now`:
-    /// updates replacement, dirtiness and counters; returns the cycle the
-    /// data is ready (later than the hit latency when the line is still in
-    /// flight: an MSHR merge), and whether it was an unused prefetch (now useful). A write
-    /// marks the line dirty under `dirty_cause`.
+    /// `access` found its line in `slot` at cycle `now`: updates
+    /// replacement, dirtiness and counters; returns the cycle the data is
+    /// ready (later than the hit latency when the line is still in flight:
+    /// an MSHR merge), and whether it was an unused prefetch (now useful). A
+    /// write marks the line dirty under the access cause's dirty cause.
     #[inline(always)]
-    pub fn hit(&mut self, slot: Slot, write: bool, now: u64, dirty_cause: Cause) -> (u64, bool) {
-        self.tags.touch(slot);
+    pub fn hit(&mut self, slot: Slot, write: bool, now: u64, access: Access) -> (u64, bool) {
+        self.tags.touch(slot, &access);
         let mut prefetch_hit = false;
         let state = self.tags.payload(slot);
         let mut m = state as u8;
@@ -144,7 +145,7 @@ impl Cache {
             self.stats.prefetch_useful += 1;
             prefetch_hit = true;
         }
-        let dirty = DIRTY | ((dirty_cause as u8) << CAUSE_SHIFT);
+        let dirty = DIRTY | ((access.cause.dirty_cause() as u8) << CAUSE_SHIFT);
         m = if write { dirty } else { m };
         let ready = state >> META_BITS;
         self.tags.set_payload(slot, (state & !0xff) | u64::from(m));
@@ -157,20 +158,25 @@ impl Cache {
         ((now + self.latency).max(ready), prefetch_hit)
     }
 
-    /// Installs `line`, ready at cycle `ready`; `dirty` gives the cause of
-    /// dirty data. Returns the line it displaced.
+    /// Installs `line` for `access`, ready at cycle `ready`; `dirty` gives
+    /// the cause of dirty data. A prefetch's line is marked prefetched.
+    /// Returns the line it displaced.
     #[inline]
     pub fn fill(
         &mut self,
         line: u64,
         dirty: Option<Cause>,
-        prefetched: bool,
         ready: u64,
+        access: Access,
     ) -> Option<Evicted> {
         let (slot, old) = self.tags.choose(line);
         let evicted = old.map(|old_line| self.evict_slot(slot, old_line));
-        self.tags.install(slot, line);
-        let mut m = if prefetched { PREFETCHED } else { 0 };
+        self.tags.install(slot, line, &access);
+        let mut m = if access.origin == Origin::Prefetch {
+            PREFETCHED
+        } else {
+            0
+        };
         if let Some(cause) = dirty {
             m |= DIRTY | ((cause as u8) << CAUSE_SHIFT);
         }

@@ -10,9 +10,8 @@
 //! Searches avoid data-dependent branches: on random streams they would
 //! mispredict, which costs the host more than a few extra instructions.
 
-use super::replacement::Policy;
+use super::replacement::{Access, Policy, Replacement};
 use super::scan;
-use crate::config::Replacement;
 
 /// A slot: `set * ways + way`.
 pub type Slot = usize;
@@ -107,10 +106,10 @@ impl TagStore {
         unsafe { *self.hints.get_unchecked_mut(i) = slot as u32 };
     }
 
-    /// Tells the policy that `slot` was hit.
+    /// Tells the policy that `slot` was hit by `access`.
     #[inline(always)]
-    pub fn touch(&mut self, slot: Slot) {
-        self.policy.on_hit(slot);
+    pub fn touch(&mut self, slot: Slot, access: &Access) {
+        self.policy.on_hit(slot, access);
         let key = self.entries[slot][0].wrapping_sub(1);
         self.predict(key, slot);
     }
@@ -147,15 +146,16 @@ impl TagStore {
         self.entries[slot][1] = value;
     }
 
-    /// Puts `key` in `slot` (from [`Self::choose`]), its payload zero.
+    /// Puts `key` in `slot` (from [`Self::choose`]) for `access`, its
+    /// payload zero.
     #[inline(always)]
-    pub fn install(&mut self, slot: Slot, key: u64) {
+    pub fn install(&mut self, slot: Slot, key: u64, access: &Access) {
         if self.entries[slot][0] == 0 {
             let set = self.set_of(key);
             self.free[set] -= 1;
         }
         self.entries[slot] = [key + 1, 0];
-        self.policy.on_fill(slot);
+        self.policy.on_fill(slot, access);
         self.predict(key, slot);
     }
 

@@ -4,6 +4,7 @@
 mod memento;
 mod validate;
 
+pub use crate::cache::replacement::Replacement;
 pub use memento::{param_error, AllocatorKind, MementoConfig, Placement};
 
 use serde::{Deserialize, Serialize};
@@ -106,20 +107,6 @@ pub struct CacheConfig {
 
 fn is_false(value: &bool) -> bool {
     !*value
-}
-
-/// A cache replacement policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Replacement {
-    /// Least recently used.
-    Lru,
-    /// Tree pseudo-LRU (ways must be a power of two).
-    TreePlru,
-    /// Static re-reference interval prediction, 2-bit.
-    Srrip,
-    /// Uniformly random victim from a seeded generator.
-    Random,
 }
 
 /// A hardware prefetcher.

@@ -1,9 +1,7 @@
 //! Checks of a parsed configuration. Each failure names its field so that a
 //! user can find it in the file.
 
-use super::{
-    AllocatorKind, CacheConfig, Config, MapField, MementoConfig, Replacement, TlbLevelConfig,
-};
+use super::{AllocatorKind, CacheConfig, Config, MapField, MementoConfig, TlbLevelConfig};
 use crate::dram::DramStandard;
 
 type Check = Result<(), (String, String)>;
@@ -139,14 +137,8 @@ fn cache(name: &str, c: &CacheConfig) -> Check {
     if c.ways > 64 {
         fail(&format!("{name}.ways"), "at most 64 ways are supported")?;
     }
-    if c.replacement == Replacement::TreePlru && !c.ways.is_power_of_two() {
-        fail(
-            &format!("{name}.replacement"),
-            format!(
-                "tree-plru needs a power-of-two number of ways, not {}",
-                c.ways
-            ),
-        )?;
+    if let Err(message) = c.replacement.supports(c.ways) {
+        fail(&format!("{name}.replacement"), message)?;
     }
     positive(&format!("{name}.latency"), c.latency.into())?;
     positive(&format!("{name}.mshrs"), c.mshrs.into())?;

@@ -1,7 +1,8 @@
 //! Per-level access: a lookup at each level, misses going down through the
 //! MSHRs, fills, evictions, write-backs and back-invalidation.
 
-use super::{dirty_cause, Level, MemorySystem, L1};
+use super::{Level, MemorySystem, L1};
+use crate::cache::replacement::Access;
 use crate::cache::Evicted;
 use crate::cause::Cause;
 use crate::pending::{is_token, TOKEN};
@@ -26,7 +27,7 @@ impl MemorySystem {
             }
             let c = self.l1(core, which);
             c.stats.accesses += 1;
-            let (done, prefetch_hit) = c.hit(slot, write, now, dirty_cause(cause));
+            let (done, prefetch_hit) = c.hit(slot, write, now, Access::demand(core, cause));
             if prefetch_hit && c.prefetcher.is_active() {
                 self.prefetch_l1(core, which, line, now);
             }
@@ -76,7 +77,12 @@ impl MemorySystem {
         let ready = self.resolve(ready);
         let c = self.l1(core, which);
         c.mshrs.hold(reg, ready);
-        let victim = c.fill(line, write.then_some(dirty_cause(cause)), false, ready);
+        let victim = c.fill(
+            line,
+            write.then_some(cause.dirty_cause()),
+            ready,
+            Access::demand(core, cause),
+        );
         let train = c.prefetcher.is_active() && cause != Cause::Prefetch;
         if let Some(v) = victim {
             self.l1_evicted(core, v, ready);
@@ -102,7 +108,7 @@ impl MemorySystem {
         let c = &mut self.private[core].l2;
         c.stats.accesses += 1;
         if let Some(slot) = c.probe(line) {
-            let (done, prefetch_hit) = c.hit(slot, false, now, Cause::Writeback);
+            let (done, prefetch_hit) = c.hit(slot, false, now, Access::demand(core, cause));
             if prefetch_hit && c.prefetcher.is_active() {
                 self.prefetch_l2(core, line, now);
             }
@@ -114,15 +120,15 @@ impl MemorySystem {
         let c = &mut self.private[core].l2;
         c.stats.mshr_stall_cycles += start - now;
         let t = start + c.latency();
-        let ready = self.access_llc(line, t, cause);
+        let ready = self.access_llc(core, line, t, cause);
         let ready = self.resolve(ready);
         let c = &mut self.private[core].l2;
         c.mshrs.hold(reg, ready);
-        let victim = c.fill(line, None, false, ready);
+        let victim = c.fill(line, None, ready, Access::demand(core, cause));
         let train = c.prefetcher.is_active() && cause != Cause::Prefetch;
         if let Some(v) = victim {
             if v.dirty {
-                self.writeback_llc(v.line, v.cause, ready);
+                self.writeback_llc(core, v.line, v.cause, ready);
             }
         }
         if train {
@@ -131,7 +137,7 @@ impl MemorySystem {
         self.resolve(ready)
     }
 
-    pub(super) fn access_llc(&mut self, line: u64, now: u64, cause: Cause) -> u64 {
+    pub(super) fn access_llc(&mut self, core: usize, line: u64, now: u64, cause: Cause) -> u64 {
         let s = self.slice(line);
         let c = &mut self.llc[s];
         if c.probe(line).is_some_and(|slot| c.is_pending(slot)) {
@@ -140,9 +146,9 @@ impl MemorySystem {
         let c = &mut self.llc[s];
         c.stats.accesses += 1;
         if let Some(slot) = c.probe(line) {
-            let (done, prefetch_hit) = c.hit(slot, false, now, Cause::Writeback);
+            let (done, prefetch_hit) = c.hit(slot, false, now, Access::demand(core, cause));
             if prefetch_hit && c.prefetcher.is_active() {
-                self.prefetch_llc(line, now);
+                self.prefetch_llc(core, line, now);
             }
             return done;
         }
@@ -162,13 +168,13 @@ impl MemorySystem {
         };
         let c = &mut self.llc[s];
         c.mshrs.hold(reg, ready);
-        let victim = c.fill(line, None, false, ready);
+        let victim = c.fill(line, None, ready, Access::demand(core, cause));
         let train = c.prefetcher.is_active() && cause != Cause::Prefetch;
         if let Some(v) = victim {
             self.llc_evicted(v, ready);
         }
         if train {
-            self.prefetch_llc(line, now);
+            self.prefetch_llc(core, line, now);
         }
         self.resolve(ready)
     }
@@ -221,20 +227,20 @@ impl MemorySystem {
         if c.absorb_writeback(line, cause) {
             return;
         }
-        if let Some(v) = c.fill(line, Some(cause), false, now) {
+        if let Some(v) = c.fill(line, Some(cause), now, Access::writeback(core, cause)) {
             if v.dirty {
-                self.writeback_llc(v.line, v.cause, now);
+                self.writeback_llc(core, v.line, v.cause, now);
             }
         }
     }
 
-    pub(super) fn writeback_llc(&mut self, line: u64, cause: Cause, now: u64) {
+    pub(super) fn writeback_llc(&mut self, core: usize, line: u64, cause: Cause, now: u64) {
         let s = self.slice(line);
         let c = &mut self.llc[s];
         if c.absorb_writeback(line, cause) {
             return;
         }
-        if let Some(v) = c.fill(line, Some(cause), false, now) {
+        if let Some(v) = c.fill(line, Some(cause), now, Access::writeback(core, cause)) {
             self.llc_evicted(v, now);
         }
     }

@@ -8,6 +8,7 @@
 use std::ops::Range;
 
 use super::MemorySystem;
+use crate::cache::replacement::Access;
 use crate::cause::Cause;
 
 impl MemorySystem {
@@ -18,7 +19,7 @@ impl MemorySystem {
         if self.inclusive {
             let s = self.slice(line);
             if !self.llc[s].contains(line) {
-                if let Some(v) = self.llc[s].fill(line, None, false, now) {
+                if let Some(v) = self.llc[s].fill(line, None, now, Access::install(core, cause)) {
                     self.llc_evicted(v, now);
                 }
             }
@@ -27,7 +28,7 @@ impl MemorySystem {
         if c.absorb_writeback(line, cause) {
             return;
         }
-        if let Some(v) = c.fill(line, Some(cause), false, now) {
+        if let Some(v) = c.fill(line, Some(cause), now, Access::install(core, cause)) {
             self.l1_evicted(core, v, now);
         }
     }

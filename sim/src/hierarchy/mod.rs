@@ -86,15 +86,6 @@ pub struct MemorySystem {
     pub bypass: BypassStats,
 }
 
-/// The cause under which dirty data made by an access is later written.
-#[inline]
-pub(crate) fn dirty_cause(access: Cause) -> Cause {
-    match access {
-        Cause::AllocMetadata | Cause::PageZeroing => access,
-        _ => Cause::Writeback,
-    }
-}
-
 impl MemorySystem {
     /// Empty caches and idle DRAM for `config` (already validated).
     pub fn new(config: &Config, dram: Dram) -> MemorySystem {

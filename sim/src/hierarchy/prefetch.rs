@@ -3,6 +3,7 @@
 
 use super::{Level, MemorySystem, L1};
 use crate::cache::prefetch::MAX_DEGREE;
+use crate::cache::replacement::Access;
 use crate::cause::Cause;
 use crate::dram::ReadTicket;
 
@@ -27,7 +28,7 @@ impl MemorySystem {
             let ready = self.resolve(ready);
             let c = self.l1(core, which);
             c.mshrs.hold(reg, ready);
-            if let Some(v) = c.fill(p, None, true, ready) {
+            if let Some(v) = c.fill(p, None, ready, Access::prefetch(core)) {
                 self.l1_evicted(core, v, ready);
             }
         }
@@ -47,19 +48,19 @@ impl MemorySystem {
             let c = &mut self.private[core].l2;
             c.stats.prefetches += 1;
             let t = now + c.latency();
-            let ready = self.access_llc(p, t, Cause::Prefetch);
+            let ready = self.access_llc(core, p, t, Cause::Prefetch);
             let ready = self.resolve(ready);
             let c = &mut self.private[core].l2;
             c.mshrs.hold(reg, ready);
-            if let Some(v) = c.fill(p, None, true, ready) {
+            if let Some(v) = c.fill(p, None, ready, Access::prefetch(core)) {
                 if v.dirty {
-                    self.writeback_llc(v.line, v.cause, ready);
+                    self.writeback_llc(core, v.line, v.cause, ready);
                 }
             }
         }
     }
 
-    pub(super) fn prefetch_llc(&mut self, line: u64, now: u64) {
+    pub(super) fn prefetch_llc(&mut self, core: usize, line: u64, now: u64) {
         let mut lines = [0u64; MAX_DEGREE];
         let s = self.slice(line);
         let n = self.llc[s].prefetcher.train(line, &mut lines);
@@ -93,7 +94,7 @@ impl MemorySystem {
             let s = self.slice(p);
             let c = &mut self.llc[s];
             c.mshrs.hold(reg, ready);
-            if let Some(v) = c.fill(p, None, true, ready) {
+            if let Some(v) = c.fill(p, None, ready, Access::prefetch(core)) {
                 self.llc_evicted(v, ready);
             }
         }

@@ -9,9 +9,10 @@ use crate::allocator::AllocatorModel;
 use crate::cache::Cache;
 use memento_trace::Event;
 
+use crate::cache::replacement::Access;
 use crate::cause::Cause;
 use crate::geometry::Geometry;
-use crate::hierarchy::{dirty_cause, L1};
+use crate::hierarchy::L1;
 
 impl<M: AllocatorModel> Machine<M> {
     /// A block of `count` instructions at `addr..addr + len`.
@@ -34,7 +35,8 @@ impl<M: AllocatorModel> Machine<M> {
                 debug_assert!(!l1i.is_pending(slot), "fetches are not deferred");
                 let now = c.timing.now();
                 l1i.stats.accesses += 1;
-                let (ready, prefetch_hit) = l1i.hit(slot, false, now, dirty_cause(Cause::Demand));
+                let access = Access::demand(core, Cause::Demand);
+                let (ready, prefetch_hit) = l1i.hit(slot, false, now, access);
                 if ready > now + l1i.latency() {
                     c.timing.fetch_stall(ready);
                 }
@@ -81,7 +83,7 @@ impl<M: AllocatorModel> Machine<M> {
         } else {
             c.timing.load_issue(addr)
         };
-        let done = match data_hit(c, &mut p.l1d, addr, size, WRITE, t, g) {
+        let done = match data_hit(core, c, &mut p.l1d, addr, size, WRITE, t, g) {
             Some((done, false)) => done,
             Some((done, true)) => {
                 self.data_prefetch(core, addr, t);
@@ -149,6 +151,7 @@ pub(super) fn retire(c: &mut Core, count: u64) {
 /// when it does not qualify.
 #[inline(always)]
 fn data_hit(
+    core: usize,
     c: &mut Core,
     l1: &mut Cache,
     vaddr: u64,
@@ -172,6 +175,6 @@ fn data_hit(
     let t = now + c.tlb.dtlb_latency.saturating_sub(l1.latency());
     let cause = c.brackets.cause();
     l1.stats.accesses += 1;
-    let (done, prefetch_hit) = l1.hit(slot, write, t, dirty_cause(cause));
+    let (done, prefetch_hit) = l1.hit(slot, write, t, Access::demand(core, cause));
     Some((done, prefetch_hit && l1.prefetcher.is_active()))
 }

@@ -1,5 +1,6 @@
 //! True LRU through per-line timestamps: the victim is the oldest stamp.
 
+use super::{Access, ReplacementPolicy};
 use crate::cache::scan;
 
 /// LRU state: one stamp per line.
@@ -11,8 +12,16 @@ pub struct Lru {
 }
 
 impl Lru {
-    /// State for `sets` x `ways` lines.
-    pub fn new(sets: usize, ways: usize) -> Lru {
+    /// Makes the line in `slot` the most recently used of its set.
+    #[inline(always)]
+    fn touch(&mut self, slot: usize) {
+        self.clock += 1;
+        self.stamps[slot] = self.clock;
+    }
+}
+
+impl ReplacementPolicy for Lru {
+    fn new(sets: usize, ways: usize, _seed: u64) -> Lru {
         Lru {
             ways,
             stamps: vec![0; sets * ways],
@@ -20,15 +29,18 @@ impl Lru {
         }
     }
 
-    /// Makes the line in `slot` the most recently used of its set.
     #[inline(always)]
-    pub fn touch(&mut self, slot: usize) {
-        self.clock += 1;
-        self.stamps[slot] = self.clock;
+    fn on_hit(&mut self, slot: usize, _access: &Access) {
+        self.touch(slot);
+    }
+
+    #[inline(always)]
+    fn on_fill(&mut self, slot: usize, _access: &Access) {
+        self.touch(slot);
     }
 
     /// The least recently used way (the lowest way on ties).
-    pub fn victim(&self, set: usize) -> usize {
+    fn victim(&mut self, set: usize) -> usize {
         let s = &self.stamps[set * self.ways..(set + 1) * self.ways];
         if self.clock < 1 << 56 {
             return scan::min_index(s);

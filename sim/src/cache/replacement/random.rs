@@ -1,5 +1,7 @@
 //! Random replacement from a seeded xorshift generator, so that runs repeat.
 
+use super::{Access, ReplacementPolicy};
+
 /// Random-victim state: the generator.
 #[derive(Clone, Debug)]
 pub struct RandomPolicy {
@@ -7,9 +9,9 @@ pub struct RandomPolicy {
     state: u64,
 }
 
-impl RandomPolicy {
+impl ReplacementPolicy for RandomPolicy {
     /// A generator for sets of `ways` lines, seeded with `seed`.
-    pub fn new(ways: usize, seed: u64) -> RandomPolicy {
+    fn new(_sets: usize, ways: usize, seed: u64) -> RandomPolicy {
         // splitmix64 of the seed: never zero, well mixed.
         let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -20,8 +22,12 @@ impl RandomPolicy {
         }
     }
 
+    fn on_hit(&mut self, _slot: usize, _access: &Access) {}
+
+    fn on_fill(&mut self, _slot: usize, _access: &Access) {}
+
     /// A way drawn uniformly enough (xorshift64*).
-    pub fn victim(&mut self) -> usize {
+    fn victim(&mut self, _set: usize) -> usize {
         let mut x = self.state;
         x ^= x >> 12;
         x ^= x << 25;

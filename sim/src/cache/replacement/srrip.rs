@@ -3,6 +3,7 @@
 //! victim is the first line predicted "distant" (3), ageing the set until
 //! one is.
 
+use super::{Access, ReplacementPolicy};
 use crate::cache::scan;
 
 const DISTANT: u8 = 3;
@@ -15,9 +16,9 @@ pub struct Srrip {
     rrpv: Vec<u8>,
 }
 
-impl Srrip {
+impl ReplacementPolicy for Srrip {
     /// State for `sets` x `ways` lines, all predicted distant.
-    pub fn new(sets: usize, ways: usize) -> Srrip {
+    fn new(sets: usize, ways: usize, _seed: u64) -> Srrip {
         Srrip {
             ways,
             rrpv: vec![DISTANT; sets * ways],
@@ -26,18 +27,18 @@ impl Srrip {
 
     /// A hit predicts a near re-reference.
     #[inline(always)]
-    pub fn on_hit(&mut self, slot: usize) {
+    fn on_hit(&mut self, slot: usize, _access: &Access) {
         self.rrpv[slot] = 0;
     }
 
     /// A fill predicts a long re-reference interval.
     #[inline(always)]
-    pub fn on_fill(&mut self, slot: usize) {
+    fn on_fill(&mut self, slot: usize, _access: &Access) {
         self.rrpv[slot] = LONG;
     }
 
     /// The first distant way, after ageing the set as often as needed.
-    pub fn victim(&mut self, set: usize) -> usize {
+    fn victim(&mut self, set: usize) -> usize {
         let s = &mut self.rrpv[set * self.ways..(set + 1) * self.ways];
         let oldest = s.iter().fold(0, |m, &v| m.max(v));
         let age = DISTANT - oldest;

@@ -1,6 +1,8 @@
 //! Tree pseudo-LRU: a binary tree of `ways - 1` bits per set, each pointing
 //! away from the half touched last; the victim is found by following them.
 
+use super::{Access, ReplacementPolicy};
+
 /// Tree-PLRU state: one bit tree per set, node `n` at bit `n` (root 1).
 #[derive(Clone, Debug)]
 pub struct TreePlru {
@@ -9,17 +11,9 @@ pub struct TreePlru {
 }
 
 impl TreePlru {
-    /// State for `sets` sets of `ways` lines (a power of two, at most 64).
-    pub fn new(sets: usize, ways: usize) -> TreePlru {
-        TreePlru {
-            levels: ways.trailing_zeros(),
-            trees: vec![0; sets],
-        }
-    }
-
     /// Points every node on the path of the line in `slot` away from it.
     #[inline(always)]
-    pub fn touch(&mut self, slot: usize) {
+    fn touch(&mut self, slot: usize) {
         let set = slot >> self.levels;
         let way = slot & ((1usize << self.levels) - 1);
         let tree = &mut self.trees[set];
@@ -34,9 +28,39 @@ impl TreePlru {
             node = node * 2 + bit;
         }
     }
+}
+
+impl ReplacementPolicy for TreePlru {
+    /// State for `sets` sets of `ways` lines (a power of two, at most 64).
+    fn new(sets: usize, ways: usize, _seed: u64) -> TreePlru {
+        TreePlru {
+            levels: ways.trailing_zeros(),
+            trees: vec![0; sets],
+        }
+    }
+
+    fn supports(ways: u32) -> Result<(), String> {
+        if ways.is_power_of_two() {
+            Ok(())
+        } else {
+            Err(format!(
+                "tree-plru needs a power-of-two number of ways, not {ways}"
+            ))
+        }
+    }
+
+    #[inline(always)]
+    fn on_hit(&mut self, slot: usize, _access: &Access) {
+        self.touch(slot);
+    }
+
+    #[inline(always)]
+    fn on_fill(&mut self, slot: usize, _access: &Access) {
+        self.touch(slot);
+    }
 
     /// The way the bits point to.
-    pub fn victim(&self, set: usize) -> usize {
+    fn victim(&mut self, set: usize) -> usize {
         let tree = self.trees[set];
         let (mut node, mut way) = (1usize, 0usize);
         for _ in 0..self.levels {
