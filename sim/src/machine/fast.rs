@@ -83,7 +83,7 @@ impl<M: AllocatorModel> Machine<M> {
         } else {
             c.timing.load_issue(addr)
         };
-        let done = match data_hit(core, c, &mut p.l1d, addr, size, WRITE, t, g) {
+        let done = match data_hit::<WRITE>(core, c, &mut p.l1d, addr, size, t, g) {
             Some((done, false)) => done,
             Some((done, true)) => {
                 self.data_prefetch(core, addr, t);
@@ -150,13 +150,12 @@ pub(super) fn retire(c: &mut Core, count: u64) {
 /// (the caller then trains the prefetcher). `None`, with nothing changed,
 /// when it does not qualify.
 #[inline(always)]
-fn data_hit(
+fn data_hit<const WRITE: bool>(
     core: usize,
     c: &mut Core,
     l1: &mut Cache,
     vaddr: u64,
     size: u32,
-    write: bool,
     now: u64,
     g: Geometry,
 ) -> Option<(u64, bool)> {
@@ -175,6 +174,6 @@ fn data_hit(
     let t = now + c.tlb.dtlb_latency.saturating_sub(l1.latency());
     let cause = c.brackets.cause();
     l1.stats.accesses += 1;
-    let (done, prefetch_hit) = l1.hit(slot, write, t, Access::demand(core, cause));
+    let (done, prefetch_hit) = l1.hit(slot, WRITE, t, Access::demand(core, cause));
     Some((done, prefetch_hit && l1.prefetcher.is_active()))
 }
