@@ -90,11 +90,7 @@ pub fn set_allocator(config: &mut Config, kind: AllocatorKind) {
 /// Loads the machine from `--config` or `--preset`.
 pub fn load_config(config: Option<&PathBuf>, preset: Option<&str>) -> Result<Config, UserError> {
     match config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| UserError(format!("{}: {e}", path.display())))?;
-            Ok(Config::from_toml_str(&text, &path.display().to_string())?)
-        }
+        Some(path) => Ok(Config::from_file(path)?),
         None => Ok(Config::preset(preset.unwrap_or("micro23"))?),
     }
 }

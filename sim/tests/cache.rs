@@ -41,7 +41,7 @@ fn memory(edit: impl FnOnce(&mut Config)) -> MemorySystem {
     let mut c = Config::preset("small").unwrap();
     edit(&mut c);
     c.validate().unwrap();
-    let s = c.dram_standard().unwrap();
+    let s = c.dram.load_standard(None).unwrap();
     let dram = memento_sim::dram::Dram::new(&c.dram, &s, c.line_size, c.frequency_mhz);
     MemorySystem::new(&c, dram)
 }

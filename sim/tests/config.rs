@@ -26,7 +26,7 @@ fn micro23_is_the_papers_machine() {
     assert_eq!(kib(&c.l2), 256);
     assert_eq!(kib(&c.llc), 2048);
     assert_eq!(c.llc.ways, 16);
-    let d = c.dram_standard().unwrap();
+    let d = c.dram.load_standard(None).unwrap();
     assert_eq!(d.name, "DDR4-3200");
     assert_eq!(
         d.organisation.bank_groups * d.organisation.banks_per_group,
@@ -139,7 +139,7 @@ fn syntax_errors_are_reported_as_such() {
 
 #[test]
 fn dram_standards_hold_the_jedec_values() {
-    let d4 = DramStandard::by_name("ddr4-3200").unwrap();
+    let d4 = DramStandard::built_in("ddr4-3200").unwrap();
     assert_eq!(
         (d4.timing.cl, d4.timing.rcd, d4.timing.rp, d4.timing.ras),
         (22, 22, 22, 52)
@@ -149,7 +149,7 @@ fn dram_standards_hold_the_jedec_values() {
         (560, 12480, 4)
     );
     assert_eq!(d4.clock_mhz(), 1600);
-    let d5 = DramStandard::by_name("ddr5-4800").unwrap();
+    let d5 = DramStandard::built_in("ddr5-4800").unwrap();
     assert_eq!(
         (d5.timing.cl, d5.timing.rcd, d5.timing.rp, d5.timing.ras),
         (40, 39, 39, 77)
@@ -161,7 +161,61 @@ fn dram_standards_hold_the_jedec_values() {
 #[test]
 fn ddr5_preset_machine_is_valid() {
     let mut c = Config::preset("micro23").unwrap();
-    c.dram.standard = "ddr5-4800".into();
+    c.dram.standard = Some("ddr5-4800".into());
     c.dram.row_policy = RowPolicy::Closed;
     assert!(Config::from_toml_str(&c.to_toml(), "ddr5").is_ok());
+}
+
+#[test]
+fn a_dram_standard_of_ones_own_is_read_from_a_file_beside_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let ddr4 = include_str!("../presets/dram/ddr4-3200.toml");
+    let slower = ddr4
+        .replace("DDR4-3200", "DDR4-2933 (mine)")
+        .replace("data_rate = 3200", "data_rate = 2933");
+    std::fs::write(dir.path().join("my-ddr4-2933.toml"), slower).unwrap();
+    let machine = Config::preset("micro23").unwrap().to_toml().replace(
+        "standard = \"ddr4-3200\"",
+        "standard_file = \"my-ddr4-2933.toml\"",
+    );
+    let path = dir.path().join("machine.toml");
+    std::fs::write(&path, &machine).unwrap();
+    let c = Config::from_file(&path).unwrap();
+    let s = c.dram.load_standard(c.source_dir.as_deref()).unwrap();
+    assert_eq!((s.name.as_str(), s.data_rate), ("DDR4-2933 (mine)", 2933));
+    // Relative to the config's folder, not the working one.
+    let e = Config::from_toml_str(&machine, "elsewhere.toml").unwrap_err();
+    assert_eq!(e.field, "dram.standard_file", "{e}");
+    assert!(e.message.contains("my-ddr4-2933.toml"), "{e}");
+}
+
+#[test]
+fn a_machine_names_exactly_one_dram_standard() {
+    let base = Config::preset("small").unwrap().to_toml();
+    let both = base.replace(
+        "standard = \"ddr4-3200\"",
+        "standard = \"ddr4-3200\"\nstandard_file = \"x.toml\"",
+    );
+    let e = Config::from_toml_str(&both, "both.toml").unwrap_err();
+    assert_eq!(e.field, "dram.standard");
+    assert!(e.message.contains("not both"), "{e}");
+    let none = base.replace("standard = \"ddr4-3200\"\n", "");
+    let e = Config::from_toml_str(&none, "none.toml").unwrap_err();
+    assert!(e.message.contains("ddr4-3200, ddr5-4800"), "{e}");
+}
+
+#[test]
+fn the_built_in_standards_are_the_files_of_presets_dram() {
+    let mut files: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/dram"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+    files.sort();
+    assert_eq!(DramStandard::built_in_names(), files);
+    for name in files {
+        DramStandard::built_in(&name).unwrap();
+    }
 }

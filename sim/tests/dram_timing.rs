@@ -10,7 +10,7 @@ use memento_sim::{Cause, Config};
 fn dram_with(edit: impl FnOnce(&mut Config)) -> Dram {
     let mut c = Config::preset("small").unwrap();
     edit(&mut c);
-    let s = c.dram_standard().unwrap();
+    let s = c.dram.load_standard(None).unwrap();
     Dram::new(&c.dram, &s, c.line_size, c.frequency_mhz)
 }
 
@@ -30,7 +30,7 @@ fn at(d: &Dram, bank_group: u32, bank: u32, row: u32, column: u32) -> u64 {
 }
 
 fn t() -> memento_sim::dram::Timing {
-    DramStandard::by_name("ddr4-3200").unwrap().timing
+    DramStandard::built_in("ddr4-3200").unwrap().timing
 }
 
 #[test]
@@ -249,7 +249,7 @@ fn full_read_queue_delays_new_reads() {
 
 #[test]
 fn ddr5_row_miss_costs_its_own_trcd_plus_tcl() {
-    let mut d = dram_with(|c| c.dram.standard = "ddr5-4800".into());
+    let mut d = dram_with(|c| c.dram.standard = Some("ddr5-4800".into()));
     let s = d.read_dram(at(&d, 0, 0, 5, 0), Cause::Demand, 100);
     assert_eq!(s.data_start - 100, 39 + 40);
     assert_eq!(s.data_end - s.data_start, 8);

@@ -404,7 +404,7 @@ fn every_replacement_policy_row_policy_and_standard_runs_deterministically() {
             }
             c.l2.prefetcher = PrefetcherKind::NextLine;
             c.l1d.prefetcher = PrefetcherKind::Stride;
-            c.dram.standard = standard.into();
+            c.dram.standard = Some(standard.into());
             c.dram.row_policy = row;
             let go = || {
                 Machine::new(&c)
@@ -418,7 +418,7 @@ fn every_replacement_policy_row_policy_and_standard_runs_deterministically() {
             let a = go();
             assert_eq!(a, go(), "{policy:?} {standard}");
             assert!(a.dram.reads.prefetch > 0);
-            assert_eq!(a.dram.standard, c.dram_standard().unwrap().name);
+            assert_eq!(a.dram.standard, c.dram.load_standard(None).unwrap().name);
         }
     }
 }

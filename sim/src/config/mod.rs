@@ -9,7 +9,9 @@ pub use memento::{param_error, AllocatorKind, MementoConfig, Placement};
 
 use serde::{Deserialize, Serialize};
 
-use crate::dram::DramStandard;
+use std::path::{Path, PathBuf};
+
+pub use crate::dram::{DramConfig, MapField, RowPolicy};
 
 /// A whole machine: cores, caches, TLBs, kernel costs and DRAM.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,6 +49,10 @@ pub struct Config {
     /// absent, the traced software allocator (`allocator = "baseline"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memento: Option<MementoConfig>,
+    /// The folder of the file the config was read from, where the files it
+    /// names are (not part of the TOML).
+    #[serde(skip)]
+    pub source_dir: Option<PathBuf>,
 }
 
 /// The interval / ROB-window core.
@@ -171,66 +177,6 @@ pub struct KernelConfig {
     pub mremap_cycles: u32,
 }
 
-/// Main memory: which standard, how many of it, and the controller.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DramConfig {
-    /// Name of a standard table: `ddr4-3200` or `ddr5-4800`.
-    pub standard: String,
-    /// Independent channels (a power of two).
-    pub channels: u32,
-    /// Ranks per channel (a power of two).
-    pub ranks: u32,
-    /// Address fields from most to least significant, above the line
-    /// offset: each of `row`, `rank`, `bank_group`, `bank`, `column`,
-    /// `channel` exactly once.
-    pub mapping: Vec<MapField>,
-    /// What happens to a row after a column access.
-    pub row_policy: RowPolicy,
-    /// Reads the controller holds before new reads wait.
-    pub read_queue: u32,
-    /// Writes the controller holds.
-    pub write_queue: u32,
-    /// Write-queue occupancy that starts a drain.
-    pub write_high: u32,
-    /// Write-queue occupancy at which a drain stops.
-    pub write_low: u32,
-    /// Times a queued write may be passed over by row hits before it is
-    /// served first.
-    pub starvation_cap: u32,
-    /// Times a queued read may be passed over by row hits before it is
-    /// served first.
-    pub read_starvation_cap: u32,
-}
-
-/// One field of a DRAM address.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MapField {
-    /// Row within a bank.
-    Row,
-    /// Rank within a channel.
-    Rank,
-    /// Bank group within a rank.
-    BankGroup,
-    /// Bank within a bank group.
-    Bank,
-    /// Line-sized column block within a row.
-    Column,
-    /// Channel.
-    Channel,
-}
-
-/// Row-buffer management.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RowPolicy {
-    /// Leave the row open after an access (row hits possible).
-    Open,
-    /// Precharge as soon as the access allows (every access is a row miss).
-    Closed,
-}
-
 /// A configuration that could not be read or is not valid.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{source_name}: {field}: {message}")]
@@ -283,15 +229,33 @@ impl Config {
         }
     }
 
+    /// Reads and validates a configuration file; files it names (a DRAM
+    /// standard) are found relative to its folder.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            source_name: name.clone(),
+            field: "(file)".into(),
+            message: e.to_string(),
+        })?;
+        let dir = path.parent().map(Path::to_path_buf);
+        Config::parse(&text, &name, dir)
+    }
+
     /// Parses and validates a TOML text; `source_name` (a file name) is
-    /// put in front of every error.
+    /// put in front of every error. Files it names are found relative to
+    /// the working folder.
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, source_name, None)
+    }
+
+    fn parse(text: &str, source_name: &str, dir: Option<PathBuf>) -> Result<Config, ConfigError> {
         let value: toml::Value = toml::from_str(text).map_err(|e| ConfigError {
             source_name: source_name.into(),
             field: "(syntax)".into(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        let config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             ConfigError {
                 source_name: source_name.into(),
@@ -303,6 +267,7 @@ impl Config {
                 message: e.into_inner().to_string(),
             }
         })?;
+        config.source_dir = dir;
         config.validate().map_err(|(field, message)| ConfigError {
             source_name: source_name.into(),
             field,
@@ -314,15 +279,6 @@ impl Config {
     /// The configuration as TOML, ready to edit and load again.
     pub fn to_toml(&self) -> String {
         toml::to_string(self).expect("a Config always serialises")
-    }
-
-    /// The DRAM standard named by `dram.standard`.
-    pub fn dram_standard(&self) -> Result<DramStandard, ConfigError> {
-        DramStandard::by_name(&self.dram.standard).map_err(|message| ConfigError {
-            source_name: self.name.clone(),
-            field: "dram.standard".into(),
-            message,
-        })
     }
 
     /// The extension's section of the `<machine>-memento` presets, to add

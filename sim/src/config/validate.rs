@@ -1,8 +1,7 @@
 //! Checks of a parsed configuration. Each failure names its field so that a
 //! user can find it in the file.
 
-use super::{AllocatorKind, CacheConfig, Config, MapField, MementoConfig, TlbLevelConfig};
-use crate::dram::DramStandard;
+use super::{AllocatorKind, CacheConfig, Config, MementoConfig, TlbLevelConfig};
 
 type Check = Result<(), (String, String)>;
 
@@ -84,49 +83,10 @@ pub(super) fn check(c: &Config) -> Check {
         fail("tlb.walk_cache", "at most 1024 entries are supported")?;
     }
 
-    let d = &c.dram;
-    let standard = DramStandard::by_name(&d.standard).map_err(|m| ("dram.standard".into(), m))?;
-    power_of_two("dram.channels", d.channels.into())?;
-    power_of_two("dram.ranks", d.ranks.into())?;
-    positive("dram.read_queue", d.read_queue.into())?;
-    positive("dram.write_queue", d.write_queue.into())?;
-    positive("dram.write_high", d.write_high.into())?;
-    if d.write_high > d.write_queue {
-        fail("dram.write_high", "must not exceed dram.write_queue")?;
-    }
-    if d.write_low >= d.write_high {
-        fail("dram.write_low", "must be below dram.write_high")?;
-    }
-    positive("dram.starvation_cap", d.starvation_cap.into())?;
-    positive("dram.read_starvation_cap", d.read_starvation_cap.into())?;
-    for field in [
-        MapField::Row,
-        MapField::Rank,
-        MapField::BankGroup,
-        MapField::Bank,
-        MapField::Column,
-        MapField::Channel,
-    ] {
-        let n = d.mapping.iter().filter(|f| **f == field).count();
-        if n != 1 {
-            fail(
-                "dram.mapping",
-                format!("{field:?} appears {n} times; each field must appear exactly once"),
-            )?;
-        }
-    }
+    let standard = c.dram.load_standard(c.source_dir.as_deref())?;
+    c.dram.check(&standard, c.line_size)?;
     if let Some(m) = &c.memento {
         memento(c, m)?;
-    }
-    let burst_bytes = standard.organisation.bus_width / 8 * standard.organisation.burst_length;
-    if burst_bytes != c.line_size {
-        fail(
-            "line_size",
-            format!(
-                "{} bytes, but one {} burst moves {burst_bytes} bytes",
-                c.line_size, standard.name
-            ),
-        )?;
     }
     Ok(())
 }

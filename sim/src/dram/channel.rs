@@ -1,5 +1,18 @@
 //! One DRAM channel: the state of its banks, ranks and data bus, and the
 //! earliest legal cycle of each command under the standard's timing.
+//!
+//! The command rules are DDR4's, and a standard file changes only their
+//! values. A DDR5 standard (`presets/dram/ddr5-4800.toml`) runs on them
+//! with its own timings, eight bank groups and BL16, but what DDR5 adds
+//! would need code here:
+//! - two independent 32-bit sub-channels per DIMM (today a channel is one
+//!   bus; model one as a `channels` pair of half width);
+//! - same-bank refresh (REFsb, tRFCsb) beside all-bank refresh: today
+//!   `refresh_until` closes every bank of the rank for tRFC;
+//! - write-to-write and read-to-read spacing that differ by bank group
+//!   (tCCD_L_WR, tCCD_M) beyond the one tCCD_S/tCCD_L pair here;
+//! - the on-die ECC's read-modify-write of partial writes (not modelled:
+//!   a write is always a whole line).
 
 use super::standard::Timing;
 

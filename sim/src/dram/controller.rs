@@ -4,10 +4,10 @@
 //! transfer by cause.
 
 use super::channel::{Channel, RowOutcome, Service};
+use super::config::{DramConfig, MapField, RowPolicy};
 use super::mapping::{AddressMapping, Location};
 use super::standard::DramStandard;
 use crate::cause::{Cause, CauseCounts};
-use crate::config::{DramConfig, MapField, RowPolicy};
 use crate::stats::DramStats;
 
 /// Read latencies are kept in a histogram of this many DRAM cycles (the

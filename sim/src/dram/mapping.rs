@@ -1,7 +1,7 @@
 //! Physical address to DRAM coordinates, by fields listed in the config from
 //! most to least significant.
 
-use crate::config::MapField;
+use super::config::MapField;
 
 /// Where a line lives in DRAM.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

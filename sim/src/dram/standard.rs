@@ -1,18 +1,12 @@
-//! DRAM standards as data: organisation and timing tables read from the
-//! TOML files in `presets/dram/`, never written as code.
+//! DRAM standards as data: organisation and timing tables read from TOML,
+//! never written as code. The built-in ones are the files of
+//! `presets/dram/` (listed by `build.rs`: adding a standard is adding its
+//! file); a config can also name a file of its own
+//! (`dram.standard_file`).
 
 use serde::{Deserialize, Serialize};
 
-const STANDARDS: &[(&str, &str)] = &[
-    (
-        "ddr4-3200",
-        include_str!("../../presets/dram/ddr4-3200.toml"),
-    ),
-    (
-        "ddr5-4800",
-        include_str!("../../presets/dram/ddr5-4800.toml"),
-    ),
-];
+include!(concat!(env!("OUT_DIR"), "/standards.rs"));
 
 /// A DRAM standard at one speed bin: how a rank is organised and its
 /// timing constraints.
@@ -77,22 +71,28 @@ pub struct Timing {
 }
 
 impl DramStandard {
-    /// Names of the built-in standards.
-    pub const NAMES: &'static [&'static str] = &["ddr4-3200", "ddr5-4800"];
+    /// Names of the built-in standards (the files of `presets/dram/`).
+    pub fn built_in_names() -> Vec<&'static str> {
+        BUILT_IN.iter().map(|(n, _)| *n).collect()
+    }
 
     /// A built-in standard by its file name (`ddr4-3200`).
-    pub fn by_name(name: &str) -> Result<DramStandard, String> {
-        let Some((_, text)) = STANDARDS.iter().find(|(n, _)| *n == name) else {
+    pub fn built_in(name: &str) -> Result<DramStandard, String> {
+        let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name) else {
             return Err(format!(
-                "unknown DRAM standard `{name}` (known: {})",
-                Self::NAMES.join(", ")
+                "unknown DRAM standard `{name}` (known: {}; or give dram.standard_file)",
+                Self::built_in_names().join(", ")
             ));
         };
-        let standard: DramStandard =
-            toml::from_str(text).map_err(|e| format!("standard `{name}`: {e}"))?;
+        DramStandard::from_toml_str(text, &format!("standard `{name}`"))
+    }
+
+    /// A standard from TOML text, validated; errors start with `source`.
+    pub fn from_toml_str(text: &str, source: &str) -> Result<DramStandard, String> {
+        let standard: DramStandard = toml::from_str(text).map_err(|e| format!("{source}: {e}"))?;
         standard
             .validate()
-            .map_err(|(field, m)| format!("standard `{name}`: {field}: {m}"))?;
+            .map_err(|(field, m)| format!("{source}: {field}: {m}"))?;
         Ok(standard)
     }
 

@@ -216,7 +216,14 @@ impl<M: AllocatorModel> Machine<M> {
             field,
             message,
         })?;
-        let standard = config.dram_standard()?;
+        let standard = config
+            .dram
+            .load_standard(config.source_dir.as_deref())
+            .map_err(|(field, message)| ConfigError {
+                source_name: config.name.clone(),
+                field,
+                message,
+            })?;
         let dram = Dram::new(
             &config.dram,
             &standard,

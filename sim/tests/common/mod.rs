@@ -41,7 +41,7 @@ pub fn loads(addrs: &[u64], size: u32, gap: u64) -> Vec<Event> {
 pub const SPAN: u64 = 192 << 10;
 
 pub fn dram_floor(c: &Config) -> u64 {
-    let t = c.dram_standard().unwrap().timing;
+    let t = c.dram.load_standard(None).unwrap().timing;
     u64::from(t.rcd + t.cl + t.burst) * 3000 / 1600
 }
 
