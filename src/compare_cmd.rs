@@ -58,7 +58,7 @@ pub fn run(args: CompareArgs) -> Result<(), UserError> {
     if !traces.is_empty() {
         let config = load_config(args.config.as_ref(), args.preset.as_deref())?;
         if !saved.is_empty() && machine != config.name {
-            return Err(UserError(format!(
+            return Err(UserError::new(format!(
                 "the saved results ran on machine `{machine}`, the traces would run on `{}`: \
                  pass --preset or --config of the same machine",
                 config.name
@@ -73,7 +73,7 @@ pub fn run(args: CompareArgs) -> Result<(), UserError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(args.jobs.unwrap_or(0))
             .build()
-            .map_err(|e| UserError(format!("--jobs: {e}")))?;
+            .map_err(|e| UserError::new(format!("--jobs: {e}")))?;
         let fresh = pool.install(|| {
             compare::measure(&config, &traces, args.ablate, &runtime_of, &|| bar.inc(1))
         })?;

@@ -16,6 +16,9 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "memento", version, about, long_about = None)]
 struct Cli {
+    /// On an error, also print the errors that caused it.
+    #[arg(long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -42,12 +45,37 @@ enum Command {
     Capture(capture_cmd::CaptureArgs),
 }
 
-/// A failure the user can act on: printed as one line, exit status 2.
-pub struct UserError(pub String);
+/// A failure the user can act on: printed as one line, exit status 2;
+/// the errors that caused it follow with `--verbose` or `RUST_BACKTRACE`.
+pub struct UserError {
+    /// The one line.
+    pub message: String,
+    /// The chain of errors beneath it, outermost first.
+    pub causes: Vec<String>,
+}
 
-impl<E: std::fmt::Display> From<E> for UserError {
+impl UserError {
+    /// A failure with no error beneath it.
+    pub fn new(message: impl Into<String>) -> UserError {
+        UserError {
+            message: message.into(),
+            causes: Vec::new(),
+        }
+    }
+}
+
+impl<E: std::error::Error> From<E> for UserError {
     fn from(error: E) -> Self {
-        UserError(error.to_string())
+        let mut causes = Vec::new();
+        let mut source = error.source();
+        while let Some(e) = source {
+            causes.push(e.to_string());
+            source = e.source();
+        }
+        UserError {
+            message: error.to_string(),
+            causes,
+        }
     }
 }
 
@@ -63,8 +91,13 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(UserError(message)) => {
+        Err(UserError { message, causes }) => {
             eprintln!("memento: error: {message}");
+            if cli.verbose || std::env::var_os("RUST_BACKTRACE").is_some() {
+                for cause in causes {
+                    eprintln!("  caused by: {cause}");
+                }
+            }
             ExitCode::from(2)
         }
     }

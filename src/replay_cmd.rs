@@ -161,7 +161,7 @@ impl<D: Drive> Drive for Progress<D> {
 pub fn run(args: ReplayArgs) -> Result<(), UserError> {
     let mut config = load_config(args.config.as_ref(), args.preset.as_deref())?;
     config.cores = match args.cores {
-        Some(0) => return Err(UserError("--cores must be at least 1".into())),
+        Some(0) => return Err(UserError::new("--cores must be at least 1")),
         Some(cores) => cores,
         None => args.traces.len() as u32,
     };
@@ -188,9 +188,9 @@ pub fn run(args: ReplayArgs) -> Result<(), UserError> {
         })
         .collect();
     let stats = memento_sim::replay_driven(&config, streams, args.shared).map_err(|e| match e {
-        FallibleRunError::Config(e) => UserError(e.to_string()),
-        FallibleRunError::Run(e) => UserError(e.to_string()),
-        FallibleRunError::Stream(e) => UserError(e.error.to_string()),
+        FallibleRunError::Config(e) => UserError::from(e),
+        FallibleRunError::Run(e) => UserError::from(e),
+        FallibleRunError::Stream(e) => UserError::from(e.error),
     })?;
     let mut stats = stats;
     stats.traces = args

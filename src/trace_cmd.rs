@@ -174,7 +174,7 @@ fn starts_with_magic(path: &Path) -> bool {
 fn convert(args: ConvertArgs) -> Result<(), UserError> {
     let from = match &args.from {
         Some(name) => InputFormat::from_name(name).ok_or_else(|| {
-            UserError(format!(
+            UserError::new(format!(
                 "--from {name}: unknown input format (use mtrace, lackey, champsim or din)"
             ))
         })?,
@@ -182,7 +182,7 @@ fn convert(args: ConvertArgs) -> Result<(), UserError> {
             InputFormat::Mtrace
         }
         None => {
-            return Err(UserError(format!(
+            return Err(UserError::new(format!(
                 "{}: not a Memento trace; say what it is with --from lackey|champsim|din",
                 args.input.display()
             )))
@@ -191,21 +191,21 @@ fn convert(args: ConvertArgs) -> Result<(), UserError> {
     let extension = args.output.extension().and_then(|e| e.to_str());
     let to = match (&args.to, extension) {
         (Some(name), _) => OutputFormat::from_name(name).ok_or_else(|| {
-            UserError(format!(
+            UserError::new(format!(
                 "--to {name}: unknown output format (use mtrace, dramsim3, ramulator or csv)"
             ))
         })?,
         (None, Some("mtrace")) => OutputFormat::Mtrace,
         (None, Some("csv")) => OutputFormat::Csv,
         (None, _) => {
-            return Err(UserError(format!(
+            return Err(UserError::new(format!(
                 "{}: cannot tell the output format from its name; give --to mtrace|dramsim3|ramulator|csv",
                 args.output.display()
             )))
         }
     };
     if args.access_size == 0 {
-        return Err(UserError("--access-size must be at least 1 byte".into()));
+        return Err(UserError::new("--access-size must be at least 1 byte"));
     }
     let options = ConvertOptions {
         import: ImportOptions {

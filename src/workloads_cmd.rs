@@ -130,7 +130,7 @@ fn lookup<'m>(manifest: &'m Manifest, names: &[String]) -> Result<Vec<&'m Functi
         .map(String::as_str)
         .collect();
     if !unknown.is_empty() {
-        return Err(UserError(format!(
+        return Err(UserError::new(format!(
             "no workload {}; the suite has: {}",
             unknown
                 .iter()
@@ -158,7 +158,7 @@ fn capture_cmd(args: CaptureArgs) -> Result<(), UserError> {
         lookup(&manifest, &args.names)?
     };
     if let Some(n) = args.invocations.filter(|&n| n < 2) {
-        return Err(UserError(format!(
+        return Err(UserError::new(format!(
             "--invocations {n}: a capture needs at least 2 (one cold, one warm)"
         )));
     }
@@ -168,13 +168,13 @@ fn capture_cmd(args: CaptureArgs) -> Result<(), UserError> {
     }
     let out_dir = traces_dir(args.out_dir.clone());
     let memento = std::env::current_exe()
-        .map_err(|e| UserError(format!("cannot find the memento executable: {e}")))?;
+        .map_err(|e| UserError::new(format!("cannot find the memento executable: {e}")))?;
     let mut failed = Vec::new();
     for function in functions {
         match capture_one(function, &args, &out_dir, &memento) {
             Ok(()) => {}
             // One function failing does not stop --all; all are reported.
-            Err(UserError(message)) if args.all => {
+            Err(UserError { message, .. }) if args.all => {
                 eprintln!("memento: error: {message}");
                 failed.push(function.name.as_str());
             }
@@ -183,7 +183,7 @@ fn capture_cmd(args: CaptureArgs) -> Result<(), UserError> {
     }
     match failed.len() {
         0 => Ok(()),
-        _ => Err(UserError(format!(
+        _ => Err(UserError::new(format!(
             "capture failed for: {}",
             failed.join(", ")
         ))),
@@ -243,7 +243,7 @@ fn profile_cmd(args: ProfileArgs) -> Result<(), UserError> {
             }
         }
         if wanted.is_empty() {
-            return Err(UserError(format!(
+            return Err(UserError::new(format!(
                 "{}: no captured traces; run `memento workloads capture --all` first",
                 dir.display()
             )));
@@ -316,7 +316,7 @@ fn run_cmd(args: RunArgs) -> Result<(), UserError> {
     let function = lookup(&manifest, std::slice::from_ref(&args.name))?[0];
     let invocations = args.invocations.unwrap_or(function.invocations);
     if invocations == 0 {
-        return Err(UserError("--invocations must be at least 1".into()));
+        return Err(UserError::new("--invocations must be at least 1"));
     }
     let prepared = suite::prepare(function, &suite::workloads_dir())?;
     let got = suite::run_native(function, &prepared, invocations, args.sample)?;
@@ -347,7 +347,7 @@ fn load_profile(name: &str) -> Result<Profile, UserError> {
     let path = std::path::Path::new(name);
     if name.ends_with(".toml") || path.exists() {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| UserError(format!("{}: {e}", path.display())))?;
+            .map_err(|e| UserError::new(format!("{}: {e}", path.display())))?;
         return Ok(Profile::from_toml(&text, name)?);
     }
     Ok(Profile::preset(name)?)
@@ -359,7 +359,7 @@ fn synth_cmd(args: SynthArgs) -> Result<(), UserError> {
         profile.allocations = allocations;
         profile
             .validate()
-            .map_err(|m| UserError(format!("--allocations: {m}")))?;
+            .map_err(|m| UserError::new(format!("--allocations: {m}")))?;
     }
     if args.show {
         print!("{}", profile.to_toml());
@@ -379,7 +379,7 @@ fn synth_cmd(args: SynthArgs) -> Result<(), UserError> {
     };
     let mut writer = TraceFileWriter::create(&out, &header)?;
     let summary = synth::generate(&profile, args.seed, writer.writer())
-        .map_err(|e| UserError(format!("{}: {e}", out.display())))?;
+        .map_err(|e| UserError::new(format!("{}: {e}", out.display())))?;
     writer.finish()?;
     eprintln!(
         "wrote {}: {} events, {} allocations, {} frees",

@@ -141,3 +141,19 @@ fn replay_of_a_bad_or_missing_trace_exits_two() {
         stderr(&out)
     );
 }
+
+#[test]
+fn an_error_is_one_line_and_verbose_adds_its_causes() {
+    let missing = "/nonexistent/trace.mtrace";
+    let plain = memento(&["replay", missing]);
+    assert_eq!(plain.status.code(), Some(2));
+    assert_eq!(stderr(&plain).lines().count(), 1, "{}", stderr(&plain));
+    let verbose = memento(&["--verbose", "replay", missing]);
+    assert_eq!(verbose.status.code(), Some(2));
+    let text = stderr(&verbose);
+    assert!(text.lines().count() >= 2, "{text}");
+    assert!(
+        text.lines().skip(1).all(|l| l.starts_with("  caused by: ")),
+        "{text}"
+    );
+}
