@@ -145,10 +145,17 @@ fn replay_of_a_bad_or_missing_trace_exits_two() {
 #[test]
 fn an_error_is_one_line_and_verbose_adds_its_causes() {
     let missing = "/nonexistent/trace.mtrace";
-    let plain = memento(&["replay", missing]);
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_memento"))
+            .args(args)
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .expect("memento runs")
+    };
+    let plain = run(&["replay", missing]);
     assert_eq!(plain.status.code(), Some(2));
     assert_eq!(stderr(&plain).lines().count(), 1, "{}", stderr(&plain));
-    let verbose = memento(&["--verbose", "replay", missing]);
+    let verbose = run(&["--verbose", "replay", missing]);
     assert_eq!(verbose.status.code(), Some(2));
     let text = stderr(&verbose);
     assert!(text.lines().count() >= 2, "{text}");
