@@ -19,6 +19,7 @@ int main(void) {
 
 fn memento(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_memento"))
+        .env_remove("RUST_BACKTRACE")
         .args(args)
         .output()
         .expect("memento runs")

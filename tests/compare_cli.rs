@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 fn memento(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_memento"))
+        .env_remove("RUST_BACKTRACE")
         .args(args)
         .output()
         .expect("memento runs")
@@ -170,6 +171,7 @@ fn readme_main_job_compares_the_suite_samples() {
     let args: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(args[0], "compare", "{line}");
     let out = Command::new(env!("CARGO_BIN_EXE_memento"))
+        .env_remove("RUST_BACKTRACE")
         .args(&args)
         .current_dir(root)
         .output()

@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 
 fn memento(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_memento"))
+        .env_remove("RUST_BACKTRACE")
         .args(args)
         .output()
         .expect("memento runs")
@@ -147,6 +148,7 @@ fn an_error_is_one_line_and_verbose_adds_its_causes() {
     let missing = "/nonexistent/trace.mtrace";
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_memento"))
+            .env_remove("RUST_BACKTRACE")
             .args(args)
             .env_remove("RUST_BACKTRACE")
             .output()

@@ -20,6 +20,7 @@ use suite_common::{root, setup};
 
 fn memento(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_memento"))
+        .env_remove("RUST_BACKTRACE")
         .args(args)
         .output()
         .expect("memento runs")
@@ -309,6 +310,7 @@ fn a_wrong_result_under_capture_fails_and_leaves_no_trace() {
     std::fs::write(dir.path().join("manifest.toml"), wrong).unwrap();
     let out = dir.path().join("out");
     let run = Command::new(env!("CARGO_BIN_EXE_memento"))
+        .env_remove("RUST_BACKTRACE")
         .args([
             "workloads",
             "capture",

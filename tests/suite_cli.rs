@@ -12,6 +12,7 @@ use suite_common::{root, setup};
 
 fn memento(args: &[&str], workloads_dir: Option<&Path>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_memento"));
+    command.env_remove("RUST_BACKTRACE");
     command.args(args);
     if let Some(dir) = workloads_dir {
         command.env("MEMENTO_WORKLOADS_DIR", dir);

@@ -118,6 +118,7 @@ fn python_and_node_drivers_call_the_memento_roi_module() {
 fn without_a_marker_library_the_compiled_drivers_still_run() {
     setup();
     let run = Command::new(env!("CARGO_BIN_EXE_memento"))
+        .env_remove("RUST_BACKTRACE")
         .args(["workloads", "run", "jsonpipe", "--invocations", "2"])
         .env("MEMENTO_ROI_LIB", "/nonexistent/libmemento_roi.so")
         .output()

@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 
 fn memento(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_memento"))
+        .env_remove("RUST_BACKTRACE")
         .args(args)
         .output()
         .expect("memento runs")
@@ -243,6 +244,7 @@ fn convert_streams_lackey_text_from_standard_input() {
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("piped.mtrace");
     let mut child = Command::new(env!("CARGO_BIN_EXE_memento"))
+        .env_remove("RUST_BACKTRACE")
         .args([
             "trace",
             "convert",

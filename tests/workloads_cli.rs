@@ -4,6 +4,7 @@ use std::process::{Command, Output};
 
 fn memento(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_memento"))
+        .env_remove("RUST_BACKTRACE")
         .args(args)
         .output()
         .expect("memento runs")
