@@ -9,7 +9,7 @@ use crate::size_class::{class_of, class_size, MAX_CLASS_SIZE};
 use crate::types::{
     Arena, Block, LargeHeader, Segment, MIN_ALIGN, SLOTS_PER_SEGMENT, SLOT_SHIFT, SLOT_SIZE,
 };
-use crate::{arena, heap, large, registry, thread};
+use crate::{arena, heap, large, registry, slow_path, thread};
 
 /// Requests above this size that grow a block by `realloc` are served as
 /// large objects (see [`realloc`]).
@@ -55,9 +55,18 @@ fn owner_of(p: *mut u8) -> Owner {
 pub fn malloc(size: usize) -> *mut u8 {
     if size <= MAX_CLASS_SIZE {
         // SAFETY: the heap is the calling thread's.
-        unsafe { heap::alloc(thread::current_heap(), class_of(size)) }
+        unsafe {
+            let h = thread::current_heap();
+            let class = class_of(size);
+            let b = heap::pop(h, class);
+            if b.is_null() {
+                slow_path::alloc_small(h, class)
+            } else {
+                b
+            }
+        }
     } else {
-        large::alloc(size, MIN_ALIGN, thread::owning_heap(), Request::Fresh)
+        slow_path::alloc_large(size, MIN_ALIGN, Request::Fresh)
     }
 }
 
@@ -112,7 +121,7 @@ pub fn calloc(n: usize, size: usize) -> *mut u8 {
         return null_mut();
     };
     if total > MAX_CLASS_SIZE {
-        return large::alloc(total, MIN_ALIGN, thread::owning_heap(), Request::Zeroed);
+        return slow_path::alloc_large(total, MIN_ALIGN, Request::Zeroed);
     }
     let p = malloc(total);
     if !p.is_null() {
@@ -142,7 +151,7 @@ pub fn aligned_alloc(align: usize, size: usize) -> *mut u8 {
             return malloc(s);
         }
     }
-    large::alloc(size, align, thread::owning_heap(), Request::Fresh)
+    slow_path::alloc_large(size, align, Request::Fresh)
 }
 
 /// Resizes the block at `p` to `size` bytes, keeping its contents, in place
@@ -182,7 +191,7 @@ pub unsafe fn realloc(p: *mut u8, size: usize) -> *mut u8 {
     // growth is then an `mremap` that neither copies nor leaves a block of
     // every class on the way resident.
     let q = if size > old && size > REALLOC_LARGE {
-        large::alloc(size, MIN_ALIGN, thread::owning_heap(), Request::Growing)
+        slow_path::alloc_large(size, MIN_ALIGN, Request::Growing)
     } else {
         malloc(size)
     };

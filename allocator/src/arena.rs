@@ -10,7 +10,7 @@ use crate::types::{Arena, Block};
 const EXTEND_BYTES: usize = 4096;
 
 /// Free blocks at least this large give back the pages inside them when
-/// the pool pays back fresh pages ([`crate::pool::pay_back`]): a heap that
+/// the slow paths pay back fresh pages ([`crate::reclaim`]): a heap that
 /// coalesces would reuse that space for any size, a size class only for
 /// its own. Measured on chameleon: the free blocks of the 8-64 KiB classes
 /// held 870 KB of the 930 KB by which its RSS exceeded glibc's.
@@ -73,7 +73,7 @@ pub(crate) unsafe fn purge_free_blocks(a: &Arena, want: usize) -> usize {
         while !b.is_null() && released < want {
             if !is_purged(b) {
                 let (lo, hi) = inner_pages(b, bs);
-                if hi > lo && crate::pool::purge_counted(lo as *mut u8, hi - lo, hi - lo) {
+                if hi > lo && crate::stats::purge_counted(lo as *mut u8, hi - lo, hi - lo) {
                     released += hi - lo;
                 }
                 mark_purged(b);
@@ -186,7 +186,7 @@ unsafe fn extend(a: &Arena) -> bool {
     a.capacity.set((cap + n) as u32);
     let after = crate::pool::touched_bytes(a);
     if after > before {
-        crate::pool::carved_fresh(after - before);
+        crate::stats::COUNTERS.owe(after - before);
     }
     true
 }

@@ -1,6 +1,7 @@
 //! The harvest hook: give idle memory back on the platform's demand.
 
-use crate::{heap, pool, thread};
+use crate::reclaim::{self, Reason};
+use crate::{heap, thread};
 
 /// Returns idle memory to the OS, at most about `max_bytes` of it (the
 /// last purge may overshoot by one slot run), and the bytes released.
@@ -28,15 +29,5 @@ pub fn harvest(max_bytes: usize) -> usize {
         }
     }
     heap::collect_abandoned();
-    pool::LOCK.lock();
-    // SAFETY: the pool lock is held.
-    let mut released = unsafe { pool::purge_locked(max_bytes, |_, _| true) };
-    pool::LOCK.unlock();
-    released += crate::large::trim_cache(true);
-    released += crate::large::purge_slack(max_bytes.saturating_sub(released));
-    if released < max_bytes {
-        // SAFETY: h is the calling thread's heap.
-        released += unsafe { heap::purge_free_blocks(h, max_bytes - released) };
-    }
-    released
+    reclaim::release(max_bytes, Reason::Harvest)
 }

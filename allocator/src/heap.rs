@@ -44,8 +44,6 @@ static ABANDONED: Static<core::cell::Cell<*mut Heap>> = Static(core::cell::Cell:
 pub(crate) static ALL_HEAPS: AtomicPtr<Heap> = AtomicPtr::new(null_mut());
 static META_CHUNK: Static<core::cell::Cell<(*mut u8, usize)>> =
     Static(core::cell::Cell::new((null_mut(), 0)));
-/// Bytes mapped for heap metadata.
-pub(crate) static META_MAPPED: AtomicUsize = AtomicUsize::new(0);
 
 /// Takes an abandoned heap or makes a new one. Null when out of memory.
 pub(crate) fn obtain() -> *mut Heap {
@@ -75,7 +73,7 @@ unsafe fn new_heap_locked() -> *mut Heap {
         if p.is_null() {
             return null_mut();
         }
-        META_MAPPED.fetch_add(CHUNK, Relaxed);
+        crate::stats::COUNTERS.meta_mapped.fetch_add(CHUNK, Relaxed);
         left = CHUNK;
     }
     let h = p as *mut Heap;
@@ -116,12 +114,14 @@ unsafe fn queues(h: *mut Heap) -> *mut [*mut Arena; NCLASSES] {
     unsafe { (*h).queues.get() }
 }
 
-/// Allocates a block of class `class` from heap `h`: the fast path.
+/// Pops a free block of class `class` off the current arena of heap `h`:
+/// the fast path. Null when that arena has none (then
+/// [`crate::slow_path::alloc_small`]).
 ///
 /// # Safety
 /// `h` must be the calling thread's heap (possibly the empty heap).
 #[inline(always)]
-pub(crate) unsafe fn alloc(h: *mut Heap, class: usize) -> *mut u8 {
+pub(crate) unsafe fn pop(h: *mut Heap, class: usize) -> *mut u8 {
     // SAFETY: class < NCLASSES by construction of class_of; the current
     // arena of the calling thread's heap is only touched by this thread.
     unsafe {
@@ -130,29 +130,21 @@ pub(crate) unsafe fn alloc(h: *mut Heap, class: usize) -> *mut u8 {
         if !b.is_null() {
             (*a).free.set((*b).next);
             (*a).used.store((*a).used.load(Relaxed) + 1, Relaxed);
-            return b.cast();
         }
-        alloc_slow(h, class)
+        b.cast()
     }
 }
 
-/// The slow path: set up the thread's heap, take back notified arenas,
-/// find an arena with room, or get a new one from the pool.
-#[cold]
-#[inline(never)]
-unsafe fn alloc_slow(h: *mut Heap, class: usize) -> *mut u8 {
+/// Takes back notified arenas, finds an arena of `class` with room, or
+/// gets a new one from the pool, and allocates from it. Null when out of
+/// memory.
+///
+/// # Safety
+/// `h` must be the calling thread's real heap.
+pub(crate) unsafe fn alloc_from_arenas(h: *mut Heap, class: usize) -> *mut u8 {
     // SAFETY: h is the calling thread's heap; all arenas reached through it
     // are owned by it.
     unsafe {
-        let h = if (*h).is_empty {
-            let h = crate::thread::init_heap();
-            if h.is_null() {
-                return null_mut();
-            }
-            h
-        } else {
-            h
-        };
         take_notified(h);
         let mut a = (*queues(h))[class];
         while !a.is_null() {

@@ -10,8 +10,9 @@ use core::ptr::null_mut;
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use crate::lock::SpinLock;
+use crate::stats::COUNTERS;
 use crate::types::{Heap, LargeHeader, KIND_LARGE, MIN_ALIGN, SEGMENT_SIZE};
-use crate::{large_cache, os, pool, registry};
+use crate::{large_cache, os, registry};
 
 /// Largest tail a shrinking `realloc` leaves mapped (see [`realloc`]).
 const SHRINK_KEEP: usize = 256 * 1024;
@@ -36,14 +37,6 @@ const REUSE_TAIL_PURGE: usize = 64 * 1024;
 pub(crate) static LOCK: SpinLock = SpinLock::new();
 static LIST: crate::types::Static<core::cell::Cell<*mut LargeHeader>> =
     crate::types::Static(core::cell::Cell::new(null_mut()));
-/// Bytes of large mappings live.
-pub(crate) static MAPPED: AtomicUsize = AtomicUsize::new(0);
-/// Large objects live.
-pub(crate) static COUNT: AtomicUsize = AtomicUsize::new(0);
-/// Bytes of slack not purged since it was kept (sum of `slack_resident`).
-pub(crate) static SLACK_RESIDENT: AtomicUsize = AtomicUsize::new(0);
-/// Bytes of slack, purged or not (sum of `slack`).
-pub(crate) static SLACK: AtomicUsize = AtomicUsize::new(0);
 
 /// Step of the cache colouring of large objects (a cache line).
 const COLOR_STEP: usize = 64;
@@ -91,7 +84,7 @@ pub(crate) enum Request {
 fn purge_past(base: *mut u8, keep: usize, resident: usize) -> bool {
     let dirty = resident.saturating_sub(keep);
     // SAFETY: the pages past `keep` in the free mapping hold nothing.
-    dirty == 0 || unsafe { pool::purge_counted(base.wrapping_add(keep), dirty, dirty) }
+    dirty == 0 || unsafe { crate::stats::purge_counted(base.wrapping_add(keep), dirty, dirty) }
 }
 
 /// Maps a large object of `size` bytes aligned to `align` (a power of
@@ -138,7 +131,7 @@ pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, request: Request
             let base = os::map_aligned(len, map_align);
             // Only a mapping we got costs fresh pages.
             if !base.is_null() {
-                pool::pay_back(len);
+                COUNTERS.owe(len);
             }
             (base, len)
         }
@@ -162,7 +155,7 @@ pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, request: Request
             prev: null_mut(),
         });
         LOCK.lock();
-        SLACK.fetch_add(slack, Relaxed);
+        COUNTERS.slack.fetch_add(slack, Relaxed);
         let top = LIST.0.get();
         (*h).next = top;
         if !top.is_null() {
@@ -171,8 +164,8 @@ pub(crate) fn alloc(size: usize, align: usize, heap: *mut Heap, request: Request
         LIST.0.set(h);
         LOCK.unlock();
         registry::insert(h as usize, registry::LARGE);
-        MAPPED.fetch_add(len, Relaxed);
-        COUNT.fetch_add(1, Relaxed);
+        COUNTERS.large_mapped.fetch_add(len, Relaxed);
+        COUNTERS.large_objects.fetch_add(1, Relaxed);
         base.add(offset)
     }
 }
@@ -194,15 +187,17 @@ pub(crate) unsafe fn free(h: *mut LargeHeader) {
         if !next.is_null() {
             (*next).prev = prev;
         }
-        SLACK_RESIDENT.fetch_sub((*h).slack_resident, Relaxed);
-        SLACK.fetch_sub((*h).slack, Relaxed);
+        COUNTERS
+            .slack_resident
+            .fetch_sub((*h).slack_resident, Relaxed);
+        COUNTERS.slack.fetch_sub((*h).slack, Relaxed);
         // What may be resident: the object's pages and the slack's first.
         let resident = (*h).extent() + (*h).slack_resident;
         LOCK.unlock();
         registry::remove(h as usize);
         let (base, len) = ((*h).map_base, (*h).map_len);
-        MAPPED.fetch_sub(len, Relaxed);
-        COUNT.fetch_sub(1, Relaxed);
+        COUNTERS.large_mapped.fetch_sub(len, Relaxed);
+        COUNTERS.large_objects.fetch_sub(1, Relaxed);
         LOCK.lock();
         let kept = base == h as *mut u8 && large_cache::put_locked(base, len, resident);
         LOCK.unlock();
@@ -236,10 +231,10 @@ unsafe fn set_slack_locked(h: *mut LargeHeader, len: usize, slack: usize) {
     unsafe {
         let (old, resident) = ((*h).slack, (*h).slack_resident);
         let now = resident_slack(old, resident, slack);
-        SLACK_RESIDENT.fetch_sub(resident, Relaxed);
-        SLACK_RESIDENT.fetch_add(now, Relaxed);
-        SLACK.fetch_sub(old, Relaxed);
-        SLACK.fetch_add(slack, Relaxed);
+        COUNTERS.slack_resident.fetch_sub(resident, Relaxed);
+        COUNTERS.slack_resident.fetch_add(now, Relaxed);
+        COUNTERS.slack.fetch_sub(old, Relaxed);
+        COUNTERS.slack.fetch_add(slack, Relaxed);
         (*h).map_len = len;
         (*h).slack = slack;
         (*h).slack_resident = now;
@@ -274,7 +269,7 @@ unsafe fn keep_slack(h: *mut LargeHeader, slack: usize) -> bool {
     let kept = unsafe {
         let resident = (*h).slack_resident;
         let now = resident_slack((*h).slack, resident, slack);
-        let fits = SLACK_RESIDENT.load(Relaxed) - resident + now <= SLACK_BUDGET;
+        let fits = COUNTERS.slack_resident.load(Relaxed) - resident + now <= SLACK_BUDGET;
         if fits {
             set_slack_locked(h, (*h).map_len, slack);
         }
@@ -289,7 +284,7 @@ unsafe fn keep_slack(h: *mut LargeHeader, slack: usize) -> bool {
 /// stay: a later regrowth faults in zero pages.
 pub(crate) fn purge_slack(max_bytes: usize) -> usize {
     // Without this, a harvest already at its budget would walk the list.
-    if max_bytes == 0 || SLACK_RESIDENT.load(Relaxed) == 0 {
+    if max_bytes == 0 || COUNTERS.slack_resident.load(Relaxed) == 0 {
         return 0;
     }
     let mut purged = 0;
@@ -303,10 +298,14 @@ pub(crate) fn purge_slack(max_bytes: usize) -> usize {
         unsafe {
             let resident = (*h).slack_resident;
             if resident > 0
-                && pool::purge_counted((*h).map_base.add((*h).extent()), (*h).slack, resident)
+                && crate::stats::purge_counted(
+                    (*h).map_base.add((*h).extent()),
+                    (*h).slack,
+                    resident,
+                )
             {
                 (*h).slack_resident = 0;
-                SLACK_RESIDENT.fetch_sub(resident, Relaxed);
+                COUNTERS.slack_resident.fetch_sub(resident, Relaxed);
                 purged += resident;
             }
         }
@@ -354,7 +353,7 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
                 if !keep_slack(h, tail) {
                     set_extent(h, new_len);
                     os::unmap(base.add(new_len), tail);
-                    MAPPED.fetch_sub(tail, Relaxed);
+                    COUNTERS.large_mapped.fetch_sub(tail, Relaxed);
                 }
             } else if (*h).slack != 0 {
                 // Grown into its slack, the object takes it all back.
@@ -364,7 +363,7 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
         }
         if os::remap_in_place(base, len, new_len) {
             set_extent(h, new_len);
-            MAPPED.fetch_add(new_len - len, Relaxed);
+            COUNTERS.large_mapped.fetch_add(new_len - len, Relaxed);
             return p;
         }
         let dst = os::map_aligned(new_len, SEGMENT_SIZE);
@@ -398,7 +397,7 @@ pub(crate) unsafe fn realloc(h: *mut LargeHeader, p: *mut u8, size: usize) -> *m
         }
         registry::insert(nh as usize, registry::LARGE);
         LOCK.unlock();
-        MAPPED.fetch_add(new_len - len, Relaxed);
+        COUNTERS.large_mapped.fetch_add(new_len - len, Relaxed);
         dst.add(offset)
     }
 }
@@ -423,7 +422,7 @@ pub(crate) fn trim_cache(force: bool) -> usize {
 }
 
 /// Unmaps cached free large mappings, oldest first, until about `bytes`
-/// are released (see [`crate::pool::pay_back`]); returns the bytes.
+/// are released (see [`crate::reclaim`]); returns the bytes.
 pub(crate) fn evict_cached(bytes: usize) -> usize {
     LOCK.lock();
     let n = large_cache::evict_locked(bytes);

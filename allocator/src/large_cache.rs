@@ -7,10 +7,11 @@
 //! expires, or a harvest unmaps them. All under the large-object lock.
 
 use core::cell::Cell;
-use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use core::sync::atomic::Ordering::Relaxed;
 
 use crate::config::{self, Decay};
 use crate::os;
+use crate::stats::COUNTERS;
 use crate::types::Static;
 
 const ENTRIES: usize = 16;
@@ -37,10 +38,6 @@ const NONE: Entry = Entry {
 };
 
 static CACHE: Static<Cell<[Entry; ENTRIES]>> = Static(Cell::new([NONE; ENTRIES]));
-/// Bytes of mappings held in the cache.
-pub(crate) static CACHED: AtomicUsize = AtomicUsize::new(0);
-/// Of those, the bytes that may be resident (sum of `resident`).
-pub(crate) static CACHED_RESIDENT: AtomicUsize = AtomicUsize::new(0);
 
 fn entries() -> *mut [Entry; ENTRIES] {
     CACHE.0.as_ptr()
@@ -58,10 +55,9 @@ fn oldest(es: &mut [Entry; ENTRIES]) -> Option<&mut Entry> {
 fn unmap_entry(e: &mut Entry) -> usize {
     // SAFETY: cached mappings are ours and hold no object.
     unsafe { os::unmap(e.base as *mut u8, e.len) };
-    CACHED.fetch_sub(e.len, Relaxed);
-    CACHED_RESIDENT.fetch_sub(e.resident, Relaxed);
-    crate::pool::PURGED.fetch_add(e.resident, Relaxed);
-    crate::pool::PURGES.fetch_add(1, Relaxed);
+    COUNTERS.cached.fetch_sub(e.len, Relaxed);
+    COUNTERS.cached_resident.fetch_sub(e.resident, Relaxed);
+    COUNTERS.count_purge(e.resident);
     let resident = e.resident;
     *e = NONE;
     resident
@@ -79,8 +75,8 @@ pub(crate) fn take_locked(len: usize) -> Option<(*mut u8, usize, usize)> {
         .filter(|e| e.base != 0 && e.len >= len)
         .min_by_key(|e| e.len)?;
     let got = (best.base as *mut u8, best.len, best.resident);
-    CACHED.fetch_sub(best.len, Relaxed);
-    CACHED_RESIDENT.fetch_sub(best.resident, Relaxed);
+    COUNTERS.cached.fetch_sub(best.len, Relaxed);
+    COUNTERS.cached_resident.fetch_sub(best.resident, Relaxed);
     *best = NONE;
     Some(got)
 }
@@ -100,7 +96,7 @@ pub(crate) fn put_locked(base: *mut u8, len: usize, resident: usize) -> bool {
     // budget.
     loop {
         let free = es.iter().any(|e| e.base == 0);
-        if free && CACHED.load(Relaxed) + len <= BUDGET {
+        if free && COUNTERS.cached.load(Relaxed) + len <= BUDGET {
             break;
         }
         let Some(e) = oldest(es) else {
@@ -117,8 +113,8 @@ pub(crate) fn put_locked(base: *mut u8, len: usize, resident: usize) -> bool {
         resident,
         freed_ms: now,
     };
-    CACHED.fetch_add(len, Relaxed);
-    CACHED_RESIDENT.fetch_add(resident, Relaxed);
+    COUNTERS.cached.fetch_add(len, Relaxed);
+    COUNTERS.cached_resident.fetch_add(resident, Relaxed);
     true
 }
 

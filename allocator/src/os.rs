@@ -147,6 +147,36 @@ pub(crate) fn yield_now() {
     unsafe { libc::sched_yield() };
 }
 
+/// A key of thread-specific data (a pthread key).
+pub(crate) type ThreadKey = libc::pthread_key_t;
+
+/// Creates a thread-specific data key whose destructor `on_exit` runs with
+/// a thread's value when that thread exits with a non-null value. None if
+/// the OS refuses.
+pub(crate) fn thread_key_create(
+    on_exit: extern "C" fn(*mut core::ffi::c_void),
+) -> Option<ThreadKey> {
+    let mut key: ThreadKey = 0;
+    // SAFETY: key is a valid out-pointer; on_exit is a plain C function.
+    (unsafe { libc::pthread_key_create(&mut key, Some(on_exit)) } == 0).then_some(key)
+}
+
+/// Sets the calling thread's value of `key`.
+///
+/// # Safety
+/// `key` must come from [`thread_key_create`].
+pub(crate) unsafe fn thread_key_set(key: ThreadKey, value: *const core::ffi::c_void) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { libc::pthread_setspecific(key, value) };
+}
+
+/// Registers the handlers `fork` runs: `prepare` in the parent before it,
+/// `parent` in the parent after it, `child` in the child.
+pub(crate) fn at_fork(prepare: extern "C" fn(), parent: extern "C" fn(), child: extern "C" fn()) {
+    // SAFETY: the handlers are plain C functions that live forever.
+    unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
+}
+
 /// Writes a message to standard error without allocating.
 pub(crate) fn write_stderr(msg: &[u8]) {
     // SAFETY: msg is a valid buffer of its length.

@@ -6,11 +6,12 @@
 
 use core::cell::Cell;
 use core::ptr::null_mut;
-use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use core::sync::atomic::Ordering::Relaxed;
 
 use crate::config::{self, Decay};
 use crate::lock::SpinLock;
 use crate::size_class::{arena_slots, class_size};
+use crate::stats::COUNTERS;
 use crate::types::*;
 use crate::{os, registry};
 
@@ -30,35 +31,6 @@ static STATE: Static<Cell<PoolState>> = Static(Cell::new(PoolState {
     last_check_ms: 0,
     last_check_rel: 0,
 }));
-
-/// Bytes of segments mapped.
-pub(crate) static MAPPED: AtomicUsize = AtomicUsize::new(0);
-/// Bytes ever purged or unmapped while possibly resident.
-pub(crate) static PURGED: AtomicUsize = AtomicUsize::new(0);
-/// Bytes of [`PURGED`] purged by [`pay_back`] (free slots, cached large
-/// mappings and the inner pages of large free blocks) rather than by decay
-/// or harvest.
-pub(crate) static PAID_BACK: AtomicUsize = AtomicUsize::new(0);
-/// Touched bytes of free slots not yet purged (pool lock for writes).
-pub(crate) static DIRTY: AtomicUsize = AtomicUsize::new(0);
-/// Purge operations (madvise or unmap calls).
-pub(crate) static PURGES: AtomicUsize = AtomicUsize::new(0);
-
-/// Purges `len` bytes at `p` and counts the operation, with `resident` of
-/// the bytes as purged (those that may have been resident); false, with
-/// nothing counted, if the OS refused.
-///
-/// # Safety
-/// As [`os::purge`].
-pub(crate) unsafe fn purge_counted(p: *mut u8, len: usize, resident: usize) -> bool {
-    // SAFETY: guaranteed by the caller.
-    let done = unsafe { os::purge(p, len) };
-    if done {
-        PURGES.fetch_add(1, Relaxed);
-        PURGED.fetch_add(resident, Relaxed);
-    }
-    done
-}
 
 fn state() -> *mut PoolState {
     STATE.0.as_ptr()
@@ -108,7 +80,7 @@ unsafe fn new_segment() -> *mut Segment {
         (*state()).segments = p;
     }
     registry::insert(p as usize, registry::ARENAS);
-    MAPPED.fetch_add(SEGMENT_SIZE, Relaxed);
+    COUNTERS.pool_mapped.fetch_add(SEGMENT_SIZE, Relaxed);
     p
 }
 
@@ -174,57 +146,6 @@ pub(crate) fn acquire(class: usize, heap: *mut Heap) -> *mut Arena {
     arena
 }
 
-/// The allocator touched (or is about to touch) `bytes` of fresh pages
-/// while freed memory that is still resident sat unused (its run size,
-/// alignment or class did not fit): purge about that much of it first, so
-/// the resident set stays level instead of growing until the decay delay
-/// returns it (a segregated pool's answer to a heap that reuses freed space
-/// for any size). Nothing under [`Decay::Never`].
-///
-/// What goes, in order: free slots; freed large mappings kept for reuse,
-/// oldest first; the slack kept behind large objects; the inner pages of
-/// the calling thread's free blocks of at least
-/// [`crate::arena::PURGEABLE_BLOCK`], largest class first.
-pub(crate) fn pay_back(bytes: usize) {
-    if config::decay() == Decay::Never {
-        return;
-    }
-    let mut released = 0;
-    if DIRTY.load(Relaxed) != 0 {
-        LOCK.lock();
-        // SAFETY: the lock is held.
-        released = unsafe { purge_locked(bytes, |_, _| true) };
-        LOCK.unlock();
-    }
-    if released < bytes && crate::large_cache::CACHED.load(Relaxed) != 0 {
-        released += crate::large::evict_cached(bytes - released);
-    }
-    if released < bytes {
-        released += crate::large::purge_slack(bytes - released);
-    }
-    if released < bytes {
-        // SAFETY: the calling thread's own heap.
-        released += unsafe {
-            crate::heap::purge_free_blocks(crate::thread::current_heap(), bytes - released)
-        };
-    }
-    PAID_BACK.fetch_add(released, Relaxed);
-}
-
-/// Fresh bytes carved into arenas since the last [`pay_back`].
-static DEBT: AtomicUsize = AtomicUsize::new(0);
-/// Fresh bytes carved that trigger a [`pay_back`].
-const DEBT_BATCH: usize = 128 * 1024;
-
-/// Records `bytes` of fresh pages carved into an arena; pays them back in
-/// batches of [`DEBT_BATCH`].
-pub(crate) fn carved_fresh(bytes: usize) {
-    let debt = DEBT.fetch_add(bytes, Relaxed) + bytes;
-    if debt >= DEBT_BATCH {
-        pay_back(DEBT.swap(0, Relaxed));
-    }
-}
-
 /// Takes the free run at `first` of `seg` for a new arena of `class` owned
 /// by `heap`. Pool lock held.
 unsafe fn init_arena_locked(
@@ -256,7 +177,7 @@ unsafe fn init_arena_locked(
                 prefix = t == SLOT_SIZE;
             }
         }
-        DIRTY.fetch_sub(taken, Relaxed);
+        COUNTERS.dirty.fetch_sub(taken, Relaxed);
         s.free_slots.set(s.free_slots.get() & !m);
         s.dirty_slots.set(s.dirty_slots.get() & !m);
         for i in first..first + slots {
@@ -383,7 +304,9 @@ pub(crate) unsafe fn release_locked(a: &Arena) {
         st.releases += 1;
         let now = os::now_ms();
         let s = &*seg;
-        DIRTY.fetch_add(touched.min(slots * SLOT_SIZE), Relaxed);
+        COUNTERS
+            .dirty
+            .fetch_add(touched.min(slots * SLOT_SIZE), Relaxed);
         for i in first..first + slots {
             let t = touched.min(SLOT_SIZE);
             touched -= t;
@@ -461,8 +384,8 @@ pub(crate) unsafe fn purge_locked(max_bytes: usize, expired: impl Fn(u64, u64) -
                     (seg as *mut u8).add(start * SLOT_SIZE),
                     (i - start) * SLOT_SIZE,
                 );
-                PURGES.fetch_add(1, Relaxed);
-                DIRTY.fetch_sub(bytes, Relaxed);
+                COUNTERS.purges.fetch_add(1, Relaxed);
+                COUNTERS.dirty.fetch_sub(bytes, Relaxed);
                 released += bytes;
             }
             s.dirty_slots.set(dirty);
@@ -471,8 +394,8 @@ pub(crate) unsafe fn purge_locked(max_bytes: usize, expired: impl Fn(u64, u64) -
                 *link = s.next.get();
                 registry::remove(seg as usize);
                 os::unmap(seg as *mut u8, SEGMENT_SIZE);
-                MAPPED.fetch_sub(SEGMENT_SIZE, Relaxed);
-                PURGES.fetch_add(1, Relaxed);
+                COUNTERS.pool_mapped.fetch_sub(SEGMENT_SIZE, Relaxed);
+                COUNTERS.purges.fetch_add(1, Relaxed);
                 released += header_bytes();
                 continue;
             }
@@ -480,7 +403,18 @@ pub(crate) unsafe fn purge_locked(max_bytes: usize, expired: impl Fn(u64, u64) -
             link = s.next.as_ptr();
         }
     }
-    PURGED.fetch_add(released, Relaxed);
+    COUNTERS.purged.fetch_add(released, Relaxed);
+    released
+}
+
+/// Purges every free slot that may be resident, ignoring the decay delay,
+/// until about `max_bytes` were released, and unmaps segments left wholly
+/// free but one (see [`crate::reclaim`]). Returns the bytes released.
+pub(crate) fn purge_free_slots(max_bytes: usize) -> usize {
+    LOCK.lock();
+    // SAFETY: the lock is held.
+    let released = unsafe { purge_locked(max_bytes, |_, _| true) };
+    LOCK.unlock();
     released
 }
 

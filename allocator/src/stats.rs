@@ -1,9 +1,95 @@
-//! Statistics: what the allocator holds, per size class and in total.
+//! Statistics: the counters every layer updates, gathered in one struct,
+//! and the plain-data report [`crate::stats()`] makes of them.
 
-use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-use crate::size_class::{CLASS_SIZES, NCLASSES};
-use crate::{heap, large, pool};
+use crate::os;
+use crate::size_class::NCLASSES;
+
+/// The allocator's running counters, one struct for every layer. Each is
+/// updated with relaxed atomics on slow paths only (arena hand-overs,
+/// large objects, purges), never per block.
+pub(crate) struct Counters {
+    /// Bytes of segments mapped (pool).
+    pub pool_mapped: AtomicUsize,
+    /// Touched bytes of free slots not yet purged (pool; written under the
+    /// pool lock).
+    pub dirty: AtomicUsize,
+    /// Bytes ever purged or unmapped while possibly resident.
+    pub purged: AtomicUsize,
+    /// Bytes of `purged` released by pay-back (free slots, cached large
+    /// mappings, slack and the inner pages of large free blocks) rather
+    /// than by decay or harvest.
+    pub paid_back: AtomicUsize,
+    /// Purge operations (madvise or unmap calls).
+    pub purges: AtomicUsize,
+    /// Fresh bytes touched since the last pay-back: arenas carved into new
+    /// pages and large mappings made. The layers below only add to it;
+    /// [`crate::reclaim`] pays it back from the slow paths.
+    pub debt: AtomicUsize,
+    /// Bytes of large mappings live.
+    pub large_mapped: AtomicUsize,
+    /// Large objects live.
+    pub large_objects: AtomicUsize,
+    /// Bytes of slack behind large objects, purged or not (sum of
+    /// `LargeHeader::slack`).
+    pub slack: AtomicUsize,
+    /// Bytes of slack not purged since it was kept (sum of
+    /// `LargeHeader::slack_resident`).
+    pub slack_resident: AtomicUsize,
+    /// Bytes of freed large mappings held for reuse.
+    pub cached: AtomicUsize,
+    /// Of those, the bytes that may be resident.
+    pub cached_resident: AtomicUsize,
+    /// Bytes mapped for heap metadata.
+    pub meta_mapped: AtomicUsize,
+}
+
+/// The counters of the process.
+pub(crate) static COUNTERS: Counters = Counters {
+    pool_mapped: AtomicUsize::new(0),
+    dirty: AtomicUsize::new(0),
+    purged: AtomicUsize::new(0),
+    paid_back: AtomicUsize::new(0),
+    purges: AtomicUsize::new(0),
+    debt: AtomicUsize::new(0),
+    large_mapped: AtomicUsize::new(0),
+    large_objects: AtomicUsize::new(0),
+    slack: AtomicUsize::new(0),
+    slack_resident: AtomicUsize::new(0),
+    cached: AtomicUsize::new(0),
+    cached_resident: AtomicUsize::new(0),
+    meta_mapped: AtomicUsize::new(0),
+};
+
+impl Counters {
+    /// Counts one purge or unmap call that released `resident` bytes that
+    /// may have been resident.
+    pub fn count_purge(&self, resident: usize) {
+        self.purges.fetch_add(1, Relaxed);
+        self.purged.fetch_add(resident, Relaxed);
+    }
+
+    /// Records `bytes` of fresh pages touched, to be paid back.
+    pub fn owe(&self, bytes: usize) {
+        self.debt.fetch_add(bytes, Relaxed);
+    }
+}
+
+/// Purges `len` bytes at `p` and counts the operation, with `resident` of
+/// the bytes as purged (those that may have been resident); false, with
+/// nothing counted, if the OS refused.
+///
+/// # Safety
+/// As [`os::purge`].
+pub(crate) unsafe fn purge_counted(p: *mut u8, len: usize, resident: usize) -> bool {
+    // SAFETY: guaranteed by the caller.
+    let done = unsafe { os::purge(p, len) };
+    if done {
+        COUNTERS.count_purge(resident);
+    }
+    done
+}
 
 /// Counts for one size class.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,50 +139,4 @@ pub struct Stats {
     pub large_slack: usize,
     /// Per size class, smallest first.
     pub classes: [ClassStats; NCLASSES],
-}
-
-/// Gathers the current statistics. Walks every arena under the pool lock:
-/// meant for reports, not hot paths. Never allocates.
-pub fn stats() -> Stats {
-    let mut classes = [ClassStats::default(); NCLASSES];
-    for (c, s) in classes.iter_mut().enumerate() {
-        s.block_size = CLASS_SIZES[c];
-    }
-    let census = pool::census(|a| {
-        let s = &mut classes[a.class.get() as usize];
-        // Blocks freed by other threads and not yet collected are free.
-        s.live_blocks += a.used.load(Relaxed).saturating_sub(a.thread_free.pending()) as usize;
-        s.arenas += 1;
-        s.capacity_blocks += a.reserved.get() as usize;
-        s.touched_bytes += pool::touched_bytes(a);
-    });
-    let large_bytes = large::MAPPED.load(Relaxed);
-    let (slack, slack_resident) = (
-        large::SLACK.load(Relaxed),
-        large::SLACK_RESIDENT.load(Relaxed),
-    );
-    let allocated = classes
-        .iter()
-        .map(|c| c.live_blocks * c.block_size)
-        .sum::<usize>()
-        + large_bytes.saturating_sub(slack);
-    let meta = heap::META_MAPPED.load(Relaxed);
-    let cached = crate::large_cache::CACHED.load(Relaxed);
-    let cached_resident = crate::large_cache::CACHED_RESIDENT.load(Relaxed);
-    Stats {
-        allocated,
-        // Read apart from the large lock: a realloc may change them between.
-        resident: census.resident
-            + large_bytes.saturating_sub(slack.saturating_sub(slack_resident))
-            + meta
-            + cached_resident,
-        mapped: census.mapped + large_bytes + meta + cached,
-        purged: pool::PURGED.load(Relaxed),
-        paid_back: pool::PAID_BACK.load(Relaxed),
-        purges: pool::PURGES.load(Relaxed),
-        large_objects: large::COUNT.load(Relaxed),
-        large_bytes,
-        large_slack: slack_resident,
-        classes,
-    }
 }

@@ -113,7 +113,7 @@ const UNINIT: u8 = 0;
 const RUNNING: u8 = 1;
 const DONE: u8 = 2;
 static INIT: AtomicU8 = AtomicU8::new(UNINIT);
-static mut KEY: libc::pthread_key_t = 0;
+static mut KEY: crate::os::ThreadKey = 0;
 
 /// Gives the calling thread a real heap. Null when out of memory.
 ///
@@ -135,7 +135,7 @@ pub(crate) fn init_heap() -> *mut Heap {
     tls::set(h);
     init_process();
     // SAFETY: KEY was created by init_process, which has completed.
-    unsafe { libc::pthread_setspecific(KEY, h as *const libc::c_void) };
+    unsafe { crate::os::thread_key_set(KEY, h as *const core::ffi::c_void) };
     h
 }
 
@@ -154,13 +154,12 @@ fn init_process() {
         .is_ok()
     {
         crate::config::load_env();
-        // SAFETY: KEY is written once, here, before INIT becomes DONE.
-        unsafe {
-            if libc::pthread_key_create(core::ptr::addr_of_mut!(KEY), Some(thread_exit)) != 0 {
-                crate::os::fatal(b"cannot create the thread-exit key");
-            }
-            libc::pthread_atfork(Some(fork_prepare), Some(fork_parent), Some(fork_child));
+        match crate::os::thread_key_create(thread_exit) {
+            // SAFETY: KEY is written once, here, before INIT becomes DONE.
+            Some(key) => unsafe { KEY = key },
+            None => crate::os::fatal(b"cannot create the thread-exit key"),
         }
+        crate::os::at_fork(fork_prepare, fork_parent, fork_child);
         INIT.store(DONE, Release);
     } else {
         while INIT.load(Acquire) != DONE {
@@ -170,7 +169,7 @@ fn init_process() {
 }
 
 /// pthread key destructor: the thread is exiting.
-extern "C" fn thread_exit(value: *mut libc::c_void) {
+extern "C" fn thread_exit(value: *mut core::ffi::c_void) {
     let h = value as *mut Heap;
     if h.is_null() || h == empty_heap() {
         return;

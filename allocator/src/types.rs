@@ -261,7 +261,7 @@ pub(crate) struct LargeHeader {
     /// Written by the owner, under the large lock.
     pub slack: usize,
     /// Of the slack, the bytes no harvest has purged since (counted in
-    /// `large::SLACK_RESIDENT`). Large lock.
+    /// `Counters::slack_resident`). Large lock.
     pub slack_resident: usize,
     /// Heap that allocated it (for snapshots); may be the empty heap.
     pub heap: *mut Heap,
