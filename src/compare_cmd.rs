@@ -40,9 +40,9 @@ pub struct CompareArgs {
     /// Write the plots (SVG and PNG) into this folder.
     #[arg(long)]
     plot: Option<PathBuf>,
-    /// Runs at once [default: one per core].
-    #[arg(long)]
-    jobs: Option<usize>,
+    /// Runs at once, at least 1 [default: one per core].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..4096))]
+    jobs: Option<u64>,
 }
 
 fn is_saved(path: &Path) -> bool {
@@ -71,7 +71,7 @@ pub fn run(args: CompareArgs) -> Result<(), UserError> {
                 .expect("valid template"),
         );
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(args.jobs.unwrap_or(0))
+            .num_threads(args.jobs.unwrap_or(0) as usize)
             .build()
             .map_err(|e| UserError::new(format!("--jobs: {e}")))?;
         let fresh = pool.install(|| {

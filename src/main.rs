@@ -79,8 +79,74 @@ impl<E: std::error::Error> From<E> for UserError {
     }
 }
 
+/// An error message as one line: a message of several lines (a TOML parse
+/// error shows the line at fault and a caret) keeps its first line, which
+/// says where, and its last, which says what.
+fn one_line(message: &str) -> String {
+    let mut lines = message.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("").trim_end_matches(':');
+    match lines.last() {
+        Some(last) if last != first => format!("{first}: {last}"),
+        _ => first.to_string(),
+    }
+}
+
+/// Unix tools end quietly when the reader of their output goes away
+/// (`memento ... --csv | head -1`): restore the default action of SIGPIPE,
+/// which Rust's runtime ignores (every later `println!` would panic).
+fn die_quietly_on_broken_pipe() {
+    // SAFETY: setting a signal's disposition to its default has no
+    // preconditions; no handler of ours is replaced.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+}
+
+/// On Ctrl-C (or SIGTERM, SIGHUP) removes the temporary files and folders
+/// of outputs in flight, so nothing partial is left, and exits with the
+/// shell's status for an interrupt.
+fn clean_up_on_interrupt() {
+    let installed = ctrlc::set_handler(|| {
+        memento_trace::atomic::remove_unfinished();
+        eprintln!("memento: interrupted; no output was written");
+        std::process::exit(130);
+    });
+    if let Err(e) = installed {
+        eprintln!(
+            "memento: warning: cannot handle Ctrl-C ({e}); an interrupt may leave temporary files"
+        );
+    }
+}
+
+/// Parses the command line; a usage error is one line, exit status 2
+/// (help and version print as usual).
+fn parse() -> Result<Cli, ExitCode> {
+    use clap::error::ErrorKind;
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let _ = e.print();
+            Err(ExitCode::SUCCESS)
+        }
+        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprintln!("memento: error: a subcommand is required (see --help)");
+            Err(ExitCode::from(2))
+        }
+        Err(e) => {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("memento: error: {first} (see --help)");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    die_quietly_on_broken_pipe();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    clean_up_on_interrupt();
     let result = match cli.command {
         Command::Trace(command) => trace_cmd::run(command),
         Command::Workloads(command) => workloads_cmd::run(command),
@@ -91,8 +157,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(UserError { message, causes }) => {
-            eprintln!("memento: error: {message}");
+        Err(UserError {
+            message,
+            mut causes,
+        }) => {
+            let line = one_line(&message);
+            if line != message {
+                causes.insert(0, message);
+            }
+            eprintln!("memento: error: {line}");
             if cli.verbose || std::env::var_os("RUST_BACKTRACE").is_some() {
                 for cause in causes {
                     eprintln!("  caused by: {cause}");

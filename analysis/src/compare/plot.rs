@@ -21,7 +21,7 @@ mod split_bars;
 
 use std::error::Error;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
@@ -111,18 +111,11 @@ fn render_png(c: &Comparison, name: &str) -> Result<Vec<u8>, Box<dyn Error>> {
     bitmap::render(|root| draw(c, name, root))
 }
 
-/// Writes `bytes` to `path.tmp`, then renames it to `path`; on an error
-/// the temporary file is removed and the error names `path`.
+/// Writes `bytes` to `path` atomically (see [`memento_trace::atomic`]);
+/// the error names `path`.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CompareError> {
-    let mut tmp = PathBuf::from(path).into_os_string();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    fs::write(&tmp, bytes)
-        .and_then(|()| fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            CompareError::new(path, format!("cannot write the plot: {e}"))
-        })
+    memento_trace::atomic::write_atomically(path, bytes)
+        .map_err(|e| CompareError::new(path, format!("cannot write the plot: {e}")))
 }
 
 /// Registers the embedded font with plotters, once per process.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use memento_trace::atomic::Unfinished;
 use memento_trace::TraceFile;
 
 use crate::artifacts;
@@ -46,8 +47,9 @@ pub struct CaptureReport {
     pub seconds: f64,
 }
 
-/// Removes the temporary folder however the capture ends.
-struct TempDir(PathBuf);
+/// Removes the temporary folder however the capture ends; listed as
+/// unfinished so that an interrupt removes it too.
+struct TempDir(PathBuf, Option<Unfinished>);
 
 impl Drop for TempDir {
     fn drop(&mut self) {
@@ -113,10 +115,11 @@ fn temp_dir_for(out: &Path) -> Result<TempDir, CaptureError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "trace".into());
     let dir = parent.join(format!(".{name}.capture-{}", std::process::id()));
+    let tracked = Unfinished::track(&dir);
     std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
     // absolute: traced children that change directory write here too
     let dir = dir.canonicalize().map_err(io_error(&dir))?;
-    Ok(TempDir(dir))
+    Ok(TempDir(dir, Some(tracked)))
 }
 
 /// Runs the command under capture and writes `options.out`. On any
@@ -146,7 +149,7 @@ pub fn capture(options: &CaptureOptions) -> Result<CaptureReport, CaptureError> 
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
 
-    let temp = temp_dir_for(&options.out)?;
+    let mut temp = temp_dir_for(&options.out)?;
     let pattern = temp.0.join("trace.%p.mtrace");
     let mut command = match options.mode {
         CaptureMode::Full => {
@@ -229,7 +232,10 @@ pub fn capture(options: &CaptureOptions) -> Result<CaptureReport, CaptureError> 
     let trace = TraceFile::open(&written)?;
     trace.metadata()?;
     drop(trace);
-    std::fs::rename(&written, &options.out).map_err(io_error(&options.out))?;
+    let tracked = temp.1.take().expect("tracked until renamed");
+    tracked
+        .finish(|| std::fs::rename(&written, &options.out))
+        .map_err(io_error(&options.out))?;
     let file_bytes = std::fs::metadata(&options.out)
         .map_err(io_error(&options.out))?
         .len();
