@@ -208,13 +208,29 @@ pub fn run(args: ReplayArgs) -> Result<(), UserError> {
     } else if args.csv {
         print!("{}", report::csv(&stats));
     } else {
-        let names: Vec<String> = args
-            .traces
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        println!("traces: {}", names.join(", "));
+        println!("traces: {}", trace_list(&args.traces));
         print!("{}", report::text(&stats));
     }
     Ok(())
+}
+
+/// The traces of a run for the report's first line: each distinct path
+/// once, with how many cores replay it, so that a 256-core run of one
+/// trace stays a short line.
+fn trace_list(traces: &[PathBuf]) -> String {
+    let mut distinct: Vec<(&PathBuf, usize)> = Vec::new();
+    for t in traces {
+        match distinct.iter_mut().find(|(p, _)| *p == t) {
+            Some((_, n)) => *n += 1,
+            None => distinct.push((t, 1)),
+        }
+    }
+    distinct
+        .iter()
+        .map(|(p, n)| match n {
+            1 => p.display().to_string(),
+            n => format!("{} (x{n})", p.display()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -10,9 +10,36 @@ use super::standard::DramStandard;
 use crate::cause::{Cause, CauseCounts};
 use crate::stats::DramStats;
 
-/// Read latencies are kept in a histogram of this many DRAM cycles (the
-/// last bucket takes everything longer), for the p99.
-const HISTOGRAM_BUCKETS: usize = 4096;
+/// Read latencies below this many DRAM cycles are kept exactly in a
+/// histogram, for the p99.
+const EXACT_BUCKETS: usize = 4096;
+/// Longer latencies (a saturated channel under many cores) go into
+/// logarithmic buckets, this many per power of two (12.5% wide), so the
+/// p99 stays meaningful instead of stopping at the last exact bucket.
+const SUB_BUCKETS: usize = 8;
+/// All buckets: exact ones, then `SUB_BUCKETS` per power of two from
+/// 2^12 to 2^63.
+const HISTOGRAM_BUCKETS: usize = EXACT_BUCKETS + (64 - 12) * SUB_BUCKETS;
+
+/// The histogram bucket of a latency of `cycles`.
+fn latency_bucket(cycles: u64) -> usize {
+    if cycles < EXACT_BUCKETS as u64 {
+        return cycles as usize;
+    }
+    let exponent = 63 - cycles.leading_zeros() as usize; // >= 12
+    let sub = (cycles >> (exponent - 3)) as usize & (SUB_BUCKETS - 1);
+    EXACT_BUCKETS + (exponent - 12) * SUB_BUCKETS + sub
+}
+
+/// The smallest latency, in cycles, of histogram bucket `bucket`.
+fn bucket_floor(bucket: usize) -> u64 {
+    if bucket < EXACT_BUCKETS {
+        return bucket as u64;
+    }
+    let exponent = (bucket - EXACT_BUCKETS) / SUB_BUCKETS + 12;
+    let sub = ((bucket - EXACT_BUCKETS) % SUB_BUCKETS) as u64;
+    (1u64 << exponent) + (sub << (exponent - 3))
+}
 
 #[derive(Clone, Copy, Debug)]
 struct QueuedWrite {
@@ -456,8 +483,7 @@ impl Dram {
 
     fn record_latency(&mut self, cycles: u64) {
         self.counters.read_latency_sum += cycles;
-        let bucket = (cycles as usize).min(HISTOGRAM_BUCKETS - 1);
-        self.counters.read_latency_histogram[bucket] += 1;
+        self.counters.read_latency_histogram[latency_bucket(cycles)] += 1;
     }
 
     /// The results after a run of `elapsed` core cycles.
@@ -474,10 +500,10 @@ impl Dram {
         if served > 0 {
             let rank = served - served / 100; // the 99th percentile's position (1-based)
             let mut seen = 0;
-            for (cycles, &n) in c.read_latency_histogram.iter().enumerate() {
+            for (bucket, &n) in c.read_latency_histogram.iter().enumerate() {
                 seen += n;
                 if seen >= rank {
-                    p99 = ns(cycles as f64);
+                    p99 = ns(bucket_floor(bucket) as f64);
                     break;
                 }
             }
@@ -506,5 +532,33 @@ impl Dram {
                 0.0
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod latency_histogram_tests {
+    use super::*;
+
+    #[test]
+    fn a_latency_lies_in_its_bucket_and_buckets_are_at_most_an_eighth_wide() {
+        let mut v = 1u64;
+        let mut last = 0;
+        while v < u64::MAX / 3 {
+            for probe in [v - 1, v, v + 1, v + v / 3] {
+                let b = latency_bucket(probe);
+                assert!(b < HISTOGRAM_BUCKETS, "{probe}");
+                assert!(bucket_floor(b) <= probe, "{probe} below its bucket {b}");
+                if b + 1 < HISTOGRAM_BUCKETS {
+                    assert!(probe < bucket_floor(b + 1), "{probe} past its bucket {b}");
+                }
+                assert!(probe - bucket_floor(b) <= probe / 8, "{probe}");
+            }
+            assert!(latency_bucket(v) >= last, "monotonic at {v}");
+            last = latency_bucket(v);
+            v = v * 3 / 2 + 1;
+        }
+        assert_eq!(latency_bucket(u64::MAX), HISTOGRAM_BUCKETS - 1);
+        assert_eq!(latency_bucket(4095), 4095);
+        assert_eq!(bucket_floor(latency_bucket(4096)), 4096);
     }
 }
