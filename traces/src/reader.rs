@@ -84,6 +84,21 @@ impl TraceFile {
         &self.header
     }
 
+    /// Gives the mapped pages of `from..to` back to the kernel: they stay
+    /// readable (a later read faults them in again from the file), but no
+    /// longer count in the resident set. Nothing for a trace held in memory.
+    fn release(&self, from: usize, to: usize) {
+        if let Bytes::Mapped(map) = &self.bytes {
+            // SAFETY: the map is a read-only shared mapping of a file, so
+            // dropping its pages loses nothing: they are read again from
+            // the file if touched. `from` is a multiple of RELEASE_STEP
+            // (page-aligned) and `to` lies within the map.
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
+            };
+        }
+    }
+
     /// The whole file.
     pub fn as_bytes(&self) -> &[u8] {
         match &self.bytes {
@@ -98,6 +113,7 @@ impl TraceFile {
             file: self,
             offset: self.data_start,
             done: false,
+            released: 0,
         }
     }
 
@@ -216,7 +232,13 @@ pub struct Chunks<'a> {
     file: &'a TraceFile,
     offset: usize,
     done: bool,
+    /// The mapped bytes before this offset were given back to the kernel.
+    released: usize,
 }
+
+/// Mapped trace bytes already walked are given back in steps of this size,
+/// so a replay's resident set stays flat however long the trace.
+const RELEASE_STEP: usize = 4 << 20;
 
 impl<'a> Iterator for Chunks<'a> {
     type Item = Result<Chunk<'a>, TraceError>;
@@ -227,6 +249,11 @@ impl<'a> Iterator for Chunks<'a> {
             return None;
         }
         let start = self.offset;
+        if start - self.released >= RELEASE_STEP {
+            let upto = start & !(RELEASE_STEP - 1);
+            self.file.release(self.released, upto);
+            self.released = upto;
+        }
         let framed = ChunkHeader::decode(&bytes[start..])
             .map_err(|(at, kind)| self.file.error(start as u64 + at, kind))
             .and_then(|header| {
