@@ -52,15 +52,18 @@ const DISTANCE: i64 = 3;
 /// around the point, the cheapest, where covering a label or a point costs
 /// [`HARD`] a pixel, a line 1, and distance [`DISTANCE`] a pixel; a label
 /// away from its point gets a leader line, which must not cross anything
-/// either. Points with the most neighbours are labelled first. Each
-/// label's rectangle, and whether it sits away from its point.
+/// either. Points with the most neighbours are labelled first (those
+/// standing apart find room anyway); a point whose every spot would cover
+/// a label or a point (inside a dense cluster) gets no label rather than
+/// an overlapping one. Each label's rectangle and whether it sits
+/// away from its point, or None.
 pub fn place(
     at: &[(i32, i32)],
     sizes: &[(i32, i32)],
     obstacles: &[Rect],
     lines: &[Rect],
     bounds: Rect,
-) -> Vec<(Rect, bool)> {
+) -> Vec<Option<(Rect, bool)>> {
     let crowd = |p: (i32, i32)| {
         at.iter()
             .filter(|q| (q.0 - p.0).abs() < 80 && (q.1 - p.1).abs() < 40)
@@ -73,7 +76,9 @@ pub fn place(
     let cost_of = |taken: &[(Rect, i64)], r: Rect| -> i64 {
         taken.iter().map(|(t, w)| w * overlap(r, *t)).sum()
     };
-    let mut placed = vec![((0, 0, 0, 0), false); at.len()];
+    let mut placed = vec![None; at.len()];
+    // What a label must not cover at all: points and labels.
+    let mut hard: Vec<Rect> = obstacles.to_vec();
     for i in order {
         let ((x, y), (w, h)) = (at[i], sizes[i]);
         let g = R + 4;
@@ -107,8 +112,14 @@ pub fn place(
             }
         }
         let (_, r, leader) = best.expect("eight spots per ring");
+        let covers = |r: Rect| hard.iter().map(|o| overlap(r, *o)).sum::<i64>();
+        let outside = r.0 < bounds.0 || r.1 < bounds.1 || r.2 > bounds.2 || r.3 > bounds.3;
+        if outside || covers(r) > 0 {
+            continue; // every spot covers a label or a point: no label
+        }
         taken.push(((r.0 - 2, r.1 - 1, r.2 + 2, r.3 + 1), HARD));
-        placed[i] = (r, !leader.is_empty());
+        hard.push(r);
+        placed[i] = Some((r, !leader.is_empty()));
         taken.extend(leader.into_iter().map(|l| (l, HARD)));
     }
     placed
@@ -201,10 +212,10 @@ where
     }
     let (xs, ys) = chart.plotting_area().get_pixel_range();
     let bounds = (xs.start + 2, ys.start + 2, xs.end - 2, ys.end - 2);
-    for ((r, far), (p, point)) in place(&at, &sizes, &obstacles, &lines, bounds)
-        .into_iter()
-        .zip(points.iter().zip(&at))
-    {
+    let placed = place(&at, &sizes, &obstacles, &lines, bounds);
+    let unlabelled = placed.iter().filter(|p| p.is_none()).count();
+    for (placed, (p, point)) in placed.into_iter().zip(points.iter().zip(&at)) {
+        let Some((r, far)) = placed else { continue };
         if far {
             let to = nearest(r, *point);
             root.draw(&PathElement::new(
@@ -229,6 +240,12 @@ where
         entries.push(("a grey line joins the two".into(), Mark::Note));
         entries.push(("points of a workload".into(), Mark::Note));
     }
+    if unlabelled > 0 {
+        entries.push((String::new(), Mark::Note));
+        entries.push((format!("{unlabelled} points in crowds"), Mark::Note));
+        entries.push(("are not named: the tables".into(), Mark::Note));
+        entries.push(("give every workload".into(), Mark::Note));
+    }
     frame::legend(&legend_area, &entries)?;
     Ok(())
 }
@@ -242,11 +259,47 @@ mod tests {
         let at: Vec<(i32, i32)> = (0..12).map(|i| (400 + 3 * i, 300 + 2 * i)).collect();
         let sizes = vec![(120, 14); 12];
         let bounds = (0, 0, 1000, 600);
-        let placed = place(&at, &sizes, &[], &[], bounds);
-        for (i, (a, _)) in placed.iter().enumerate() {
+        let placed: Vec<Rect> = place(&at, &sizes, &[], &[], bounds)
+            .into_iter()
+            .flatten()
+            .map(|(r, _)| r)
+            .collect();
+        assert_eq!(placed.len(), 12, "room enough for every label");
+        for (i, a) in placed.iter().enumerate() {
             assert!(a.0 >= 0 && a.1 >= 0 && a.2 <= 1000 && a.3 <= 600);
-            for (b, _) in &placed[i + 1..] {
+            for b in &placed[i + 1..] {
                 assert_eq!(overlap(*a, *b), 0, "{a:?} and {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_point_in_a_crowd_too_dense_to_label_goes_unnamed_not_overlapped() {
+        // 60 points within a 40-pixel square: no room for 60 labels.
+        let at: Vec<(i32, i32)> = (0..60)
+            .map(|i| (400 + (i % 8) * 5, 300 + (i / 8) * 5))
+            .collect();
+        let sizes = vec![(120, 14); 60];
+        let obstacles: Vec<Rect> = at
+            .iter()
+            .map(|p| (p.0 - R, p.1 - R, p.0 + R, p.1 + R))
+            .collect();
+        let placed: Vec<Rect> = place(&at, &sizes, &obstacles, &[], (0, 0, 1000, 600))
+            .into_iter()
+            .flatten()
+            .map(|(r, _)| r)
+            .collect();
+        assert!(
+            !placed.is_empty() && placed.len() < 60,
+            "{} labelled",
+            placed.len()
+        );
+        for (i, a) in placed.iter().enumerate() {
+            for b in &placed[i + 1..] {
+                assert_eq!(overlap(*a, *b), 0, "{a:?} and {b:?}");
+            }
+            for o in &obstacles {
+                assert_eq!(overlap(*a, *o), 0, "{a:?} covers a point");
             }
         }
     }
