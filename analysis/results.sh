@@ -12,7 +12,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$root/workloads/.traces/results}
 results=$root/analysis/RESULTS.md
-mkdir -p "$dir"
+mkdir -p "$dir" "$root/analysis/results"
 
 "$root/scripts/setup-workloads.sh"
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin memento
