@@ -9,6 +9,9 @@
 #                                     debug symbols
 #   scripts/install-deps.sh --pgo     plus the llvm-profdata of rustc's LLVM
 #                                     (for scripts/build-pgo.sh)
+#   scripts/install-deps.sh --sanitizers
+#                                     plus the nightly toolchain's rust-src
+#                                     and miri (for scripts/sanitize.sh)
 #   scripts/install-deps.sh --dry-run [--bench] [--pgo]
 #                                     print what is missing, install nothing
 #
@@ -36,6 +39,7 @@ libc6-dbg /usr/share/doc/libc6-dbg/copyright
 want="$test_pkgs"
 extra=""
 dry=""
+components=""
 for arg in "$@"; do
     case "$arg" in
         --bench) extra="$extra$bench_pkgs" ;;
@@ -51,12 +55,25 @@ for arg in "$@"; do
 llvm-$major /usr/bin/llvm-profdata-$major
 "
             ;;
+        --sanitizers) components="rust-src miri" ;;
         --dry-run) dry=1 ;;
-        *) echo "install-deps: unknown option '$arg' (use --bench, --pgo, --dry-run or nothing)" >&2; exit 2 ;;
+        *) echo "install-deps: unknown option '$arg' (use --bench, --pgo, --sanitizers, --dry-run or nothing)" >&2; exit 2 ;;
     esac
 done
 want="$want$extra"
 root="${MEMENTO_DEPS_ROOT:-}"
+
+# Nightly components, from the Rust distribution server; only those missing.
+for c in $components; do
+    if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q "^$c"; then
+        if [ -n "$dry" ]; then
+            echo "install-deps: would rustup component add --toolchain nightly $c"
+        else
+            echo "install-deps: rustup component add --toolchain nightly $c" >&2
+            rustup component add --toolchain nightly "$c" >&2
+        fi
+    fi
+done
 
 # An `if`, not `&&`: under `sh -e` a command substitution inherits errexit,
 # and a loop whose last test failed would end `need=$(missing)` with it.

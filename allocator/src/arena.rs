@@ -124,9 +124,9 @@ pub(crate) unsafe fn collect(a: &Arena) {
         // lines last written by the freeing cores, one stall per block;
         // carving writes links in address order, which the core streams.
         // The pages stay counted as touched (`warm`), not fresh.
-        a.warm.set(crate::pool::touched_bytes(a) as u32);
+        a.warm.store(crate::pool::touched_bytes(a) as u32, Relaxed);
         a.free.set(null_mut());
-        a.capacity.set(0);
+        a.capacity.store(0, Relaxed);
         a.used.store(0, Relaxed);
         return;
     }
@@ -149,7 +149,7 @@ pub(crate) unsafe fn collect(a: &Arena) {
 
 /// Carves fresh blocks onto the free list; false when none are left.
 unsafe fn extend(a: &Arena) -> bool {
-    let cap = a.capacity.get() as usize;
+    let cap = a.capacity.load(Relaxed) as usize;
     let left = a.reserved.get() as usize - cap;
     if left == 0 {
         return false;
@@ -172,7 +172,7 @@ unsafe fn extend(a: &Arena) -> bool {
     a.free.set(first as *mut Block);
     if bs >= PURGEABLE_BLOCK {
         // Inner pages past the arena's resident prefix were never touched.
-        let warm = a.start.get() as usize + a.warm.get() as usize;
+        let warm = a.start.get() as usize + a.warm.load(Relaxed) as usize;
         for i in 0..n {
             let b = first.wrapping_add(i * bs) as *mut Block;
             if inner_pages(b, bs).0 >= warm {
@@ -183,7 +183,7 @@ unsafe fn extend(a: &Arena) -> bool {
     }
     // Pages first touched now, beyond what was resident at acquisition.
     let before = crate::pool::touched_bytes(a);
-    a.capacity.set((cap + n) as u32);
+    a.capacity.store((cap + n) as u32, Relaxed);
     let after = crate::pool::touched_bytes(a);
     if after > before {
         crate::stats::COUNTERS.owe(after - before);

@@ -186,11 +186,11 @@ unsafe fn init_arena_locked(
             s.touched[i].set(0);
         }
         let a = &s.arenas[first];
-        a.warm.set(warm as u32);
+        a.warm.store(warm as u32, Relaxed);
         let bs = class_size(class);
         a.free.set(null_mut());
         a.used.store(0, Relaxed);
-        a.capacity.set(0);
+        a.capacity.store(0, Relaxed);
         a.reserved.set((slots * SLOT_SIZE / bs) as u32);
         a.block_size.set(bs as u32);
         a.class.set(class as u8);
@@ -271,8 +271,8 @@ pub(crate) unsafe fn reclaim_locked(
 /// when it was acquired, whichever is more.
 pub(crate) fn touched_bytes(a: &Arena) -> usize {
     let p = os::page_size();
-    ((a.capacity.get() as usize * a.block_size.get() as usize).div_ceil(p) * p)
-        .max(a.warm.get() as usize)
+    ((a.capacity.load(Relaxed) as usize * a.block_size.get() as usize).div_ceil(p) * p)
+        .max(a.warm.load(Relaxed) as usize)
 }
 
 /// Gives the slots of an arena with no block in use back to the pool.

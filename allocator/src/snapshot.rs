@@ -152,7 +152,7 @@ impl Snapshot {
                     if a.heap.load(Relaxed) != h {
                         return;
                     }
-                    let words = (a.capacity.get() as usize).div_ceil(64);
+                    let words = (a.capacity.load(Relaxed) as usize).div_ceil(64);
                     a_count += 1;
                     w_count += words;
                     if a_count > need_a || w_count > need_w {
@@ -165,7 +165,7 @@ impl Snapshot {
                     snap.arenas.push(ArenaImage {
                         arena: a,
                         class: a.class.get(),
-                        capacity: a.capacity.get(),
+                        capacity: a.capacity.load(Relaxed),
                         bits: at,
                     });
                 });
@@ -347,7 +347,7 @@ impl Snapshot {
                     }
                 }
                 a.free.set(free);
-                a.capacity.set(img.capacity);
+                a.capacity.store(img.capacity, Relaxed);
                 a.used.store(img.capacity - n_free, Relaxed);
                 a.thread_free.clear();
                 a.state.store(AVAILABLE, Relaxed);

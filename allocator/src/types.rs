@@ -88,14 +88,16 @@ pub(crate) struct Arena {
     /// Blocks handed out and not yet freed locally or collected. Written by
     /// the owner only (relaxed load + store), read by statistics.
     pub used: AtomicU32,
-    /// Blocks carved so far; blocks past it were never touched.
-    pub capacity: Cell<u32>,
+    /// Blocks carved so far; blocks past it were never touched. Written by
+    /// the owner (relaxed), read by statistics under the pool lock.
+    pub capacity: AtomicU32,
     /// Blocks the arena can hold.
     pub reserved: Cell<u32>,
     /// Bytes from `start` that were resident when the arena was acquired
     /// (left by an earlier arena on the same slots, not yet purged):
-    /// carving there touches no fresh page.
-    pub warm: Cell<u32>,
+    /// carving there touches no fresh page. Written by the owner or under
+    /// the pool lock (relaxed), read by statistics.
+    pub warm: AtomicU32,
     /// Links in the owner's list for this class.
     pub next: Cell<*mut Arena>,
     pub prev: Cell<*mut Arena>,
@@ -203,9 +205,9 @@ impl Arena {
         Arena {
             free: Cell::new(core::ptr::null_mut()),
             used: AtomicU32::new(0),
-            capacity: Cell::new(0),
+            capacity: AtomicU32::new(0),
             reserved: Cell::new(0),
-            warm: Cell::new(0),
+            warm: AtomicU32::new(0),
             block_size: Cell::new(0),
             class: Cell::new(0),
             slots: Cell::new(0),
