@@ -36,6 +36,7 @@ fn synth(out: &Path, allocations: u64) -> u64 {
 /// Replays `trace` and returns the replay process's peak resident set in
 /// KiB, from the kernel's accounting of that one child.
 fn replay_max_rss_kib(trace: &Path) -> i64 {
+    #[allow(clippy::zombie_processes)] // reaped by wait4 below, which gives its rusage
     let child = memento()
         .args(["replay", "--json"])
         .arg(trace)
