@@ -137,8 +137,48 @@ pub fn read_trace(bytes: &[u8]) {
             summarizer.push(event);
         }
         summarizer.finish();
-        let _ = trace.metadata();
+        let metadata = trace.metadata();
+        // `memento trace convert` from a trace to a trace: what was read
+        // is written and reads back the same.
+        let events: Vec<Event> = items.iter().flatten().copied().collect();
+        let mut writer = writer(trace.header());
+        for event in &events {
+            writer
+                .push(event)
+                .expect("an event that was read is written");
+        }
+        let metadata = metadata.unwrap_or_default();
+        metadata
+            .threads
+            .iter()
+            .for_each(|t| writer.add_thread(t.clone()));
+        metadata
+            .modules
+            .iter()
+            .for_each(|m| writer.add_module(m.clone()));
+        let (trace, read) = read_back(writer);
+        assert_eq!(read, events, "events written and read back");
+        assert_eq!(trace.metadata().ok(), Some(metadata));
     }
+}
+
+/// A trace writer to memory with small chunks, so that several are made.
+fn writer(header: &Header) -> TraceWriter<Vec<u8>> {
+    TraceWriter::new(Vec::new(), header)
+        .expect("writing to memory")
+        .with_chunk_bytes(256)
+}
+
+/// Finishes `writer` and reads its trace back; asserts that every event
+/// reads (no error) and returns the trace and the events.
+fn read_back(writer: TraceWriter<Vec<u8>>) -> (TraceFile, Vec<Event>) {
+    let (bytes, _) = writer.finish().expect("writing to memory");
+    let trace = TraceFile::from_bytes(TRACE_NAME, bytes).expect("the header just written");
+    let events = read_events(&trace)
+        .into_iter()
+        .map(|item| item.unwrap_or_else(|e| panic!("a written trace does not read back: {e}")))
+        .collect();
+    (trace, events)
 }
 
 /// The header of the traces the importers write.
@@ -158,20 +198,13 @@ pub fn import_header() -> Header {
 pub fn import_and_read_back(
     import: impl FnOnce(&mut TraceWriter<Vec<u8>>) -> Result<ImportSummary, TraceError>,
 ) {
-    let mut writer = TraceWriter::new(Vec::new(), &import_header())
-        .expect("writing to memory")
-        .with_chunk_bytes(256);
+    let mut writer = writer(&import_header());
     if import(&mut writer).is_err() {
         return;
     }
     let written = writer.events();
-    let (bytes, _) = writer.finish().expect("writing to memory");
-    let trace = TraceFile::from_bytes(TRACE_NAME, bytes).expect("the header just written");
-    let items = read_events(&trace);
-    if let Some(Err(error)) = items.iter().find(|i| i.is_err()) {
-        panic!("an imported trace does not read back: {error}");
-    }
-    assert_eq!(items.len() as u64, written, "events written and read back");
+    let (_, events) = read_back(writer);
+    assert_eq!(events.len() as u64, written, "events written and read back");
 }
 
 /// Reads `data` as UTF-8 text, as the configuration readers take it;

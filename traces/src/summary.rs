@@ -350,7 +350,8 @@ impl Summarizer {
             .position(|&up_to| size <= up_to)
             .expect("last bucket is unbounded");
         self.sizes[bucket] += 1;
-        self.allocated_bytes += size;
+        // Byte and instruction sums saturate: a trace may claim any sizes.
+        self.allocated_bytes = self.allocated_bytes.saturating_add(size);
         if addr == 0 {
             return;
         }
@@ -360,9 +361,9 @@ impl Summarizer {
         *made += 1;
         if let Some(old) = self.live.insert(addr, LiveObject { size, class, birth }) {
             self.warnings.alloc_of_live_address += 1;
-            self.live_bytes -= old.size;
+            self.live_bytes = self.live_bytes.saturating_sub(old.size);
         }
-        self.live_bytes += size;
+        self.live_bytes = self.live_bytes.saturating_add(size);
         self.peak_live_bytes = self.peak_live_bytes.max(self.live_bytes);
     }
 
@@ -372,7 +373,7 @@ impl Summarizer {
         }
         match self.live.remove(&addr) {
             Some(object) => {
-                self.live_bytes -= object.size;
+                self.live_bytes = self.live_bytes.saturating_sub(object.size);
                 // Allocations of the class made after this one, while it lived.
                 let lifetime = self.class_allocations[&object.class] - object.birth - 1;
                 let bucket = LIFETIME_BUCKETS
@@ -397,16 +398,17 @@ impl Summarizer {
         let in_allocator = self.alloc_depth > 0;
         match *event {
             Event::Block { addr, len, count } => {
-                self.instructions += u64::from(count);
+                self.instructions = self.instructions.saturating_add(count.into());
                 if in_allocator {
-                    self.allocator_instructions += u64::from(count);
+                    self.allocator_instructions =
+                        self.allocator_instructions.saturating_add(count.into());
                 }
                 Self::touch(&mut self.code_pages, self.page_shift, addr, len.into());
             }
             Event::Gap { count } => {
-                self.instructions += count;
+                self.instructions = self.instructions.saturating_add(count);
                 if in_allocator {
-                    self.allocator_instructions += count;
+                    self.allocator_instructions = self.allocator_instructions.saturating_add(count);
                 }
             }
             Event::Load { addr, size } | Event::Store { addr, size } => {
