@@ -17,10 +17,9 @@
 # toolchain and cargo-fuzz when missing (scripts/install-deps.sh --fuzz),
 # builds the targets (niced) into $CARGO_TARGET_DIR/fuzz/<sanitizer>
 # (default target/fuzz/none), makes the seeds (fuzz/make-seeds.py) when
-# missing, and
-# prints per target the inputs run, their rate, the coverage libFuzzer
-# reports at the end (cov: edges, ft: features), the time taken and the
-# crashes. The corpus grows in fuzz/corpus/<target>; logs go to
+# missing, and prints per target the inputs run, their rate, the coverage
+# libFuzzer reports at the end (cov: edges, ft: features), the time taken
+# and the crashes. The corpus grows in fuzz/corpus/<target>; logs go to
 # fuzz/logs/<target>.log; a crashing input to fuzz/artifacts/<target>/.
 # Exits 1 on any crash, naming its input; 2 on bad usage; 3 when the
 # toolchain cannot be had.

@@ -72,7 +72,7 @@ struct Collect {
 
 impl Collect {
     fn flow(&self) -> ControlFlow<()> {
-        if self.items.len() % self.every == 0 {
+        if self.items.len().is_multiple_of(self.every) {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
