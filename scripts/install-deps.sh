@@ -9,10 +9,12 @@
 #                                     debug symbols
 #   scripts/install-deps.sh --pgo     plus the llvm-profdata of rustc's LLVM
 #                                     (for scripts/build-pgo.sh)
+#   scripts/install-deps.sh --fuzz    plus a nightly toolchain (rustup) and
+#                                     cargo-fuzz (for scripts/fuzz.sh)
 #   scripts/install-deps.sh --sanitizers
 #                                     plus the nightly toolchain's rust-src
 #                                     and miri (for scripts/sanitize.sh)
-#   scripts/install-deps.sh --dry-run [--bench] [--pgo]
+#   scripts/install-deps.sh --dry-run [--bench] [--pgo] [--fuzz] [--sanitizers]
 #                                     print what is missing, install nothing
 #
 # MEMENTO_DEPS_ROOT, if set, is put before every file that shows a package
@@ -39,6 +41,9 @@ libc6-dbg /usr/share/doc/libc6-dbg/copyright
 want="$test_pkgs"
 extra=""
 dry=""
+# Rust tools (--fuzz), installed into the user's rustup and cargo homes
+# without root: name, then a file that shows it is installed.
+tools=""
 components=""
 for arg in "$@"; do
     case "$arg" in
@@ -55,9 +60,20 @@ for arg in "$@"; do
 llvm-$major /usr/bin/llvm-profdata-$major
 "
             ;;
+        --fuzz)
+            host=$(rustc -vV | sed -n 's/^host: //p')
+            if [ -z "$host" ]; then
+                echo "install-deps: 'rustc -vV' names no host; is rustc installed?" >&2
+                exit 2
+            fi
+            tools="
+nightly ${RUSTUP_HOME:-$HOME/.rustup}/toolchains/nightly-$host/bin/cargo
+cargo-fuzz ${CARGO_HOME:-$HOME/.cargo}/bin/cargo-fuzz
+"
+            ;;
         --sanitizers) components="rust-src miri" ;;
         --dry-run) dry=1 ;;
-        *) echo "install-deps: unknown option '$arg' (use --bench, --pgo, --sanitizers, --dry-run or nothing)" >&2; exit 2 ;;
+        *) echo "install-deps: unknown option '$arg' (use --bench, --pgo, --fuzz, --sanitizers, --dry-run or nothing)" >&2; exit 2 ;;
     esac
 done
 want="$want$extra"
@@ -78,22 +94,49 @@ done
 # An `if`, not `&&`: under `sh -e` a command substitution inherits errexit,
 # and a loop whose last test failed would end `need=$(missing)` with it.
 missing() {
-    echo "$want" | while read -r pkg file; do
+    echo "$1" | while read -r pkg file; do
         if [ -n "$pkg" ] && [ ! -e "$root$file" ]; then printf ' %s' "$pkg"; fi
     done
 }
 
-need=$(missing)
-[ -z "$need" ] && exit 0
+need=$(missing "$want")
+need_tools=$(missing "$tools")
+[ -z "$need$need_tools" ] && exit 0
 if [ -n "$dry" ]; then
-    echo "install-deps: would apt-get install$need"
+    [ -n "$need" ] && echo "install-deps: would apt-get install$need"
+    for tool in $need_tools; do
+        case "$tool" in
+            nightly) echo "install-deps: would rustup toolchain install nightly" ;;
+            *) echo "install-deps: would cargo install $tool --locked" ;;
+        esac
+    done
     exit 0
 fi
 
 lock="${TMPDIR:-/tmp}/memento-install-deps.lock"
 exec 9>"$lock"
 flock 9
-need=$(missing) # another caller may have installed them meanwhile
+
+# The Rust tools first: they need no root. The toolchain before cargo-fuzz,
+# which is built with the default one.
+for tool in $(missing "$tools"); do # another caller may have installed them meanwhile
+    case "$tool" in
+        nightly)
+            if ! command -v rustup >/dev/null 2>&1; then
+                echo "install-deps: need rustup to install a nightly toolchain" >&2
+                exit 1
+            fi
+            echo "install-deps: rustup toolchain install nightly" >&2
+            rustup toolchain install nightly --profile minimal >/dev/null
+            ;;
+        *)
+            echo "install-deps: cargo install $tool --locked" >&2
+            cargo install "$tool" --locked --quiet
+            ;;
+    esac
+done
+
+need=$(missing "$want") # another caller may have installed them meanwhile
 [ -z "$need" ] && exit 0
 
 sudo=""

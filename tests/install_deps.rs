@@ -80,3 +80,19 @@ fn dry_run_with_pgo_adds_the_llvm_of_rustc() {
         "{stdout}"
     );
 }
+
+#[test]
+fn dry_run_with_fuzz_adds_a_nightly_toolchain_and_cargo_fuzz() {
+    let out = dry_run(&["--fuzz"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[1..],
+        [
+            "install-deps: would rustup toolchain install nightly",
+            "install-deps: would cargo install cargo-fuzz --locked",
+        ],
+        "{stdout}"
+    );
+}

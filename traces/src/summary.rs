@@ -2,7 +2,7 @@
 //! inconsistencies it contains (as warning counts, not errors). Plain data;
 //! printers live in `memento-analysis`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::event::{Event, EventKind};
 
@@ -221,6 +221,61 @@ impl TraceSummary {
     }
 }
 
+/// Spans of more pages than this are kept as runs, not page by page.
+const RUN_PAGES: u64 = 64;
+
+/// Distinct pages touched: a page at a time in a hash set, the pages of a
+/// long span as one run (an access of 4 GiB is 4 billion pages of 1 byte,
+/// which a trace may claim), so that the cost follows the events, not the
+/// bytes they cover.
+#[derive(Default)]
+struct Pages {
+    single: HashSet<u64>,
+    /// Disjoint, non-adjacent runs: first page to last page, inclusive.
+    runs: BTreeMap<u64, u64>,
+}
+
+impl Pages {
+    fn touch(&mut self, first: u64, last: u64) {
+        if last - first < RUN_PAGES {
+            for page in first..=last {
+                self.single.insert(page);
+            }
+            return;
+        }
+        let (mut first, mut last) = (first, last);
+        // A run before that reaches this one, then the runs it reaches.
+        if let Some((&start, &end)) = self.runs.range(..first).next_back() {
+            if end.saturating_add(1) >= first {
+                first = start;
+                last = last.max(end);
+            }
+        }
+        while let Some((&start, &end)) = self.runs.range(first..=last.saturating_add(1)).next() {
+            self.runs.remove(&start);
+            last = last.max(end);
+        }
+        self.runs.insert(first, last);
+    }
+
+    fn in_run(&self, page: u64) -> bool {
+        self.runs
+            .range(..=page)
+            .next_back()
+            .is_some_and(|(_, &last)| page <= last)
+    }
+
+    fn count(&self) -> u64 {
+        let single = match self.runs.is_empty() {
+            true => self.single.len() as u64,
+            false => self.single.iter().filter(|&&p| !self.in_run(p)).count() as u64,
+        };
+        self.runs.iter().fold(single, |n, (&first, &last)| {
+            n.saturating_add(last - first).saturating_add(1)
+        })
+    }
+}
+
 #[derive(Clone, Copy)]
 struct LiveObject {
     size: u64,
@@ -244,8 +299,8 @@ pub struct Summarizer {
     lifetimes: [u64; LIFETIME_BUCKETS.len()],
     live_bytes: u64,
     peak_live_bytes: u64,
-    data_pages: HashSet<u64>,
-    code_pages: HashSet<u64>,
+    data_pages: Pages,
+    code_pages: Pages,
     page_shift: u32,
     threads: HashSet<u32>,
     alloc_depth: u64,
@@ -277,8 +332,8 @@ impl Summarizer {
             lifetimes: [0; LIFETIME_BUCKETS.len()],
             live_bytes: 0,
             peak_live_bytes: 0,
-            data_pages: HashSet::new(),
-            code_pages: HashSet::new(),
+            data_pages: Pages::default(),
+            code_pages: Pages::default(),
             page_shift: page_size.trailing_zeros(),
             threads: HashSet::new(),
             alloc_depth: 0,
@@ -295,7 +350,8 @@ impl Summarizer {
             .position(|&up_to| size <= up_to)
             .expect("last bucket is unbounded");
         self.sizes[bucket] += 1;
-        self.allocated_bytes += size;
+        // Byte and instruction sums saturate: a trace may claim any sizes.
+        self.allocated_bytes = self.allocated_bytes.saturating_add(size);
         if addr == 0 {
             return;
         }
@@ -305,9 +361,9 @@ impl Summarizer {
         *made += 1;
         if let Some(old) = self.live.insert(addr, LiveObject { size, class, birth }) {
             self.warnings.alloc_of_live_address += 1;
-            self.live_bytes -= old.size;
+            self.live_bytes = self.live_bytes.saturating_sub(old.size);
         }
-        self.live_bytes += size;
+        self.live_bytes = self.live_bytes.saturating_add(size);
         self.peak_live_bytes = self.peak_live_bytes.max(self.live_bytes);
     }
 
@@ -317,7 +373,7 @@ impl Summarizer {
         }
         match self.live.remove(&addr) {
             Some(object) => {
-                self.live_bytes -= object.size;
+                self.live_bytes = self.live_bytes.saturating_sub(object.size);
                 // Allocations of the class made after this one, while it lived.
                 let lifetime = self.class_allocations[&object.class] - object.birth - 1;
                 let bucket = LIFETIME_BUCKETS
@@ -330,12 +386,10 @@ impl Summarizer {
         }
     }
 
-    fn touch(pages: &mut HashSet<u64>, shift: u32, addr: u64, len: u64) {
+    fn touch(pages: &mut Pages, shift: u32, addr: u64, len: u64) {
         let first = addr >> shift;
         let last = addr.saturating_add(len.max(1) - 1) >> shift;
-        for page in first..=last {
-            pages.insert(page);
-        }
+        pages.touch(first, last);
     }
 
     /// Counts one event.
@@ -344,16 +398,17 @@ impl Summarizer {
         let in_allocator = self.alloc_depth > 0;
         match *event {
             Event::Block { addr, len, count } => {
-                self.instructions += u64::from(count);
+                self.instructions = self.instructions.saturating_add(count.into());
                 if in_allocator {
-                    self.allocator_instructions += u64::from(count);
+                    self.allocator_instructions =
+                        self.allocator_instructions.saturating_add(count.into());
                 }
                 Self::touch(&mut self.code_pages, self.page_shift, addr, len.into());
             }
             Event::Gap { count } => {
-                self.instructions += count;
+                self.instructions = self.instructions.saturating_add(count);
                 if in_allocator {
-                    self.allocator_instructions += count;
+                    self.allocator_instructions = self.allocator_instructions.saturating_add(count);
                 }
             }
             Event::Load { addr, size } | Event::Store { addr, size } => {
@@ -452,8 +507,8 @@ impl Summarizer {
                 .filter(|(&up_to, _)| up_to <= SHORT_LIFETIME)
                 .map(|(_, count)| count)
                 .sum(),
-            data_pages: self.data_pages.len() as u64,
-            code_pages: self.code_pages.len() as u64,
+            data_pages: self.data_pages.count(),
+            code_pages: self.code_pages.count(),
             page_size: 1 << self.page_shift,
             threads: self.threads.len().max(1) as u64,
             invocations: self.by_kind[EventKind::InvocationBegin as usize],

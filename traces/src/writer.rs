@@ -76,10 +76,13 @@ impl<W: Write> TraceWriter<W> {
     pub fn push(&mut self, event: &Event) -> io::Result<()> {
         match *event {
             Event::Load { size, .. } | Event::Store { size, .. } if size != 0 => {}
+            // The count before a chunk saturates: a trace may claim any gaps.
             Event::Block { len, count, .. } if len != 0 && count != 0 => {
-                self.instructions += u64::from(count);
+                self.instructions = self.instructions.saturating_add(count.into());
             }
-            Event::Gap { count } if count != 0 => self.instructions += count,
+            Event::Gap { count } if count != 0 => {
+                self.instructions = self.instructions.saturating_add(count)
+            }
             Event::Thread { tid } => self.thread = tid,
             _ => {
                 if let Err(why) = codec::check(event) {

@@ -251,3 +251,19 @@ fn pooling_two_summaries_sums_their_counts_and_keeps_the_larger_peak() {
         3
     );
 }
+
+#[test]
+fn pages_of_long_and_short_accesses_are_counted_once() {
+    let load = |addr: u64, size: u32| Event::Load { addr, size };
+    let s = summarize(&[
+        load(0x10_0000, 8),             // page 0x100, alone
+        load(0x20_0000, 100 * 4096),    // pages 0x200..=0x263, a run
+        load(0x20_1000, 8),             // inside the run
+        load(0x26_3ff8, 16),            // the run's last page and the next
+        load(0x26_4000 + 70 * 4096, 8), // page 0x2aa, past a gap of 70
+        load(0x26_4000, 70 * 4096),     // fills the gap: a run that joins the first
+        load(0x30_0000, 65 * 4096),     // pages 0x300..=0x340, a run
+        load(0x2f_f000, 70 * 4096),     // pages 0x2ff..=0x344, over it
+    ]);
+    assert_eq!(s.data_pages, 1 + (0x2aa - 0x200 + 1) + (0x344 - 0x2ff + 1));
+}
