@@ -85,7 +85,7 @@ impl<E: std::error::Error> From<E> for UserError {
 fn one_line(message: &str) -> String {
     let mut lines = message.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("").trim_end_matches(':');
-    match lines.last() {
+    match lines.next_back() {
         Some(last) if last != first => format!("{first}: {last}"),
         _ => first.to_string(),
     }
