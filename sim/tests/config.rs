@@ -59,6 +59,14 @@ fn non_power_of_two_set_count_names_the_field() {
 }
 
 #[test]
+fn a_cache_too_large_to_model_names_the_field_instead_of_aborting() {
+    // 2^31 sets passed validation and then asked for that much memory
+    // (found by fuzzing the machine config).
+    let text = micro23_text().replacen("sets = 64", "sets = 2147483648", 1);
+    assert_eq!(error_field(&text), "l1i.sets");
+}
+
+#[test]
 fn zero_latency_names_the_field() {
     let text = micro23_text().replace("latency = 10\n", "latency = 0\n");
     assert_eq!(error_field(&text), "l2.latency");

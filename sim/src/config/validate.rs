@@ -91,12 +91,30 @@ pub(super) fn check(c: &Config) -> Check {
     Ok(())
 }
 
+/// The most lines one cache or TLB level may have: 2^24 (a 1 GiB cache of
+/// 64-byte lines), far above any real one. The model keeps state per line,
+/// so a bigger one would ask for more memory than a machine has and abort
+/// instead of failing with a message.
+const MAX_ENTRIES: u64 = 1 << 24;
+
+/// Sets x ways within [`MAX_ENTRIES`].
+fn bounded(name: &str, sets: u64, ways: u64) -> Check {
+    if sets.saturating_mul(ways) > MAX_ENTRIES {
+        return fail(
+            &format!("{name}.sets"),
+            format!("{sets} sets x {ways} ways is more than the 2^24 entries a level may have"),
+        );
+    }
+    Ok(())
+}
+
 fn cache(name: &str, c: &CacheConfig) -> Check {
     power_of_two(&format!("{name}.sets"), c.sets.into())?;
     positive(&format!("{name}.ways"), c.ways.into())?;
     if c.ways > 64 {
         fail(&format!("{name}.ways"), "at most 64 ways are supported")?;
     }
+    bounded(name, c.sets.into(), c.ways.into())?;
     if let Err(message) = c.replacement.supports(c.ways) {
         fail(&format!("{name}.replacement"), message)?;
     }
@@ -115,6 +133,7 @@ fn tlb(name: &str, t: &TlbLevelConfig) -> Check {
     if t.ways > 64 {
         fail(&format!("{name}.ways"), "at most 64 ways are supported")?;
     }
+    bounded(name, t.sets.into(), t.ways.into())?;
     positive(&format!("{name}.latency"), t.latency.into())
 }
 
