@@ -95,6 +95,12 @@ fn committed_samples_are_reproduced_by_a_new_capture() {
                 "mmap" | "munmap" | "brk" | "madvise" | "mremap" => {
                     assert!(want.abs_diff(*got) <= 2, "{name}: {kind} {got} vs {want}");
                 }
+                // CPython's warm invocation frees one object more or less
+                // with the process's environment (json: 1,315 frees here
+                // against the sample's 1,314, at two commits alike).
+                "malloc" | "free" | "calloc" | "realloc" if name == "json" => {
+                    assert!(want.abs_diff(*got) <= 2, "{name}: {kind} {got} vs {want}");
+                }
                 _ => assert_eq!(got, want, "{name}: {kind}"),
             }
         }
