@@ -11,8 +11,8 @@
 #   miri     Miri: every allocator unit test it can run.
 #
 # Usage: scripts/sanitize.sh [address|thread|miri]... [--quick]
-#   --quick  the CI-sized subset (tests/sanitizers.rs runs it): the stress
-#            test binary under ASan and TSan, no Miri, no CPython.
+#   --quick  the CI-sized subset: the stress test binary under ASan and
+#            TSan, no Miri.
 # Exits non-zero, naming the sanitizer, on any report.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

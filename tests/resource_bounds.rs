@@ -2,7 +2,7 @@
 //! reports of a 256-core run stay well-formed.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 
 fn memento() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_memento"));
@@ -10,17 +10,23 @@ fn memento() -> Command {
     c
 }
 
-fn synth(out: &Path, allocations: u64) -> u64 {
-    let done = memento()
-        .args(["workloads", "synth", "--profile", "paper", "--seed", "7"])
-        .args(["--allocations", &allocations.to_string(), "--out"])
-        .arg(out)
-        .output()
-        .unwrap();
+/// Runs `command` to its end and checks that it succeeded.
+fn succeeded(command: &mut Command) -> Output {
+    let out = command.output().unwrap();
     assert!(
-        done.status.success(),
+        out.status.success(),
         "{}",
-        String::from_utf8_lossy(&done.stderr)
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn synth(out: &Path, allocations: u64) -> u64 {
+    let done = succeeded(
+        memento()
+            .args(["workloads", "synth", "--profile", "paper", "--seed", "7"])
+            .args(["--allocations", &allocations.to_string(), "--out"])
+            .arg(out),
     );
     // "wrote PATH: N events, ..."
     let text =
@@ -87,16 +93,11 @@ fn the_reports_of_a_256_core_run_stay_well_formed() {
     let trace = dir.path().join("tiny.mtrace");
     synth(&trace, 4);
     let run = |format: &[&str]| {
-        let out = memento()
-            .args(["replay", "--cores", "256"])
-            .args(format)
-            .args(std::iter::repeat_n(&trace, 256))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = succeeded(
+            memento()
+                .args(["replay", "--cores", "256"])
+                .args(format)
+                .args(std::iter::repeat_n(&trace, 256)),
         );
         String::from_utf8(out.stdout).unwrap()
     };

@@ -87,10 +87,6 @@ fn check_refused(args: &[String], out: &Output, failures: &mut Vec<String>) {
     }
 }
 
-fn s(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|p| p.to_string()).collect()
-}
-
 #[test]
 fn every_subcommand_refuses_bad_input_with_one_line_and_status_2() {
     let dir = tempfile::tempdir().unwrap();
@@ -152,88 +148,48 @@ fn every_subcommand_refuses_bad_input_with_one_line_and_status_2() {
     }
 
     // Flags with values out of range, unknown names, missing arguments.
-    let flags: Vec<Vec<String>> = vec![
-        s(&[]),
-        s(&["bogus"]),
-        s(&["replay"]),
-        s(&["replay", "--cores", "0", good]),
-        s(&["replay", "--cores", "x", good]),
-        s(&["replay", "--cores", "99999999999999999999", good]),
-        s(&["replay", "--preset", "no-such-machine", good]),
-        s(&["replay", "--allocator", "no-such-allocator", good]),
-        s(&["replay", "--json", "--csv", good]),
-        s(&["replay", "--preset", "small", "--config", good, good]),
-        s(&["compare"]),
-        s(&["compare", "--jobs", "0", good]),
-        s(&["compare", "--jobs", "-3", good]),
-        s(&["compare", "--preset", "no-such-machine", good]),
-        s(&["compare", "--plot", "/proc/no-such-dir/x", good]),
-        s(&["trace", "info"]),
-        s(&["trace", "convert", good]),
-        s(&["trace", "convert", "--to", "no-such-format", good, out]),
-        s(&["trace", "convert", "--from", "no-such-format", good, out]),
-        s(&[
-            "trace",
-            "convert",
-            "--from",
-            "lackey",
-            "--access-size",
-            "0",
-            good,
-            out,
-        ]),
-        s(&["trace", "convert", good, "/proc/no-such-dir/out.mtrace"]),
-        s(&["config", "show", "no-such-machine"]),
-        s(&["config", "check"]),
-        s(&[
-            "workloads",
-            "synth",
-            "--profile",
-            "no-such-profile",
-            "--out",
-            out,
-        ]),
-        s(&[
-            "workloads",
-            "synth",
-            "--profile",
-            "paper",
-            "--allocations",
-            "x",
-            "--out",
-            out,
-        ]),
-        s(&[
-            "workloads",
-            "synth",
-            "--profile",
-            "paper",
-            "--seed",
-            "-1",
-            "--out",
-            out,
-        ]),
-        s(&["workloads", "run", "no-such-function"]),
-        s(&["workloads", "capture", "no-such-function", "--out-dir", out]),
-        s(&[
-            "workloads",
-            "capture",
-            "--all",
-            "--invocations",
-            "0",
-            "--out-dir",
-            out,
-        ]),
-        s(&["capture", "--out", out, "--", "/no/such/program"]),
-        s(&["capture", "--out", out]),
-        s(&[
-            "capture",
-            "--out",
-            "/proc/no-such-dir/t.mtrace",
-            "--",
-            "true",
-        ]),
-    ];
+    // One command per line, split at spaces (the paths have none), with
+    // {good} for the sample trace and {out} for the output path.
+    let flags: Vec<Vec<String>> = [
+        "",
+        "bogus",
+        "replay",
+        "replay --cores 0 {good}",
+        "replay --cores x {good}",
+        "replay --cores 99999999999999999999 {good}",
+        "replay --preset no-such-machine {good}",
+        "replay --allocator no-such-allocator {good}",
+        "replay --json --csv {good}",
+        "replay --preset small --config {good} {good}",
+        "compare",
+        "compare --jobs 0 {good}",
+        "compare --jobs -3 {good}",
+        "compare --preset no-such-machine {good}",
+        "compare --plot /proc/no-such-dir/x {good}",
+        "trace info",
+        "trace convert {good}",
+        "trace convert --to no-such-format {good} {out}",
+        "trace convert --from no-such-format {good} {out}",
+        "trace convert --from lackey --access-size 0 {good} {out}",
+        "trace convert {good} /proc/no-such-dir/out.mtrace",
+        "config show no-such-machine",
+        "config check",
+        "workloads synth --profile no-such-profile --out {out}",
+        "workloads synth --profile paper --allocations x --out {out}",
+        "workloads synth --profile paper --seed -1 --out {out}",
+        "workloads run no-such-function",
+        "workloads capture no-such-function --out-dir {out}",
+        "workloads capture --all --invocations 0 --out-dir {out}",
+        "capture --out {out} -- /no/such/program",
+        "capture --out {out}",
+        "capture --out /proc/no-such-dir/t.mtrace -- true",
+    ]
+    .iter()
+    .map(|line| {
+        let line = line.replace("{good}", good).replace("{out}", out);
+        line.split_whitespace().map(String::from).collect()
+    })
+    .collect();
     for args in &flags {
         let result = run(args);
         check_refused(args, &result, &mut failures);

@@ -34,11 +34,6 @@ impl ReplacementPolicy for Lru {
         self.touch(slot);
     }
 
-    #[inline(always)]
-    fn on_fill(&mut self, slot: usize, _access: &Access) {
-        self.touch(slot);
-    }
-
     /// The least recently used way (the lowest way on ties).
     fn victim(&mut self, set: usize) -> usize {
         let s = &self.stamps[set * self.ways..(set + 1) * self.ways];

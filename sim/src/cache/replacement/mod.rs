@@ -107,8 +107,12 @@ pub trait ReplacementPolicy: Clone + std::fmt::Debug {
     /// The line in `slot` was hit.
     fn on_hit(&mut self, slot: usize, access: &Access);
 
-    /// A line was put in `slot`.
-    fn on_fill(&mut self, slot: usize, access: &Access);
+    /// A line was put in `slot`; by default, as a hit (recency policies
+    /// treat a fill as a use).
+    #[inline(always)]
+    fn on_fill(&mut self, slot: usize, access: &Access) {
+        self.on_hit(slot, access);
+    }
 
     /// The way of the full `set` to evict.
     fn victim(&mut self, set: usize) -> usize;

@@ -54,11 +54,6 @@ impl ReplacementPolicy for TreePlru {
         self.touch(slot);
     }
 
-    #[inline(always)]
-    fn on_fill(&mut self, slot: usize, _access: &Access) {
-        self.touch(slot);
-    }
-
     /// The way the bits point to.
     fn victim(&mut self, set: usize) -> usize {
         let tree = self.trees[set];
