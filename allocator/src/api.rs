@@ -58,12 +58,12 @@ pub fn malloc(size: usize) -> *mut u8 {
         unsafe {
             let h = thread::current_heap();
             let class = class_of(size);
-            let b = heap::pop(h, class);
+            let mut b = heap::pop(h, class);
             if b.is_null() {
-                slow_path::alloc_small(h, class)
-            } else {
-                b
+                b = slow_path::alloc_small(h, class);
             }
+            crate::poison::addressable(b, class_size(class));
+            b
         }
     } else {
         slow_path::alloc_large(size, MIN_ALIGN, Request::Fresh)
@@ -86,6 +86,7 @@ pub unsafe fn free(p: *mut u8) {
                 // Blocks are only ever handed out at their start (see
                 // `aligned_alloc`).
                 let b = p as *mut Block;
+                crate::poison::free_block(p, a.block_size.get() as usize);
                 let h = thread::current_heap();
                 if a.heap.load(core::sync::atomic::Ordering::Relaxed) == h {
                     heap::free_local(h, a, b);

@@ -157,11 +157,14 @@ unsafe fn extend(a: &Arena) -> bool {
     let bs = a.block_size.get() as usize;
     let n = left.min((EXTEND_BYTES / bs).max(1));
     let first = a.start.get().wrapping_add(cap * bs);
+    // A slot run may have held another class's blocks: clear their poison.
+    crate::poison::addressable(first, n * bs);
     // SAFETY: blocks cap..cap+n lie inside the arena's slots and were never
     // handed out; linking them writes only their first words.
     unsafe {
         for i in 0..n {
             let b = first.add(i * bs) as *mut Block;
+            crate::poison::free_block(b.cast(), bs);
             (*b).next = if i + 1 < n {
                 first.add((i + 1) * bs) as *mut Block
             } else {

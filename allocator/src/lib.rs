@@ -40,6 +40,7 @@ mod large;
 mod large_cache;
 mod lock;
 mod os;
+mod poison;
 mod pool;
 mod reclaim;
 mod registry;

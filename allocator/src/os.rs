@@ -24,6 +24,7 @@ pub(crate) fn map(len: usize) -> *mut u8 {
     if p == libc::MAP_FAILED {
         core::ptr::null_mut()
     } else {
+        crate::poison::addressable(p.cast(), len);
         p.cast()
     }
 }
@@ -61,6 +62,7 @@ pub(crate) fn map_aligned(len: usize, align: usize) -> *mut u8 {
 /// The range must be a mapping (or part of one) made by [`map`] that no
 /// live object uses.
 pub(crate) unsafe fn unmap(p: *mut u8, len: usize) {
+    crate::poison::addressable(p, len);
     // SAFETY: guaranteed by the caller.
     unsafe {
         libc::munmap(p.cast(), len);

@@ -339,11 +339,14 @@ impl Snapshot {
                 let mut free: *mut Block = null_mut();
                 let mut n_free = 0u32;
                 for i in (0..img.capacity as usize).rev() {
+                    let b = start.add(i * bs) as *mut Block;
                     if bits[i / 64] & (1 << (i % 64)) != 0 {
-                        let b = start.add(i * bs) as *mut Block;
+                        crate::poison::free_block(b.cast(), bs);
                         (*b).next = free;
                         free = b;
                         n_free += 1;
+                    } else {
+                        crate::poison::addressable(b.cast(), bs);
                     }
                 }
                 a.free.set(free);

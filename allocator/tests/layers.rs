@@ -11,7 +11,7 @@ use std::path::Path;
 
 /// Bottom first. Modules of one layer may use each other.
 const LAYERS: &[&[&str]] = &[
-    &["os"],
+    &["os", "poison"],
     &["lock", "config", "types", "size_class", "registry"],
     &["stats"],
     &["pool"],

@@ -167,6 +167,7 @@ impl TraceSummary {
     /// are not told apart across traces).
     pub fn pool(&mut self, other: &TraceSummary) {
         // Every field named, so that a new one cannot be forgotten here.
+        // Sums saturate: traces may claim any counts (found by fuzzing).
         let TraceSummary {
             events_by_kind,
             events,
@@ -192,31 +193,37 @@ impl TraceSummary {
             warnings,
         } = other;
         for ((_, mine), (_, theirs)) in self.events_by_kind.iter_mut().zip(events_by_kind) {
-            *mine += theirs;
+            *mine = mine.saturating_add(*theirs);
         }
         for (mine, theirs) in self.size_histogram.iter_mut().zip(size_histogram) {
-            mine.count += theirs.count;
+            mine.count = mine.count.saturating_add(theirs.count);
         }
         for (mine, theirs) in self.lifetime_histogram.iter_mut().zip(lifetime_histogram) {
-            mine.count += theirs.count;
+            mine.count = mine.count.saturating_add(theirs.count);
         }
-        self.events += events;
-        self.instructions += instructions;
-        self.allocator_instructions += allocator_instructions;
-        self.accesses += accesses;
-        self.allocator_accesses += allocator_accesses;
-        self.allocations += allocations;
-        self.small_allocations += small_allocations;
-        self.allocated_bytes += allocated_bytes;
+        self.events = self.events.saturating_add(*events);
+        self.instructions = self.instructions.saturating_add(*instructions);
+        self.allocator_instructions = self
+            .allocator_instructions
+            .saturating_add(*allocator_instructions);
+        self.accesses = self.accesses.saturating_add(*accesses);
+        self.allocator_accesses = self.allocator_accesses.saturating_add(*allocator_accesses);
+        self.allocations = self.allocations.saturating_add(*allocations);
+        self.small_allocations = self.small_allocations.saturating_add(*small_allocations);
+        self.allocated_bytes = self.allocated_bytes.saturating_add(*allocated_bytes);
         self.peak_live_bytes = self.peak_live_bytes.max(*peak_live_bytes);
-        self.live_bytes_at_end += live_bytes_at_end;
-        self.live_objects_at_end += live_objects_at_end;
-        self.short_lived += short_lived;
-        self.data_pages += data_pages;
-        self.code_pages += code_pages;
-        self.threads += threads;
-        self.invocations += invocations;
-        self.nested_allocator_events += nested_allocator_events;
+        self.live_bytes_at_end = self.live_bytes_at_end.saturating_add(*live_bytes_at_end);
+        self.live_objects_at_end = self
+            .live_objects_at_end
+            .saturating_add(*live_objects_at_end);
+        self.short_lived = self.short_lived.saturating_add(*short_lived);
+        self.data_pages = self.data_pages.saturating_add(*data_pages);
+        self.code_pages = self.code_pages.saturating_add(*code_pages);
+        self.threads = self.threads.saturating_add(*threads);
+        self.invocations = self.invocations.saturating_add(*invocations);
+        self.nested_allocator_events = self
+            .nested_allocator_events
+            .saturating_add(*nested_allocator_events);
         self.warnings.add(warnings);
     }
 }

@@ -253,6 +253,18 @@ fn pooling_two_summaries_sums_their_counts_and_keeps_the_larger_peak() {
 }
 
 #[test]
+fn pooling_summaries_whose_counts_would_overflow_saturates() {
+    let mut big = summarize(&[malloc(0x10, 8)]);
+    big.instructions = u64::MAX - 1;
+    big.allocated_bytes = u64::MAX;
+    let mut pooled = big.clone();
+    pooled.pool(&big);
+    assert_eq!(pooled.instructions, u64::MAX);
+    assert_eq!(pooled.allocated_bytes, u64::MAX);
+    assert_eq!(pooled.allocations, 2);
+}
+
+#[test]
 fn pages_of_long_and_short_accesses_are_counted_once() {
     let load = |addr: u64, size: u32| Event::Load { addr, size };
     let s = summarize(&[

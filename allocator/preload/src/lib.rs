@@ -27,12 +27,16 @@
 // workspace's other profiles (check, clippy, plain `cargo build`) it keeps
 // std, which those need to compile it with unwinding panics.
 #![cfg_attr(panic = "abort", no_std)]
+#![cfg_attr(feature = "asan", feature(sanitize))]
 #![allow(clippy::missing_safety_doc)]
 #![warn(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 use core::ffi::c_void;
 use memento_alloc as m;
+
+#[cfg(feature = "asan")]
+mod asan_boot;
 
 /// Rust's own allocations in this library (none on the malloc paths; a
 /// [`memento_alloc::Snapshot`]'s tables) come from the allocator itself.
@@ -86,26 +90,55 @@ fn page() -> usize {
 
 /// C `malloc`.
 #[no_mangle]
+#[cfg_attr(feature = "asan", sanitize(address = "off"))]
 pub extern "C" fn malloc(size: usize) -> *mut c_void {
+    #[cfg(feature = "asan")]
+    if !asan_boot::ready() {
+        return asan_boot::alloc(size);
+    }
     oom_null(m::malloc(size))
 }
 
 /// C `free`.
 #[no_mangle]
+#[cfg_attr(feature = "asan", sanitize(address = "off"))]
 pub unsafe extern "C" fn free(p: *mut c_void) {
+    #[cfg(feature = "asan")]
+    if !asan_boot::ready() || asan_boot::owns(p) {
+        return;
+    }
     // SAFETY: the C contract of free.
     unsafe { m::free(p.cast()) }
 }
 
 /// C `calloc`.
 #[no_mangle]
+#[cfg_attr(feature = "asan", sanitize(address = "off"))]
 pub extern "C" fn calloc(n: usize, size: usize) -> *mut c_void {
+    #[cfg(feature = "asan")]
+    if !asan_boot::ready() {
+        return n
+            .checked_mul(size)
+            .map_or(core::ptr::null_mut(), asan_boot::alloc);
+    }
     oom_null(m::calloc(n, size))
 }
 
 /// C `realloc` (glibc semantics: `realloc(p, 0)` frees and returns null).
 #[no_mangle]
+#[cfg_attr(feature = "asan", sanitize(address = "off"))]
 pub unsafe extern "C" fn realloc(p: *mut c_void, size: usize) -> *mut c_void {
+    #[cfg(feature = "asan")]
+    if !asan_boot::ready() || asan_boot::owns(p) {
+        return asan_boot::realloc(
+            if asan_boot::owns(p) {
+                p
+            } else {
+                core::ptr::null_mut()
+            },
+            size,
+        );
+    }
     // SAFETY: the C contract of realloc.
     let q = unsafe { m::realloc(p.cast(), size) };
     if q.is_null() && size != 0 {

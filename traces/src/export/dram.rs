@@ -69,7 +69,7 @@ impl<W: Write> DramExporter<W> {
                     writeln!(self.out, "{line_addr:#x} {}", if write { 'W' } else { 'R' })?
                 }
             }
-            self.requests += 1;
+            self.requests = self.requests.saturating_add(1);
         }
         Ok(())
     }
@@ -81,7 +81,7 @@ impl<W: Write> EventSink for DramExporter<W> {
             Event::Load { addr, size } => self.request(addr, size, false),
             Event::Store { addr, size } => self.request(addr, size, true),
             _ => {
-                self.instructions += event.instructions();
+                self.instructions = self.instructions.saturating_add(event.instructions());
                 Ok(())
             }
         }
