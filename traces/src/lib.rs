@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod atomic;
+pub mod branch;
 pub mod codec;
 pub mod convert;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod summary;
 pub mod varint;
 pub mod writer;
 
+pub use branch::BranchClass;
 pub use error::{DecodeError, ErrorKind, InvalidValue, TraceError};
 pub use event::{Alloc, AllocFn, AllocLevel, Event, EventKind, Free, Realloc};
 pub use format::{Header, Metadata, ModuleInfo, ThreadInfo};
