@@ -173,6 +173,9 @@ pub fn run(args: ReplayArgs) -> Result<(), UserError> {
     if let Some(kind) = args.allocator {
         set_allocator(&mut config, kind);
     }
+    config
+        .resolve_load_dependence(traces.iter().all(|t| t.header().dependences))
+        .map_err(UserError::new)?;
     let bar = indicatif::ProgressBar::new_spinner().with_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} replayed {human_pos} events ({per_sec}) {elapsed}",

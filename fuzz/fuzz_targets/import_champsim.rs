@@ -17,5 +17,6 @@ fuzz_target!(|data: &[u8]| {
             ImportOptions::default(),
             sink,
         )
+        .map(|(summary, _branches)| summary)
     });
 });

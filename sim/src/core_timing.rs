@@ -2,8 +2,13 @@
 //! at `1 / base_cpi` per cycle; loads occupy the ROB and the load queue until
 //! they retire in order, so misses closer together than the ROB overlap and
 //! a full ROB or load queue stalls dispatch. Stores retire into a store
-//! buffer that drains in order. A load judged dependent on the load before
-//! it issues only when that one's data arrives, so a chain serialises.
+//! buffer that drains in order. A dependent load issues only when its
+//! producer's data arrives, so a chain serialises: the producer is named by
+//! the trace (`load_dependence = "trace"`: the distance back, in loads, of
+//! an `Event::Dep`, whose producer's data cycle is kept in a ring of the
+//! last 256 loads) or guessed (`pointer-chase`: the load before, when it
+//! read an aligned pointer). A store whose address depends on a load
+//! issues when that load's data arrives.
 //!
 //! A load or store whose data cycle is still a token (its DRAM read is
 //! queued with the other misses of its window, see `pending.rs`) is kept
@@ -20,6 +25,10 @@ use crate::stats::StallStats;
 
 /// Fractional bits of the dispatch clock (base CPI can be below one).
 const FRAC: u32 = 16;
+
+/// Loads whose data cycles are kept for dependences: one more than the
+/// farthest distance a trace can name.
+const PRODUCERS: usize = memento_trace::event::MAX_DEP_DISTANCE as usize + 1;
 
 #[derive(Clone, Copy, Debug, Default)]
 struct LastLoad {
@@ -70,6 +79,16 @@ pub struct CoreTiming {
     deferred_stores: usize,
     /// Instruction number of the oldest deferred load.
     first_deferred_load: u64,
+    /// Data cycle of each of the last [`PRODUCERS`] loads of the trace, by
+    /// load number modulo the ring size (trace dependences only).
+    producers: Box<[u64; PRODUCERS]>,
+    /// Loads of the trace so far, executed or removed by an allocator model.
+    trace_loads: u64,
+    /// Trace load number of the oldest deferred load (or one before it).
+    first_deferred_trace_load: u64,
+    /// The distance named by the last `Event::Dep`, for the next load or
+    /// store (0: none).
+    pending_dep: u8,
     /// Stall counters.
     pub stalls: StallStats,
 }
@@ -86,7 +105,12 @@ impl CoreTiming {
             lq: c.load_queue as usize,
             sq: c.store_queue as usize,
             sb: c.store_buffer as usize,
-            dependence: c.load_dependence,
+            // `auto` unresolved (a machine built without looking at the
+            // traces' headers) guesses, as before version 2.
+            dependence: match c.load_dependence {
+                LoadDependence::Auto => LoadDependence::PointerChase,
+                mode => mode,
+            },
             loads: Ring::with_capacity(c.load_queue as usize),
             retired: 0,
             store_queue: Ring::with_capacity(c.store_queue as usize),
@@ -98,6 +122,10 @@ impl CoreTiming {
             deferred_loads: 0,
             deferred_stores: 0,
             first_deferred_load: 0,
+            producers: Box::new([0; PRODUCERS]),
+            trace_loads: 0,
+            first_deferred_trace_load: 0,
+            pending_dep: 0,
             stalls: StallStats::default(),
         }
     }
@@ -164,6 +192,9 @@ impl CoreTiming {
     #[inline]
     pub fn load_issue(&mut self, addr: u64) -> u64 {
         let now = self.unit_issue();
+        if self.dependence == LoadDependence::Trace {
+            return now.max(self.take_producer());
+        }
         if !self.has_last_load {
             return now;
         }
@@ -200,6 +231,7 @@ impl CoreTiming {
         if is_token(done) || self.has_deferred() {
             if self.deferred_loads == 0 {
                 self.first_deferred_load = self.seq;
+                self.first_deferred_trace_load = self.trace_loads.saturating_sub(1);
             }
             self.deferred_loads += 1;
             self.deferred.push_back(Deferred {
@@ -210,6 +242,46 @@ impl CoreTiming {
         } else {
             self.retire_load(self.seq, done);
         }
+    }
+
+    /// The next load or store depends on the load `distance` loads back
+    /// (an `Event::Dep`).
+    #[inline]
+    pub fn set_dep(&mut self, distance: u8) {
+        self.pending_dep = distance;
+    }
+
+    /// The data cycle of the load the pending dependence names (0 when
+    /// none, or when it lies before the first load); clears it.
+    #[inline(always)]
+    fn take_producer(&mut self) -> u64 {
+        let cycle = self.producer();
+        self.pending_dep = 0;
+        cycle
+    }
+
+    /// The data cycle of the pending dependence's producer, 0 when none.
+    #[inline(always)]
+    fn producer(&self) -> u64 {
+        let d = u64::from(self.pending_dep);
+        if d == 0 || d > self.trace_loads {
+            return 0;
+        }
+        self.producers[((self.trace_loads - d) % PRODUCERS as u64) as usize]
+    }
+
+    /// A load of the trace that an allocator model removed: it counts for
+    /// the distances of later dependences, with its data at once.
+    #[inline]
+    pub fn skip_load(&mut self) {
+        self.pending_dep = 0;
+        self.record_producer(0);
+    }
+
+    #[inline(always)]
+    fn record_producer(&mut self, done: u64) {
+        self.producers[(self.trace_loads % PRODUCERS as u64) as usize] = done;
+        self.trace_loads += 1;
     }
 
     /// Whether a load at `addr` is judged to depend on the previous one.
@@ -235,7 +307,12 @@ impl CoreTiming {
     /// it depends on a deferred load, or deferred loads fill the load queue.
     #[inline(always)]
     pub fn load_needs_settle(&self, addr: u64) -> bool {
-        (is_token(self.last_load.done) && self.depends_on_last(addr)) || self.unit_needs_settle()
+        let waits_for_token = if self.dependence == LoadDependence::Trace {
+            is_token(self.producer())
+        } else {
+            is_token(self.last_load.done) && self.depends_on_last(addr)
+        };
+        waits_for_token || self.unit_needs_settle()
     }
 
     /// Whether the batch must be settled before a unit instruction issues:
@@ -249,7 +326,8 @@ impl CoreTiming {
     /// stores fill the store queue.
     #[inline(always)]
     pub fn store_needs_settle(&self) -> bool {
-        self.store_queue.len() == 0 && self.deferred_stores >= self.sq
+        (self.store_queue.len() == 0 && self.deferred_stores >= self.sq)
+            || is_token(self.producer())
     }
 
     /// Whether the batch must be settled before `n` more instructions
@@ -269,6 +347,16 @@ impl CoreTiming {
                 self.retire_store(d.at, done);
             } else {
                 self.retire_load(d.at, done);
+            }
+        }
+        // Only loads since the oldest deferred one can hold tokens.
+        if self.deferred_loads > 0 {
+            let from = self
+                .first_deferred_trace_load
+                .max(self.trace_loads.saturating_sub(PRODUCERS as u64));
+            for n in from..self.trace_loads {
+                let i = (n % PRODUCERS as u64) as usize;
+                self.producers[i] = resolve(self.producers[i]);
             }
         }
         self.deferred_loads = 0;
@@ -292,6 +380,7 @@ impl CoreTiming {
             done,
             delta,
         };
+        self.record_producer(done);
         self.unit_done(done);
     }
 
@@ -313,7 +402,8 @@ impl CoreTiming {
                 .expect("queue is full (settled first when only deferred stores hold it)");
             self.stalls.store_queue_full += self.wait_until(retire);
         }
-        self.now()
+        // Its address waits for the load it was computed from.
+        self.now().max(self.take_producer())
     }
 
     /// The store's line is owned at `done`: it retires in order, waits for a

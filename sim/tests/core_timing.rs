@@ -192,3 +192,119 @@ fn every_llc_slice_uses_all_its_sets() {
     let s = run(&c, events);
     assert_eq!(s.dram.reads.demand, bytes / 64);
 }
+
+/// `loads` with an `Event::Dep` of `distance` before every load.
+fn chained(addrs: &[u64], distance: u8, gap: u64) -> Vec<Event> {
+    addrs
+        .iter()
+        .flat_map(|&addr| {
+            [
+                Event::Dep { distance },
+                Event::Load { addr, size: 4 },
+                Event::Gap { count: gap },
+            ]
+        })
+        .collect()
+}
+
+fn trace_mode() -> memento_sim::Config {
+    let mut c = small();
+    c.core.load_dependence = LoadDependence::Trace;
+    c
+}
+
+#[test]
+fn a_chase_the_trace_names_pays_the_full_latency_per_step() {
+    let c = trace_mode();
+    let addrs = scattered(400, SPAN);
+    // 4-byte loads: the pointer-chase guess would call them independent.
+    let chase = run(&c, chained(&addrs, 1, 3));
+    let independent = run(&c, loads(&addrs, 4, 3));
+    let misses = chase.dram.reads.demand;
+    assert_eq!(misses, independent.dram.reads.demand);
+    assert!(misses > 200, "{misses} misses");
+    assert!(
+        chase.cycles >= misses * dram_floor(&c),
+        "chase: {} cycles for {misses} misses",
+        chase.cycles
+    );
+    assert!(
+        independent.cycles * 3 < chase.cycles,
+        "independent {} vs chase {}",
+        independent.cycles,
+        chase.cycles
+    );
+}
+
+#[test]
+fn independent_loads_of_one_window_overlap_in_trace_mode() {
+    let c = trace_mode();
+    let addrs = scattered(400, SPAN);
+    // 8-byte scattered loads, which pointer-chase would serialise: with
+    // trace dependences and none named, they overlap.
+    let trace = run(&c, loads(&addrs, 8, 3));
+    let mut guess = small();
+    guess.core.load_dependence = LoadDependence::PointerChase;
+    let guessed = run(&guess, loads(&addrs, 8, 3));
+    assert!(
+        trace.cycles * 3 < guessed.cycles,
+        "trace {} vs pointer-chase {}",
+        trace.cycles,
+        guessed.cycles
+    );
+}
+
+#[test]
+fn a_dependence_waits_for_the_load_its_distance_names() {
+    let c = trace_mode();
+    let addrs = scattered(300, SPAN);
+    // Each miss is followed by a hit on one hot line. Distance 2 names the
+    // previous miss (a chain of misses); distance 1 names the hit, whose
+    // data is there at once (the misses overlap).
+    let events = |distance: u8| -> Vec<Event> {
+        addrs
+            .iter()
+            .flat_map(|&addr| {
+                [
+                    Event::Dep { distance },
+                    Event::Load { addr, size: 4 },
+                    Event::Load {
+                        addr: 0x1000,
+                        size: 4,
+                    },
+                    Event::Gap { count: 3 },
+                ]
+            })
+            .collect()
+    };
+    let on_misses = run(&c, events(2));
+    let on_hits = run(&c, events(1));
+    let misses = on_misses.dram.reads.demand;
+    assert!(
+        on_misses.cycles >= (misses - 2) * dram_floor(&c),
+        "{} cycles for {misses} chained misses",
+        on_misses.cycles
+    );
+    assert!(
+        on_hits.cycles * 3 < on_misses.cycles,
+        "on hits {} vs on misses {}",
+        on_hits.cycles,
+        on_misses.cycles
+    );
+}
+
+#[test]
+fn auto_becomes_trace_only_when_every_trace_records_dependences() {
+    let mut c = small();
+    c.core.load_dependence = LoadDependence::Auto;
+    let mut with = c.clone();
+    with.resolve_load_dependence(true).unwrap();
+    assert_eq!(with.core.load_dependence, LoadDependence::Trace);
+    let mut without = c.clone();
+    without.resolve_load_dependence(false).unwrap();
+    assert_eq!(without.core.load_dependence, LoadDependence::PointerChase);
+    let mut forced = c;
+    forced.core.load_dependence = LoadDependence::Trace;
+    let e = forced.resolve_load_dependence(false).unwrap_err();
+    assert!(e.contains("core.load_dependence"), "{e}");
+}

@@ -65,3 +65,28 @@ impl BranchClass {
         self != BranchClass::None
     }
 }
+
+impl TryFrom<u8> for BranchClass {
+    type Error = crate::error::InvalidValue;
+
+    fn try_from(value: u8) -> Result<Self, Self::Error> {
+        BranchClass::ALL
+            .get(usize::from(value))
+            .copied()
+            .ok_or(crate::error::InvalidValue {
+                what: "branch class",
+                value: value.into(),
+            })
+    }
+}
+
+/// The class of the branch that ends the blocks ending at `end` (the
+/// address just past the branch), as a trace's metadata records it for
+/// producers that know it (the ChampSim importer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct BranchInfo {
+    /// The address just past the branch: the end of its block.
+    pub end: u64,
+    /// What kind of branch it is.
+    pub class: BranchClass,
+}

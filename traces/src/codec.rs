@@ -45,6 +45,10 @@ pub mod op {
     pub const INVOCATION_BEGIN: u8 = 0x12;
     /// Invocation ends.
     pub const INVOCATION_END: u8 = 0x13;
+    /// A dependence with a `u8` distance (format version 2).
+    pub const DEP: u8 = 0x14;
+    /// Dependences of distance 1..=3: `DEP + distance` (0x15..=0x17).
+    pub const DEP_SHORT_MAX: u8 = 0x17;
     /// Gaps of 1..=8 instructions: `GAP_SHORT | (count - 1)`.
     pub const GAP_SHORT: u8 = 0x18;
     /// A block equal to the one in slot s of the block table: `BLOCK_REPEAT | s`.
@@ -91,6 +95,7 @@ pub fn check(event: &Event) -> Result<(), &'static str> {
         Event::Block { count: 0, .. } => Err("block of zero instructions"),
         Event::Block { len: 0, .. } => Err("block of zero bytes"),
         Event::Gap { count: 0 } => Err("gap of zero instructions"),
+        Event::Dep { distance: 0 } => Err("dependence of distance zero"),
         Event::Load { size: 0, .. } | Event::Store { size: 0, .. } => {
             Err("memory access of zero bytes")
         }
@@ -235,6 +240,13 @@ impl Encoder {
             Event::InvocationEnd { id } => {
                 out.push(op::INVOCATION_END);
                 varint::put(out, id);
+            }
+            Event::Dep { distance } => {
+                if distance <= op::DEP_SHORT_MAX - op::DEP {
+                    out.push(op::DEP + distance);
+                } else {
+                    out.extend_from_slice(&[op::DEP, distance]);
+                }
             }
         }
     }
@@ -410,6 +422,9 @@ impl<'a> Decoder<'a> {
         if opcode >= op::GAP_SHORT {
             return Ok(short_gap(opcode));
         }
+        if opcode >= op::DEP {
+            return self.dep(opcode);
+        }
         self.decode_rare(opcode)
     }
 
@@ -435,6 +450,9 @@ impl<'a> Decoder<'a> {
         }
         if opcode >= op::GAP_SHORT {
             return Ok(visit.event(short_gap(opcode)));
+        }
+        if opcode >= op::DEP {
+            return self.dep(opcode).map(|event| visit.event(event));
         }
         self.decode_rare(opcode).map(|event| visit.event(event))
     }
@@ -465,6 +483,20 @@ impl<'a> Decoder<'a> {
         let addr = self.bases.mem[base].wrapping_add(delta);
         self.bases.mem[base] = addr;
         Ok((addr, size))
+    }
+
+    /// A dependence: its distance inline (short form) or in the next byte.
+    #[inline(always)]
+    fn dep(&mut self, opcode: u8) -> Result<Event, DecodeError> {
+        let distance = if opcode == op::DEP {
+            self.byte()?
+        } else {
+            opcode - op::DEP
+        };
+        if distance == 0 {
+            return Err(DecodeError::Inconsistent("dependence of distance zero"));
+        }
+        Ok(Event::Dep { distance })
     }
 
     /// The block a repeat opcode refers to.

@@ -161,6 +161,8 @@ fn import_header(input: &Path, from: InputFormat, options: &ConvertOptions) -> H
         // The imported formats come from x86-64 Linux, whose pages are 4 KiB.
         page_size: 4096,
         capture_time_ns: 0,
+        // Only ChampSim's records name registers.
+        dependences: from == InputFormat::Champsim,
         ..Header::default()
     }
 }
@@ -198,6 +200,7 @@ pub fn convert(
         inner: &mut sink,
         events: 0,
     };
+    let mut branches = Vec::new();
     match (&trace, from) {
         (Some(trace), _) => {
             for event in trace.events() {
@@ -215,12 +218,14 @@ pub fn convert(
                 import::lackey::import(import::open_input(input)?, input, &mut counting)?;
         }
         (None, InputFormat::Champsim) => {
-            summary.import = import::champsim::import(
+            let (import, found) = import::champsim::import(
                 import::open_input(input)?,
                 input,
                 options.import,
                 &mut counting,
             )?;
+            summary.import = import;
+            branches = found;
         }
         (None, InputFormat::Din) => {
             summary.import = import::din::import(
@@ -243,6 +248,10 @@ pub fn convert(
             .modules
             .into_iter()
             .for_each(|m| writer.add_module(m));
+        branches = metadata.branches;
+    }
+    if let Output::Trace(writer) = &mut sink {
+        branches.into_iter().for_each(|b| writer.add_branch(b));
     }
     sink.finish().map_err(out_error)?.commit()?;
     Ok(summary)

@@ -65,7 +65,7 @@ pub enum ErrorKind {
     #[error("not a Memento trace (bad magic bytes); convert other formats with `memento trace convert --from lackey|champsim|din`")]
     BadMagic,
     /// The format version is newer (or older) than this reader.
-    #[error("unknown trace format version {0} (this build reads version {current})", current = crate::format::VERSION)]
+    #[error("unknown trace format version {0} (this build reads versions {oldest} to {current}; convert the trace with a build that reads it)", oldest = crate::format::OLDEST_VERSION, current = crate::format::VERSION)]
     UnknownVersion(u16),
     /// Flag bits this reader does not know are set.
     #[error("unknown {what} flags {flags:#x}")]

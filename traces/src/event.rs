@@ -120,7 +120,21 @@ pub enum Event {
         /// Invocation number, as given at its begin.
         id: u64,
     },
+    /// The load or store that comes next (in this thread) computed its
+    /// address from the value of the load `distance` loads back in this
+    /// thread's stream (1: the load just before it). Loads and stores
+    /// without one depend on no load the producer saw (format version 2;
+    /// see `FORMAT.md`, "Dependences").
+    Dep {
+        /// Loads back to the producer, 1..=[`MAX_DEP_DISTANCE`].
+        distance: u8,
+    },
 }
+
+/// The farthest producer a [`Event::Dep`] names: a load more than this many
+/// loads back is recorded as no dependence (a core's load queue holds far
+/// fewer, so it has long returned its data).
+pub const MAX_DEP_DISTANCE: u8 = 255;
 
 /// An allocation: `malloc`, `calloc`, the aligned family, `operator new`,
 /// or a runtime's small-object allocator.
@@ -326,11 +340,13 @@ pub enum EventKind {
     InvocationBegin,
     /// [`Event::InvocationEnd`]
     InvocationEnd,
+    /// [`Event::Dep`]
+    Dep,
 }
 
 impl EventKind {
     /// Number of kinds (for tables indexed by kind).
-    pub const COUNT: usize = 19;
+    pub const COUNT: usize = 20;
 
     /// Every kind, in declaration order.
     pub const ALL: [EventKind; EventKind::COUNT] = [
@@ -353,6 +369,7 @@ impl EventKind {
         EventKind::RoiEnd,
         EventKind::InvocationBegin,
         EventKind::InvocationEnd,
+        EventKind::Dep,
     ];
 
     /// The kind's name as reports print it.
@@ -377,6 +394,7 @@ impl EventKind {
             EventKind::RoiEnd => "roi-end",
             EventKind::InvocationBegin => "invocation-begin",
             EventKind::InvocationEnd => "invocation-end",
+            EventKind::Dep => "dep",
         }
     }
 }
@@ -414,6 +432,7 @@ impl Event {
             Event::RoiEnd => EventKind::RoiEnd,
             Event::InvocationBegin { .. } => EventKind::InvocationBegin,
             Event::InvocationEnd { .. } => EventKind::InvocationEnd,
+            Event::Dep { .. } => EventKind::Dep,
         }
     }
 

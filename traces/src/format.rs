@@ -5,8 +5,14 @@ use crate::varint;
 
 /// First bytes of every trace file (PNG-style: catches text-mode mangling).
 pub const MAGIC: [u8; 8] = *b"\x89MTR\r\n\x1a\n";
-/// The format version this build writes and reads.
-pub const VERSION: u16 = 1;
+/// The format version this build writes (and the newest it reads).
+pub const VERSION: u16 = 2;
+/// The oldest format version this build reads (version 1 has no
+/// dependences; its files read as they always did).
+pub const OLDEST_VERSION: u16 = 1;
+/// Header flag (version 2): the producer recorded load dependences
+/// ([`crate::Event::Dep`]), so a load without one depends on no load.
+pub const FLAG_DEPENDENCES: u16 = 1;
 /// Bytes before the header body: magic, version, flags, body length.
 pub const HEADER_PREFIX_LEN: usize = 16;
 /// Marker at the start of every chunk.
@@ -34,6 +40,11 @@ pub struct Header {
     /// Wall-clock time of the capture, nanoseconds since the Unix epoch
     /// (0 when unknown).
     pub capture_time_ns: u64,
+    /// Whether the producer recorded load dependences: then a load or
+    /// store without an [`crate::Event::Dep`] before it depends on no load
+    /// (header flag [`FLAG_DEPENDENCES`]). False for version 1 files and
+    /// for producers that see no registers (Lackey, Dinero).
+    pub dependences: bool,
 }
 
 /// One thread of the traced process.
@@ -67,6 +78,10 @@ pub struct Metadata {
     pub threads: Vec<ThreadInfo>,
     /// Modules mapped by the traced process.
     pub modules: Vec<ModuleInfo>,
+    /// Classes of the branches that end blocks, where the producer knew
+    /// them without the code (imported ChampSim traces); captured traces
+    /// leave this empty and replay reads their code instead.
+    pub branches: Vec<crate::branch::BranchInfo>,
 }
 
 /// The two kinds of chunk.
@@ -81,6 +96,7 @@ pub enum ChunkKind {
 
 const META_THREAD: u8 = 1;
 const META_MODULE: u8 = 2;
+const META_BRANCH: u8 = 3;
 
 fn put_str(out: &mut Vec<u8>, s: &[u8]) {
     varint::put(out, s.len() as u64);
@@ -125,7 +141,12 @@ impl Header {
         let mut out = Vec::with_capacity(HEADER_PREFIX_LEN + body.len() + 4);
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
+        let flags = if self.dependences {
+            FLAG_DEPENDENCES
+        } else {
+            0
+        };
+        out.extend_from_slice(&flags.to_le_bytes());
         out.extend_from_slice(&(body.len() as u32).to_le_bytes());
         out.extend_from_slice(&body);
         out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
@@ -158,11 +179,12 @@ impl Header {
             return Err(truncated(HEADER_PREFIX_LEN));
         }
         let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-        if version != VERSION {
+        if !(OLDEST_VERSION..=VERSION).contains(&version) {
             return Err((8, ErrorKind::UnknownVersion(version)));
         }
         let flags = u16::from_le_bytes([bytes[10], bytes[11]]);
-        if flags != 0 {
+        let known = if version >= 2 { FLAG_DEPENDENCES } else { 0 };
+        if flags & !known != 0 {
             return Err((
                 10,
                 ErrorKind::UnknownFlags {
@@ -193,6 +215,7 @@ impl Header {
         let at = |pos: usize, e: ErrorKind| ((HEADER_PREFIX_LEN + pos) as u64, e);
         let mut header = Header {
             version,
+            dependences: flags & FLAG_DEPENDENCES != 0,
             ..Header::default()
         };
         header.page_size = varint::get(body, &mut pos).map_err(|e| at(pos, e.into()))?;
@@ -280,7 +303,7 @@ impl ChunkHeader {
 impl Metadata {
     /// Number of entries (threads and modules).
     pub fn entries(&self) -> usize {
-        self.threads.len() + self.modules.len()
+        self.threads.len() + self.modules.len() + self.branches.len()
     }
 
     /// Encodes the entries as a metadata chunk payload.
@@ -298,6 +321,11 @@ impl Metadata {
             varint::put(&mut out, module.file_offset);
             put_str(&mut out, module.path.as_bytes());
             put_str(&mut out, &module.build_id);
+        }
+        for branch in &self.branches {
+            out.push(META_BRANCH);
+            varint::put(&mut out, branch.end);
+            out.push(branch.class as u8);
         }
         out
     }
@@ -336,6 +364,16 @@ impl Metadata {
                         path,
                         build_id,
                     });
+                }
+                META_BRANCH => {
+                    let end = varint::get(payload, &mut pos).map_err(|e| at(pos, e.into()))?;
+                    let Some(&byte) = payload.get(pos) else {
+                        return Err(at(pos, ErrorKind::TruncatedEvent));
+                    };
+                    let class = crate::branch::BranchClass::try_from(byte)
+                        .map_err(|e| at(pos, e.into()))?;
+                    pos += 1;
+                    self.branches.push(crate::branch::BranchInfo { end, class });
                 }
                 other => return Err(at(entry, ErrorKind::UnknownMetadataTag(other))),
             }

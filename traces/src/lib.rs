@@ -19,7 +19,7 @@ pub mod summary;
 pub mod varint;
 pub mod writer;
 
-pub use branch::BranchClass;
+pub use branch::{BranchClass, BranchInfo};
 pub use error::{DecodeError, ErrorKind, InvalidValue, TraceError};
 pub use event::{Alloc, AllocFn, AllocLevel, Event, EventKind, Free, Realloc};
 pub use format::{Header, Metadata, ModuleInfo, ThreadInfo};

@@ -467,7 +467,8 @@ impl Summarizer {
             | Event::Munmap { .. }
             | Event::Brk { .. }
             | Event::Madvise { .. }
-            | Event::Mremap { .. } => {}
+            | Event::Mremap { .. }
+            | Event::Dep { .. } => {}
         }
     }
 

@@ -108,6 +108,11 @@ impl<W: Write> TraceWriter<W> {
         self.metadata.modules.push(module);
     }
 
+    /// Records the class of the branch ending blocks at `branch.end`.
+    pub fn add_branch(&mut self, branch: crate::branch::BranchInfo) {
+        self.metadata.branches.push(branch);
+    }
+
     /// Events written so far.
     pub fn events(&self) -> u64 {
         self.summary.events + u64::from(self.chunk_events)

@@ -261,6 +261,121 @@ fn champsim_records_become_blocks_loads_and_stores() {
     );
 }
 
+/// A record with registers: `(ip, branch, src_regs, dst_regs, loads, stores)`.
+fn champsim_reg_record(
+    ip: u64,
+    branch: bool,
+    src: &[u8],
+    dst: &[u8],
+    loads: &[u64],
+    stores: &[u64],
+) -> [u8; 64] {
+    let mut record = champsim_record(ip, loads, stores);
+    record[8] = u8::from(branch);
+    record[10..10 + dst.len()].copy_from_slice(dst);
+    record[12..12 + src.len()].copy_from_slice(src);
+    record
+}
+
+#[test]
+fn champsim_dependences_follow_the_registers_loads_wrote() {
+    use champsim::reg::{FLAGS, INSTRUCTION_POINTER as IP};
+    let (rax, rcx, rbx, rdx, rsi, rdi) = (1, 2, 3, 4, 5, 7);
+    let bytes = [
+        champsim_reg_record(0x1000, false, &[rbx], &[rax], &[0x8000], &[]), // load 1
+        champsim_reg_record(0x1004, false, &[rax], &[rax], &[0x8100], &[]), // load 2 <- 1
+        champsim_reg_record(0x1008, false, &[rax], &[rcx], &[], &[]),       // rcx carries 2
+        champsim_reg_record(0x100c, false, &[rdx], &[rdx], &[0x9000], &[]), // load 3
+        champsim_reg_record(0x1010, false, &[rcx], &[rsi], &[0x8200], &[]), // load 4 <- 2
+        champsim_reg_record(0x1014, false, &[rsi, rdi], &[], &[], &[0xa000]), // store <- 4
+        champsim_reg_record(0x1018, true, &[IP, FLAGS], &[IP], &[], &[]),   // jcc, not taken
+        champsim_reg_record(0x101a, false, &[], &[], &[], &[]),
+    ]
+    .concat();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deps.champsim");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut events = Vec::new();
+    let (summary, branches) = champsim::import(
+        import::open_input(&path).unwrap(),
+        &path,
+        ImportOptions::default(),
+        &mut events,
+    )
+    .unwrap();
+    let load = |addr| Event::Load { addr, size: 8 };
+    let dep = |distance| Event::Dep { distance };
+    assert_eq!(
+        events,
+        vec![
+            Event::Block {
+                addr: 0x1000,
+                len: 0x1a,
+                count: 7
+            },
+            load(0x8000),
+            dep(1),
+            load(0x8100),
+            load(0x9000),
+            dep(2),
+            load(0x8200),
+            dep(1),
+            Event::Store {
+                addr: 0xa000,
+                size: 8
+            },
+            // The branch ended the block: the fall-through starts another.
+            Event::Block {
+                addr: 0x101a,
+                len: 4,
+                count: 1
+            },
+        ]
+    );
+    assert_eq!(summary.loads, 4);
+    assert_eq!(
+        branches,
+        vec![memento_trace::BranchInfo {
+            end: 0x101a,
+            class: memento_trace::BranchClass::Conditional
+        }]
+    );
+}
+
+#[test]
+fn champsim_branch_classes_follow_its_register_convention() {
+    use champsim::reg::{FLAGS, INSTRUCTION_POINTER as IP, STACK_POINTER as SP};
+    use memento_trace::BranchClass::*;
+    let rax = 1;
+    let class = champsim::branch_class;
+    assert_eq!(class(&[IP, FLAGS], &[IP]), Conditional);
+    assert_eq!(class(&[], &[IP]), DirectJump);
+    assert_eq!(class(&[rax], &[IP]), IndirectJump);
+    assert_eq!(class(&[IP, SP], &[IP, SP]), DirectCall);
+    assert_eq!(class(&[IP, SP, rax], &[IP, SP]), IndirectCall);
+    assert_eq!(class(&[SP], &[IP, SP]), Return);
+    assert_eq!(class(&[rax], &[rax]), None);
+}
+
+#[test]
+fn champsim_imports_are_marked_as_recording_dependences() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("t.champsim");
+    std::fs::write(&input, champsim_records()).unwrap();
+    let output = dir.path().join("t.mtrace");
+    convert::convert(
+        &input,
+        convert::InputFormat::Champsim,
+        &output,
+        convert::OutputFormat::Mtrace,
+        &convert::ConvertOptions::default(),
+    )
+    .unwrap();
+    let trace = memento_trace::TraceFile::open(&output).unwrap();
+    assert!(trace.header().dependences);
+    assert_eq!(trace.header().version, memento_trace::format::VERSION);
+}
+
 #[test]
 fn champsim_xz_and_gzip_inputs_are_decompressed() {
     let raw = champsim_records();

@@ -113,7 +113,17 @@ fn unknown_version_is_reported_at_byte_eight() {
 
 #[test]
 fn unknown_header_flags_are_refused() {
+    // Bit 0 (dependences) is known in version 2, bit 1 is not.
     let mut bytes = good();
+    bytes[10] = 2;
+    let e = first_error(bytes);
+    assert!(matches!(
+        e.kind(),
+        ErrorKind::UnknownFlags { what: "header", .. }
+    ));
+    // A version 1 file knows no flag at all.
+    let mut bytes = good();
+    bytes[8] = 1;
     bytes[10] = 1;
     let e = first_error(bytes);
     assert!(matches!(
@@ -203,14 +213,17 @@ fn eleven_byte_varint_overflows() {
 
 #[test]
 fn reserved_opcode_is_unknown() {
-    let e = first_error(with_payload(&[op::BLOCK_REPEAT, 0x00, 0x14], 3));
-    // A repeat of an empty block slot is inconsistent before 0x14 is reached.
-    assert!(matches!(e.kind(), ErrorKind::Inconsistent(_)));
-    let e = first_error(with_payload(&[op::ROI_BEGIN, 0x14], 2));
-    assert!(matches!(e.kind(), ErrorKind::UnknownOpcode(0x14)));
-    assert_eq!(e.offset(), Some(payload_start() + 1));
-    let e = first_error(with_payload(&[0x00], 1));
+    let e = first_error(with_payload(&[op::ROI_BEGIN, 0x00], 2));
     assert!(matches!(e.kind(), ErrorKind::UnknownOpcode(0x00)));
+    assert_eq!(e.offset(), Some(payload_start() + 1));
+}
+
+#[test]
+fn a_dependence_of_distance_zero_or_without_its_byte_is_refused() {
+    let e = first_error(with_payload(&[op::DEP, 0x00], 1));
+    assert!(matches!(e.kind(), ErrorKind::Inconsistent(_)), "{e}");
+    let e = first_error(with_payload(&[op::ROI_BEGIN, op::DEP], 2));
+    assert!(matches!(e.kind(), ErrorKind::TruncatedEvent), "{e}");
 }
 
 #[test]

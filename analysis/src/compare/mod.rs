@@ -93,7 +93,10 @@ pub fn measure(
     let stats = jobs
         .par_iter()
         .map(|&(t, mode)| {
-            let config = mode.config(&base);
+            let mut config = mode.config(&base);
+            config
+                .resolve_load_dependence(files[t].header().dependences)
+                .map_err(|e| CompareError::new(&traces[t], e))?;
             let result = memento_sim::replay_driven(&config, vec![files[t].events()], false);
             done();
             result.map(|s| RunStats::of(&s)).map_err(|e| {

@@ -86,6 +86,33 @@ pub enum LoadDependence {
     /// pointer (8 bytes) and the address does not continue the stride
     /// between the two loads before: the signature of a pointer chase.
     PointerChase,
+    /// The trace names each load's producer (`Event::Dep`, format version
+    /// 2): a load or store waits for exactly that load; the rest are
+    /// independent. Refused for a trace that does not record dependences.
+    Trace,
+    /// `trace` when every trace replayed records dependences, else
+    /// `pointer-chase`: what the presets use. Resolved when the traces are
+    /// opened ([`LoadDependence::resolve`]).
+    Auto,
+}
+
+impl LoadDependence {
+    /// The mode to replay with, given whether every trace records
+    /// dependences: `auto` becomes `trace` or `pointer-chase`; `trace`
+    /// without dependences is an error naming the field.
+    pub fn resolve(self, traces_have_dependences: bool) -> Result<LoadDependence, String> {
+        match self {
+            LoadDependence::Auto if traces_have_dependences => Ok(LoadDependence::Trace),
+            LoadDependence::Auto => Ok(LoadDependence::PointerChase),
+            LoadDependence::Trace if !traces_have_dependences => Err(
+                "core.load_dependence = \"trace\", but a trace records no load dependences \
+                 (format version 1, or an importer without registers such as Lackey or \
+                 Dinero); use \"auto\", \"pointer-chase\" or \"independent\""
+                    .to_string(),
+            ),
+            other => Ok(other),
+        }
+    }
 }
 
 /// One cache level.
@@ -199,6 +226,14 @@ const MACHINES: &[(&str, &str)] = &[
 const MEMENTO: &str = include_str!("../../presets/memento.toml");
 
 impl Config {
+    /// Settles `core.load_dependence = "auto"` for traces that do (or do
+    /// not all) record load dependences; an error, naming the field, for
+    /// `"trace"` when they do not. Call it once the traces' headers are read.
+    pub fn resolve_load_dependence(&mut self, traces_have_dependences: bool) -> Result<(), String> {
+        self.core.load_dependence = self.core.load_dependence.resolve(traces_have_dependences)?;
+        Ok(())
+    }
+
     /// Names of the built-in presets.
     pub const PRESETS: &'static [&'static str] =
         &["micro23", "micro23-memento", "small", "small-memento"];

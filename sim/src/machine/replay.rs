@@ -137,6 +137,7 @@ impl<M: AllocatorModel> Machine<M> {
                 }
             }
             Event::RoiBegin | Event::RoiEnd => self.cores[core].stats.roi_markers += 1,
+            Event::Dep { distance } => self.cores[core].timing.set_dep(distance),
             Event::InvocationBegin { id } => {
                 self.cores[core].stats.invocations += 1;
                 let at = self.snapshot(core, id);
@@ -228,6 +229,9 @@ impl<M: AllocatorModel> Machine<M> {
     /// Counts allocation events of a bracket the model dropped (`depth` as
     /// given to [`AllocatorModel::on_held`]), as if it had been replayed.
     pub fn count_dropped(&mut self, core: usize, event: &Event, depth: u32) {
+        if let Event::Load { .. } = event {
+            self.cores[core].timing.skip_load();
+        }
         let s = &mut self.cores[core].stats.alloc;
         match event {
             Event::AllocEnter { .. } if depth == 1 => s.calls += 1,

@@ -154,6 +154,10 @@ fn row(event: &Event) -> Row {
             value: Some(id.to_string()),
             ..Row::default()
         },
+        Event::Dep { distance } => Row {
+            count: Some(distance.into()),
+            ..Row::default()
+        },
         Event::AllocExit | Event::RoiBegin | Event::RoiEnd => Row::default(),
     }
 }

@@ -50,5 +50,6 @@ pub fn event() -> impl Strategy<Value = Event> {
         1 => Just(Event::RoiEnd),
         1 => any::<u64>().prop_map(|id| Event::InvocationBegin { id }),
         1 => any::<u64>().prop_map(|id| Event::InvocationEnd { id }),
+        3 => (1u8..=255).prop_map(|distance| Event::Dep { distance }),
     ]
 }
