@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod compare;
+mod module_map;
 pub mod profile;
 pub mod sites;
 pub mod symbols;
