@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+pub mod branch_class;
 pub mod compare;
 mod module_map;
 pub mod profile;

@@ -2,7 +2,8 @@
 //! a code address and at what file offset, and the loadable segments of a
 //! file. Shared by the symbolizer and the branch classifier.
 
-use goblin::elf::program_header::PT_LOAD;
+use goblin::elf::note::NT_GNU_BUILD_ID;
+use goblin::elf::program_header::{PF_X, PT_LOAD};
 use goblin::elf::Elf;
 use memento_trace::ModuleInfo;
 
@@ -25,6 +26,8 @@ pub(crate) struct Segment {
     pub vaddr: u64,
     /// Bytes of the segment the file holds.
     pub file_size: u64,
+    /// Whether the segment is mapped executable.
+    pub executable: bool,
 }
 
 impl Segment {
@@ -47,6 +50,7 @@ pub(crate) fn load_segments(elf: &Elf) -> Vec<Segment> {
             offset: p.p_offset,
             vaddr: p.p_vaddr,
             file_size: p.p_filesz,
+            executable: p.p_flags & PF_X != 0,
         })
         .collect()
 }
@@ -54,4 +58,14 @@ pub(crate) fn load_segments(elf: &Elf) -> Vec<Segment> {
 /// The segment holding the byte at `file_offset`.
 pub(crate) fn segment_at(segments: &[Segment], file_offset: u64) -> Option<&Segment> {
     segments.iter().find(|s| s.holds(file_offset, 1))
+}
+
+/// The GNU build id of `elf` (the `NT_GNU_BUILD_ID` note), if it has one.
+pub(crate) fn gnu_build_id<'a>(elf: &Elf<'a>, bytes: &'a [u8]) -> Option<&'a [u8]> {
+    // map_while, not filter_map: goblin's note iterator does not advance
+    // past a malformed note and would yield its error forever.
+    elf.iter_note_headers(bytes)?
+        .map_while(Result::ok)
+        .find(|note| note.n_type == NT_GNU_BUILD_ID && note.name == "GNU")
+        .map(|note| note.desc)
 }
