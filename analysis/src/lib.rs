@@ -4,7 +4,9 @@
 
 #![warn(missing_docs)]
 
+pub mod branch_class;
 pub mod compare;
+mod module_map;
 pub mod profile;
 pub mod sites;
 pub mod symbols;

@@ -6,8 +6,10 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use goblin::elf::{program_header::PT_LOAD, section_header::SHT_NOBITS, Elf};
+use goblin::elf::{section_header::SHT_NOBITS, Elf};
 use memento_trace::ModuleInfo;
+
+use crate::module_map::{load_segments, module_at, segment_at, Segment};
 
 type Reader = gimli::EndianRcSlice<gimli::RunTimeEndian>;
 
@@ -48,8 +50,8 @@ impl std::fmt::Display for Location {
 
 /// One ELF file, read once.
 struct ElfFile {
-    /// `(file offset, virtual address, size)` of each loadable segment.
-    segments: Vec<(u64, u64, u64)>,
+    /// The loadable segments.
+    segments: Vec<Segment>,
     /// Function symbols sorted by address: `(address, size, name)`.
     symbols: Vec<(u64, u64, String)>,
     /// DWARF line lookup, when the file carries debug info.
@@ -60,12 +62,7 @@ impl ElfFile {
     fn read(path: &str) -> Option<ElfFile> {
         let bytes = std::fs::read(path).ok()?;
         let elf = Elf::parse(&bytes).ok()?;
-        let segments = elf
-            .program_headers
-            .iter()
-            .filter(|p| p.p_type == PT_LOAD)
-            .map(|p| (p.p_offset, p.p_vaddr, p.p_filesz))
-            .collect();
+        let segments = load_segments(&elf);
         let mut symbols: Vec<(u64, u64, String)> = elf
             .syms
             .iter()
@@ -120,10 +117,7 @@ impl ElfFile {
 
     /// The link-time address of a file offset.
     fn vaddr_of(&self, file_offset: u64) -> Option<u64> {
-        self.segments
-            .iter()
-            .find(|&&(off, _, size)| file_offset >= off && file_offset < off + size)
-            .map(|&(off, vaddr, _)| file_offset - off + vaddr)
+        segment_at(&self.segments, file_offset).map(|s| file_offset - s.offset + s.vaddr)
     }
 
     fn symbol_at(&self, vaddr: u64) -> Option<(&str, u64)> {
@@ -163,15 +157,10 @@ impl Symbolizer {
             addr,
             ..Location::default()
         };
-        let Some(module) = self
-            .modules
-            .iter()
-            .find(|m| addr >= m.start && addr - m.start < m.len)
-        else {
+        let Some((module, file_offset)) = module_at(&self.modules, addr) else {
             return location;
         };
         location.module = Some(module.path.clone());
-        let file_offset = addr - module.start + module.file_offset;
         let file = self
             .files
             .entry(module.path.clone())
