@@ -39,6 +39,11 @@ pub struct ReplayArgs {
     /// instead of co-located functions.
     #[arg(long)]
     shared: bool,
+    /// Instructions each core replays first, with caches, TLBs and branch
+    /// predictors learning, before the statistics start (as ChampSim's
+    /// --warmup-instructions; overrides the config's warmup_instructions).
+    #[arg(long, value_name = "N")]
+    warmup: Option<u64>,
     /// Print JSON instead of a table.
     #[arg(long, conflicts_with = "csv")]
     json: bool,
@@ -172,6 +177,9 @@ pub fn run(args: ReplayArgs) -> Result<(), UserError> {
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(kind) = args.allocator {
         set_allocator(&mut config, kind);
+    }
+    if let Some(n) = args.warmup {
+        config.warmup_instructions = n;
     }
     config
         .resolve_load_dependence(traces.iter().all(|t| t.header().dependences))

@@ -204,4 +204,9 @@ impl HardwarePageAllocator {
     pub fn stats(&self) -> &HpaStats {
         &self.stats
     }
+
+    /// Starts the counters again (a warm-up's end); the state stays.
+    pub fn reset_stats(&mut self) {
+        self.stats = HpaStats::default();
+    }
 }

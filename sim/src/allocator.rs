@@ -93,6 +93,10 @@ pub trait AllocatorModel: Clone + std::fmt::Debug + Sized {
 
     /// Adds the model's results to the run's stats.
     fn report(&self, _stats: &mut Stats) {}
+
+    /// Starts the model's counters again at the end of a warm-up (its
+    /// state, arenas and pages, stays).
+    fn reset_stats(&mut self) {}
 }
 
 /// The baseline: the traced software allocator and the kernel, replayed as

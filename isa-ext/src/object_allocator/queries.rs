@@ -102,4 +102,9 @@ impl HardwareObjectAllocator {
     pub fn stats(&self) -> &HoaStats {
         &self.stats
     }
+
+    /// Starts the counters again (a warm-up's end); the state stays.
+    pub fn reset_stats(&mut self) {
+        self.stats = HoaStats::default();
+    }
 }

@@ -29,6 +29,11 @@ pub struct Config {
     pub page_size: u32,
     /// Seed of the random replacement policy.
     pub seed: u64,
+    /// Instructions each core replays before its statistics start, as
+    /// ChampSim's `--warmup-instructions`: caches, TLBs and predictors
+    /// learn meanwhile (`memento replay --warmup N`). 0: none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub warmup_instructions: u64,
     /// The out-of-order core.
     pub core: CoreConfig,
     /// Private first-level instruction cache.
@@ -136,6 +141,10 @@ pub struct CacheConfig {
     /// LLC only: evicting a line removes it from every private cache.
     #[serde(default, skip_serializing_if = "is_false")]
     pub inclusive: bool,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 fn is_false(value: &bool) -> bool {

@@ -93,6 +93,26 @@ pub struct DramCounters {
     pub read_latency_histogram: Vec<u64>,
 }
 
+impl DramCounters {
+    /// Every counter at zero.
+    fn zero() -> DramCounters {
+        DramCounters {
+            reads: CauseCounts::default(),
+            writes: CauseCounts::default(),
+            merged_writes: 0,
+            row_hits: 0,
+            row_misses: 0,
+            row_conflicts: 0,
+            forwarded_reads: 0,
+            write_drains: 0,
+            reordered_writes: 0,
+            reordered_reads: 0,
+            read_latency_sum: 0,
+            read_latency_histogram: vec![0; HISTOGRAM_BUCKETS],
+        }
+    }
+}
+
 /// Main memory: channels of ranks of banks, behind one controller per
 /// channel.
 #[derive(Clone, Debug)]
@@ -116,6 +136,8 @@ pub struct Dram {
     core_mhz: u64,
     dram_mhz: u64,
     counters: DramCounters,
+    /// Refreshes before the counters last started (a warm-up's).
+    refreshes_before: u64,
 }
 
 impl Dram {
@@ -166,20 +188,8 @@ impl Dram {
             line_shift: line_size.trailing_zeros(),
             core_mhz: u64::from(core_mhz),
             dram_mhz: u64::from(standard.clock_mhz()),
-            counters: DramCounters {
-                reads: CauseCounts::default(),
-                writes: CauseCounts::default(),
-                merged_writes: 0,
-                row_hits: 0,
-                row_misses: 0,
-                row_conflicts: 0,
-                forwarded_reads: 0,
-                write_drains: 0,
-                reordered_writes: 0,
-                reordered_reads: 0,
-                read_latency_sum: 0,
-                read_latency_histogram: vec![0; HISTOGRAM_BUCKETS],
-            },
+            refreshes_before: 0,
+            counters: DramCounters::zero(),
         }
     }
 
@@ -200,7 +210,14 @@ impl Dram {
 
     /// Refreshes performed so far, over all channels.
     pub fn refreshes(&self) -> u64 {
-        self.channels.iter().map(|c| c.refreshes).sum()
+        self.channels.iter().map(|c| c.refreshes).sum::<u64>() - self.refreshes_before
+    }
+
+    /// Starts the counters again (the end of a warm-up); the banks, queues
+    /// and refresh schedule keep their state.
+    pub fn reset_stats(&mut self) {
+        self.refreshes_before += self.refreshes();
+        self.counters = DramCounters::zero();
     }
 
     /// Writes waiting in the write queues.

@@ -38,6 +38,10 @@ impl AllocatorModel for IdealMallacc {
         }
     }
 
+    fn reset_stats(&mut self) {
+        self.removed = RemovedWork::default();
+    }
+
     fn report(&self, stats: &mut Stats) {
         stats.extension = Some(ExtensionStats {
             allocator: "ideal-mallacc".into(),

@@ -192,6 +192,21 @@ impl AllocatorModel for Memento {
         }
     }
 
+    fn reset_stats(&mut self) {
+        self.removed = RemovedWork::default();
+        self.replayed_brackets = 0;
+        self.oversized_brackets = 0;
+        self.stats = MementoStats {
+            placement: std::mem::take(&mut self.stats.placement),
+            switches: self.stats.switches.clone(),
+            ..MementoStats::default()
+        };
+        for space in &mut self.spaces {
+            space.hoa.reset_stats();
+            space.hpa.reset_stats();
+        }
+    }
+
     fn report(&self, stats: &mut Stats) {
         let mut s = self.stats.clone();
         let hit_miss = |h: memento_isa::HitMiss| HitMiss {

@@ -21,6 +21,8 @@ impl<M: AllocatorModel> Machine<M> {
         if M::ACTIVE && self.holding(core) {
             return self.hold(core, Event::Block { addr, len, count });
         }
+        // A block's accesses belong with it: the warm-up ends between blocks.
+        self.check_warm(core);
         self.settle_before_dispatch(core, u64::from(count));
         let g = self.geometry;
         let (Some(c), Some(p)) = (self.cores.get_mut(core), self.mem.private.get_mut(core)) else {

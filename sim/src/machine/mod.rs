@@ -152,6 +152,19 @@ pub fn with_machine<W: WithMachine>(config: &Config, work: W) -> Result<W::Outpu
 /// Why a run could not start.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RunError {
+    /// A stream ended before its core's warm-up did.
+    #[error(
+        "core {core} replayed only {instructions} instructions, fewer than the \
+         warm-up of {warmup}: lower --warmup (or warmup_instructions)"
+    )]
+    WarmupLongerThanTrace {
+        /// The core.
+        core: usize,
+        /// Instructions it replayed.
+        instructions: u64,
+        /// The warm-up asked for.
+        warmup: u64,
+    },
     /// More streams than cores.
     #[error(
         "{streams} event streams but the machine has {cores} cores (set `cores` in the config)"
@@ -178,6 +191,12 @@ struct Core {
     /// The invocation in progress and the counters at its begin.
     invocation: Option<InvocationStats>,
     stats: CoreStats,
+    /// The instruction count at which the warm-up ends (`u64::MAX`: none
+    /// left).
+    warm_until: u64,
+    /// The cycle and instruction count at the end of the warm-up.
+    warm_cycle: u64,
+    warm_instructions: u64,
 }
 
 /// A machine built from a [`Config`]: cores, caches, TLBs, kernel model
@@ -195,6 +214,9 @@ pub struct Machine<M: AllocatorModel = Baseline> {
     geometry: Geometry,
     dropped: Vec<u64>,
     invocations: Vec<InvocationStats>,
+    /// The cycle the shared statistics started (the end of the last
+    /// core's warm-up; 0 without one).
+    warm_cycle: u64,
     /// The memory made resident, updated as pages come and go.
     memory: MemoryStats,
     /// The allocator model.
@@ -243,6 +265,13 @@ impl<M: AllocatorModel> Machine<M> {
                     core: i,
                     ..CoreStats::default()
                 },
+                warm_until: if config.warmup_instructions == 0 {
+                    u64::MAX
+                } else {
+                    config.warmup_instructions
+                },
+                warm_cycle: 0,
+                warm_instructions: 0,
             })
             .collect();
         let model = M::new(config)?;
@@ -257,6 +286,7 @@ impl<M: AllocatorModel> Machine<M> {
             geometry: Geometry::new(config.line_size, config.page_size),
             dropped: Vec::new(),
             invocations: Vec::new(),
+            warm_cycle: 0,
             memory: MemoryStats {
                 page_size: config.page_size,
                 ..MemoryStats::default()
@@ -391,6 +421,10 @@ impl<M: AllocatorModel> Machine<M> {
         for (core, space) in self.cores.iter_mut().zip(spaces) {
             core.space = space;
         }
+        // Cores without a stream have nothing to warm up.
+        for c in self.cores.iter_mut().skip(streams.len()) {
+            c.warm_until = u64::MAX;
+        }
         let mut active: Vec<bool> = vec![true; streams.len()];
         if streams.len() == 1 {
             streams[0].step_until(&mut self, 0, u64::MAX);
@@ -414,8 +448,66 @@ impl<M: AllocatorModel> Machine<M> {
                 active[best] = streams[best].step_until(&mut self, best, bound);
             }
         }
+        if let Some((core, c)) = self
+            .cores
+            .iter()
+            .enumerate()
+            .take(streams.len())
+            .find(|(_, c)| c.warm_until != u64::MAX)
+        {
+            return Err(RunError::WarmupLongerThanTrace {
+                core,
+                instructions: c.timing.instructions(),
+                warmup: self.config.warmup_instructions,
+            });
+        }
         Ok(self.finish())
     }
+
+    /// Ends `core`'s warm-up once it has dispatched its warm-up
+    /// instructions.
+    #[inline(always)]
+    fn check_warm(&mut self, core: usize) {
+        if self.cores[core].timing.instructions() >= self.cores[core].warm_until {
+            self.end_warmup(core);
+        }
+    }
+
+    /// The statistics of `core` (and, once every core is warm, of the
+    /// shared LLC and DRAM) start again; what the caches, TLBs and
+    /// predictors hold stays.
+    #[cold]
+    #[inline(never)]
+    fn end_warmup(&mut self, core: usize) {
+        // Misses of the warm-up waiting in a batch are counted now, not
+        // in the statistics about to start.
+        self.settle_batch();
+        let c = &mut self.cores[core];
+        c.warm_until = u64::MAX;
+        c.warm_cycle = c.timing.now();
+        c.warm_instructions = c.timing.instructions();
+        c.stats = CoreStats {
+            core: core as u32,
+            ..CoreStats::default()
+        };
+        c.timing.stalls = Default::default();
+        c.tlb.stats = Default::default();
+        c.invocation = None;
+        let p = &mut self.mem.private[core];
+        p.l1i.stats = Default::default();
+        p.l1d.stats = Default::default();
+        p.l2.stats = Default::default();
+        self.invocations.retain(|i| i.core != core as u32);
+        if self.cores.iter().all(|c| c.warm_until == u64::MAX) {
+            for slice in &mut self.mem.llc {
+                slice.stats = Default::default();
+            }
+            self.mem.dram.reset_stats();
+            self.model.reset_stats();
+            self.warm_cycle = self.cores.iter().map(|c| c.warm_cycle).max().unwrap_or(0);
+        }
+    }
+
     fn finish(mut self) -> Stats {
         if M::ACTIVE {
             M::on_finish(&mut self);
@@ -423,9 +515,10 @@ impl<M: AllocatorModel> Machine<M> {
         self.settle_batch();
         let mut end = 0;
         for c in &mut self.cores {
-            c.stats.cycles = c.timing.finish();
-            c.stats.instructions = c.timing.instructions();
-            end = end.max(c.stats.cycles);
+            let finished = c.timing.finish();
+            c.stats.cycles = finished - c.warm_cycle;
+            c.stats.instructions = c.timing.instructions() - c.warm_instructions;
+            end = end.max(finished);
         }
         let at = self.mem.dram.to_dram_cycle(end);
         self.mem.dram.flush(at);
@@ -433,7 +526,7 @@ impl<M: AllocatorModel> Machine<M> {
             invocations: std::mem::take(&mut self.invocations),
             config: self.config.name.clone(),
             frequency_mhz: self.config.frequency_mhz,
-            cycles: end,
+            cycles: end - self.warm_cycle,
             ..Stats::default()
         };
         for slice in &self.mem.llc {
@@ -455,7 +548,7 @@ impl<M: AllocatorModel> Machine<M> {
             stats.events += s.events;
             stats.cores.push(s);
         }
-        stats.dram = self.mem.dram.stats(end);
+        stats.dram = self.mem.dram.stats(end - self.warm_cycle);
         stats.memory = self.memory.clone();
         self.model.report(&mut stats);
         stats

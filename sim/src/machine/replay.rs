@@ -268,6 +268,7 @@ impl<M: AllocatorModel> Machine<M> {
     /// bracket.
     #[inline]
     pub(super) fn retire(&mut self, core: usize, count: u64, in_alloc: bool) {
+        self.check_warm(core);
         self.settle_before_dispatch(core, count);
         let c = &mut self.cores[core];
         c.timing.dispatch(count);
