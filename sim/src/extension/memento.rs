@@ -198,7 +198,7 @@ impl AllocatorModel for Memento {
         self.oversized_brackets = 0;
         self.stats = MementoStats {
             placement: std::mem::take(&mut self.stats.placement),
-            switches: self.stats.switches.clone(),
+            switches: self.stats.switches,
             ..MementoStats::default()
         };
         for space in &mut self.spaces {
