@@ -13,6 +13,15 @@ fn unit(predictor: PredictorKind) -> BranchUnit {
     })
 }
 
+/// The TAGE-like predictor, histories up to 64 outcomes long.
+fn tage() -> BranchUnit {
+    BranchUnit::new(&BranchConfig {
+        predictor: PredictorKind::Tage,
+        history_bits: 64,
+        ..BranchConfig::micro23()
+    })
+}
+
 /// One run of a loop whose back edge, the conditional branch ending the
 /// block `[0x4000, 0x4010)`, is taken `trips - 1` times, then falls
 /// through.
@@ -113,6 +122,50 @@ fn gshare_learns_an_alternating_pattern_that_bimodal_mispredicts() {
         bimodal_misses * 100 >= 40 * u64::from(n),
         "bimodal: {bimodal_misses} of {n} mispredicted"
     );
+}
+
+#[test]
+fn tage_predicts_the_exit_of_a_loop_longer_than_gshares_history() {
+    // 20 trips: the last 14 outcomes before the exit are all taken, as
+    // they are before the 15th to 19th trips, so gshare (14 bits) cannot
+    // tell the exit apart; TAGE's 25-outcome table sees the previous exit.
+    let loops = 200;
+    let mut gshare = unit(PredictorKind::Gshare);
+    let mut tage = tage();
+    for unit in [&mut gshare, &mut tage] {
+        for _ in 0..50 {
+            run_loop(unit, 20);
+        }
+        unit.reset_stats();
+        for _ in 0..loops {
+            run_loop(unit, 20);
+        }
+    }
+    let gshare_misses = gshare.stats().mispredictions_of(BranchClass::Conditional);
+    let tage_misses = tage.stats().mispredictions_of(BranchClass::Conditional);
+    assert!(
+        gshare_misses >= loops,
+        "gshare: {gshare_misses} in {loops} loops"
+    );
+    assert!(
+        tage_misses <= loops / 20,
+        "tage: {tage_misses} in {loops} loops"
+    );
+}
+
+#[test]
+fn tage_learns_patterns_and_biased_branches_as_well() {
+    let mut unit = tage();
+    alternate(&mut unit, 0x5000, 500);
+    assert!(alternate(&mut unit, 0x5000, 1000) <= 10);
+    for _ in 0..5 {
+        run_loop(&mut unit, 10);
+    }
+    unit.reset_stats();
+    for _ in 0..50 {
+        run_loop(&mut unit, 10);
+    }
+    assert!(unit.stats().mispredictions_of(BranchClass::Conditional) <= 5);
 }
 
 #[test]
@@ -283,6 +336,19 @@ fn a_branch_config_error_names_the_field() {
     assert!(check(|c| c.btb_sets = 1 << 23).starts_with("branch.btb_sets: "));
     assert!(check(|c| c.ras_entries = 5000).starts_with("branch.ras_entries: "));
     assert!(check(|c| c.mispredict_penalty = 100_000).starts_with("branch.mispredict_penalty: "));
+    let tage = |change: fn(&mut BranchConfig)| {
+        let mut config = BranchConfig {
+            predictor: PredictorKind::Tage,
+            history_bits: 64,
+            ..BranchConfig::micro23()
+        };
+        config.validate().unwrap();
+        change(&mut config);
+        config.check().unwrap_err().0
+    };
+    assert_eq!(tage(|c| c.history_bits = 4), "branch.history_bits");
+    assert_eq!(tage(|c| c.history_bits = 65), "branch.history_bits");
+    assert_eq!(tage(|c| c.table_entries = 8), "branch.table_entries");
     // Bimodal has no history: a long one is no error there.
     let mut bimodal = BranchConfig {
         predictor: PredictorKind::Bimodal,
@@ -290,7 +356,7 @@ fn a_branch_config_error_names_the_field() {
         ..BranchConfig::micro23()
     };
     bimodal.validate().unwrap();
-    bimodal.history_bits = 25;
+    bimodal.history_bits = 65;
     assert_eq!(
         bimodal.check().unwrap_err().0,
         "branch.history_bits",

@@ -4,6 +4,7 @@
 
 use super::bimodal::Bimodal;
 use super::gshare::Gshare;
+use super::tage::Tage;
 
 /// A direction predictor.
 #[derive(Clone, Debug)]
@@ -12,6 +13,8 @@ pub enum DirectionPredictor {
     Bimodal(Bimodal),
     /// Global history XOR address, 2-bit counters.
     Gshare(Gshare),
+    /// Tagged tables of geometric history lengths over a bimodal base.
+    Tage(Tage),
 }
 
 impl DirectionPredictor {
@@ -21,6 +24,7 @@ impl DirectionPredictor {
         match self {
             DirectionPredictor::Bimodal(p) => p.predict(pc),
             DirectionPredictor::Gshare(p) => p.predict(pc),
+            DirectionPredictor::Tage(p) => p.predict(pc),
         }
     }
 
@@ -31,6 +35,7 @@ impl DirectionPredictor {
         match self {
             DirectionPredictor::Bimodal(p) => p.predict_and_train(pc, taken),
             DirectionPredictor::Gshare(p) => p.predict_and_train(pc, taken),
+            DirectionPredictor::Tage(p) => p.predict_and_train(pc, taken),
         }
     }
 }

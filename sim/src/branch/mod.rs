@@ -10,7 +10,7 @@
 //! and trains the predictors.
 //!
 //! The parts, one file each: the direction predictors of conditional
-//! branches ([`Bimodal`], [`Gshare`], chosen through
+//! branches ([`Bimodal`], [`Gshare`] and a small [`Tage`], chosen through
 //! [`DirectionPredictor`], on a shared table of 2-bit counters), the branch
 //! target buffer ([`Btb`]), the return-address stack ([`ReturnStack`]) and
 //! the counts ([`BranchStats`]). Tables are allocated once, at
@@ -24,6 +24,7 @@ mod gshare;
 mod index;
 mod ras;
 mod stats;
+mod tage;
 
 pub use bimodal::Bimodal;
 pub use btb::Btb;
@@ -31,6 +32,7 @@ pub use direction::DirectionPredictor;
 pub use gshare::Gshare;
 pub use ras::ReturnStack;
 pub use stats::BranchStats;
+pub use tage::Tage;
 
 use memento_trace::BranchClass;
 
@@ -61,6 +63,10 @@ impl BranchUnit {
             PredictorKind::Perfect => None,
             PredictorKind::Bimodal => Some(DirectionPredictor::Bimodal(Bimodal::new(entries))),
             PredictorKind::Gshare => Some(DirectionPredictor::Gshare(Gshare::new(
+                entries,
+                config.history_bits,
+            ))),
+            PredictorKind::Tage => Some(DirectionPredictor::Tage(Tage::new(
                 entries,
                 config.history_bits,
             ))),

@@ -19,6 +19,10 @@ pub enum PredictorKind {
     /// 2-bit counters indexed by the global history of conditional
     /// outcomes XOR a hash of the branch's address (McFarling's gshare).
     Gshare,
+    /// A small TAGE-like predictor: a bimodal base and four tagged tables
+    /// indexed by global histories of geometric lengths, the longest
+    /// `history_bits`.
+    Tage,
 }
 
 /// The branch predictor of one core (each core has its own).
@@ -29,11 +33,13 @@ pub struct BranchConfig {
     /// target right).
     pub predictor: PredictorKind,
     /// Entries (2-bit counters) of the direction predictor's table: a power
-    /// of two, at most 2^24.
+    /// of two, at most 2^24. `tage`: its base table (at least 16), each of
+    /// its four tagged tables having a quarter as many entries.
     pub table_entries: u32,
-    /// Bits of global history (outcomes of the last conditional branches)
-    /// that `gshare` folds into its index: at most log2(`table_entries`).
-    /// Ignored by the other predictors.
+    /// Bits of global history (outcomes of the last conditional branches).
+    /// `gshare` folds them into its index: at most log2(`table_entries`).
+    /// `tage`: the longest of its histories, 8 to 64. Ignored by the other
+    /// predictors.
     pub history_bits: u32,
     /// Sets of the branch target buffer: a power of two.
     pub btb_sets: u32,
@@ -109,18 +115,33 @@ impl BranchConfig {
             )?;
         }
         let index_bits = self.table_entries.trailing_zeros();
-        if self.predictor == PredictorKind::Gshare && self.history_bits > index_bits {
-            fail(
+        match self.predictor {
+            PredictorKind::Gshare if self.history_bits > index_bits => fail(
                 "branch.history_bits",
                 format!(
                     "{} bits of history for a table of 2^{index_bits} entries: \
                      gshare uses at most log2(table_entries)",
                     self.history_bits
                 ),
-            )?;
+            )?,
+            PredictorKind::Tage if self.table_entries < 16 => fail(
+                "branch.table_entries",
+                format!(
+                    "{}: tage needs at least 16 (its tagged tables have a quarter each)",
+                    self.table_entries
+                ),
+            )?,
+            PredictorKind::Tage if !(8..=64).contains(&self.history_bits) => fail(
+                "branch.history_bits",
+                format!(
+                    "{}: tage's longest history must be 8 to 64 outcomes",
+                    self.history_bits
+                ),
+            )?,
+            _ => {}
         }
-        if self.history_bits > 24 {
-            fail("branch.history_bits", "must be at most 24")?;
+        if self.history_bits > 64 {
+            fail("branch.history_bits", "must be at most 64")?;
         }
         power_of_two("branch.btb_sets", self.btb_sets.into())?;
         if !(1..=64).contains(&self.btb_ways) {
