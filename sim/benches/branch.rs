@@ -1,7 +1,7 @@
 //! Branch-unit speed: `BranchUnit::resolve` per branch on a synthetic,
 //! program-like stream of branches made once before timing, with the
-//! `micro23` branch config (gshare) and with bimodal and perfect for
-//! comparison. Throughput is in branches, so the time per element is the
+//! `micro23` branch config (gshare) and with bimodal, TAGE (histories up to
+//! 64 outcomes) and perfect for comparison. Throughput is in branches, so the time per element is the
 //! cost of one `resolve`.
 
 use std::hint::black_box;
@@ -100,10 +100,16 @@ fn resolve_per_branch(c: &mut Criterion) {
     for (name, predictor) in [
         ("gshare_micro23", PredictorKind::Gshare),
         ("bimodal", PredictorKind::Bimodal),
+        ("tage_64", PredictorKind::Tage),
         ("perfect", PredictorKind::Perfect),
     ] {
         let config = BranchConfig {
             predictor,
+            history_bits: if predictor == PredictorKind::Tage {
+                64
+            } else {
+                14
+            },
             ..BranchConfig::micro23()
         };
         let mut unit = BranchUnit::new(&config);
@@ -117,10 +123,11 @@ fn resolve_per_branch(c: &mut Criterion) {
             })
         });
         let stats = unit.stats();
+        let percent = |n: u64| 100.0 * n as f64 / stats.total_branches().max(1) as f64;
         eprintln!(
-            "{name}: {:.1}% of branches mispredicted, {} BTB misses",
-            100.0 * stats.total_mispredictions() as f64 / stats.total_branches().max(1) as f64,
-            stats.btb_misses
+            "{name}: {:.1}% of branches mispredicted, BTB misses {:.1}% of branches",
+            percent(stats.total_mispredictions()),
+            percent(stats.btb_misses)
         );
     }
     group.finish();
