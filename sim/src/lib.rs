@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod allocator;
+pub mod branch;
 pub mod cache;
 pub mod cause;
 pub mod config;

@@ -1,10 +1,12 @@
 //! The machine's configuration: TOML through serde, validated so that every
 //! error names the field at fault, with presets kept as data files.
 
+mod branch;
 mod memento;
 mod validate;
 
 pub use crate::cache::replacement::Replacement;
+pub use branch::{BranchConfig, PredictorKind};
 pub use memento::{param_error, AllocatorKind, MementoConfig, Placement};
 
 use serde::{Deserialize, Serialize};

@@ -3,13 +3,13 @@
 
 use super::{AllocatorKind, CacheConfig, Config, MementoConfig, TlbLevelConfig};
 
-type Check = Result<(), (String, String)>;
+pub(super) type Check = Result<(), (String, String)>;
 
-fn fail(field: &str, message: impl Into<String>) -> Check {
+pub(super) fn fail(field: &str, message: impl Into<String>) -> Check {
     Err((field.to_string(), message.into()))
 }
 
-fn power_of_two(field: &str, value: u64) -> Check {
+pub(super) fn power_of_two(field: &str, value: u64) -> Check {
     if value == 0 || !value.is_power_of_two() {
         return fail(field, format!("{value} is not a power of two"));
     }
@@ -95,7 +95,7 @@ pub(super) fn check(c: &Config) -> Check {
 /// 64-byte lines), far above any real one. The model keeps state per line,
 /// so a bigger one would ask for more memory than a machine has and abort
 /// instead of failing with a message.
-const MAX_ENTRIES: u64 = 1 << 24;
+pub(super) const MAX_ENTRIES: u64 = 1 << 24;
 
 /// Sets x ways within [`MAX_ENTRIES`].
 fn bounded(name: &str, sets: u64, ways: u64) -> Check {
