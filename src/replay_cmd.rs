@@ -198,11 +198,17 @@ pub fn run(args: ReplayArgs) -> Result<(), UserError> {
             pending: 0,
         })
         .collect();
-    let stats = memento_sim::replay_driven(&config, streams, args.shared).map_err(|e| match e {
-        FallibleRunError::Config(e) => UserError::from(e),
-        FallibleRunError::Run(e) => UserError::from(e),
-        FallibleRunError::Stream(e) => UserError::from(e.error),
-    })?;
+    let classes = traces
+        .iter()
+        .map(memento_analysis::branch_class::classes_for)
+        .collect::<Result<Vec<_>, _>>()?;
+    let stats = memento_sim::replay_classified(&config, streams, args.shared, classes).map_err(
+        |e| match e {
+            FallibleRunError::Config(e) => UserError::from(e),
+            FallibleRunError::Run(e) => UserError::from(e),
+            FallibleRunError::Stream(e) => UserError::from(e.error),
+        },
+    )?;
     let mut stats = stats;
     stats.traces = args
         .traces

@@ -179,6 +179,13 @@ impl CoreTiming {
         self.stalls.fetch += self.wait_until(ready);
     }
 
+    /// A mispredicted branch: dispatch waits `cycles` for the front end
+    /// to refill.
+    pub fn branch_stall(&mut self, cycles: u64) {
+        self.now += cycles << FRAC;
+        self.stalls.branch_mispredict += cycles;
+    }
+
     /// Kernel work: the pipeline drains, then `cycles` pass.
     pub fn serialise(&mut self, cycles: u64) {
         let drained = self.retired.max(self.last_drain);

@@ -41,7 +41,7 @@ pub use cause::{Cause, CauseCounts};
 pub use config::{Config, ConfigError};
 pub use geometry::Geometry;
 pub use machine::{
-    replay, replay_driven, with_machine, Drive, FallibleRunError, Machine, RunError, StreamError,
-    WithMachine,
+    replay, replay_classified, replay_driven, with_machine, BranchClasses, Drive, FallibleRunError,
+    Machine, RunError, StreamError, WithMachine,
 };
 pub use stats::{CacheStats, CoreStats, DramStats, InvocationStats, Stats};

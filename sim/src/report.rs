@@ -140,6 +140,25 @@ pub fn text(stats: &Stats) -> String {
             c.alloc.frees,
             c.alloc.instructions,
         );
+        let b = &c.branch;
+        if b.total_branches() > 0 {
+            let _ = write!(out, "  branches {}:", b.total_branches());
+            for class in memento_trace::BranchClass::ALL.into_iter().skip(1) {
+                let _ = write!(
+                    out,
+                    " {} {}/{}",
+                    class.name(),
+                    b.mispredictions_of(class),
+                    b.branches_of(class)
+                );
+            }
+            let _ = writeln!(
+                out,
+                " mispredicted  MPKI {:.2}  refill cycles {}",
+                b.mpki(c.instructions),
+                c.stalls.branch_mispredict
+            );
+        }
     }
     let d = &stats.dram;
     let _ = writeln!(out);

@@ -96,6 +96,9 @@ pub struct CoreStats {
     pub l2: CacheStats,
     /// Data TLBs and page walks.
     pub tlb: TlbStats,
+    /// Branches that ended blocks, by class, and their mispredictions.
+    #[serde(default)]
+    pub branch: crate::branch::BranchStats,
     /// Kernel work on this core.
     pub kernel: KernelStats,
     /// Software allocator work on this core.
@@ -117,6 +120,9 @@ pub struct StallStats {
     pub fetch: u64,
     /// Page faults and system calls.
     pub kernel: u64,
+    /// Front-end refills after mispredicted branches.
+    #[serde(default)]
+    pub branch_mispredict: u64,
 }
 
 /// Counters of one cache level.

@@ -97,7 +97,14 @@ pub fn measure(
             config
                 .resolve_load_dependence(files[t].header().dependences)
                 .map_err(|e| CompareError::new(&traces[t], e))?;
-            let result = memento_sim::replay_driven(&config, vec![files[t].events()], false);
+            let classes = crate::branch_class::classes_for(&files[t])
+                .map_err(|e| CompareError::new(&traces[t], e.to_string()))?;
+            let result = memento_sim::replay_classified(
+                &config,
+                vec![files[t].events()],
+                false,
+                vec![classes],
+            );
             done();
             result.map(|s| RunStats::of(&s)).map_err(|e| {
                 let message = match e {

@@ -97,6 +97,15 @@ impl BranchConfig {
         }
     }
 
+    /// No misprediction at all (the micro23 table sizes, unused): what a
+    /// config without a `[branch]` section gets.
+    pub fn perfect() -> BranchConfig {
+        BranchConfig {
+            predictor: PredictorKind::Perfect,
+            ..BranchConfig::micro23()
+        }
+    }
+
     /// Checks every value; the message names the field at fault
     /// (`branch.table_entries: 1000 is not a power of two`).
     pub fn validate(&self) -> Result<(), String> {

@@ -38,6 +38,11 @@ pub struct Config {
     pub warmup_instructions: u64,
     /// The out-of-order core.
     pub core: CoreConfig,
+    /// Branch prediction of the front end. A config without a `[branch]`
+    /// section predicts every branch perfectly (as before the predictors
+    /// existed), which `memento config show` prints.
+    #[serde(default = "BranchConfig::perfect")]
+    pub branch: BranchConfig,
     /// Private first-level instruction cache.
     pub l1i: CacheConfig,
     /// Private first-level data cache.

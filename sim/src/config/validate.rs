@@ -25,6 +25,7 @@ fn positive(field: &str, value: u64) -> Check {
 
 pub(super) fn check(c: &Config) -> Check {
     positive("cores", c.cores.into())?;
+    c.branch.check()?;
     if c.cores > 256 {
         fail(
             "cores",

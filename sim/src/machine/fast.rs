@@ -23,6 +23,10 @@ impl<M: AllocatorModel> Machine<M> {
         }
         // A block's accesses belong with it: the warm-up ends between blocks.
         self.check_warm(core);
+        let c = &mut self.cores[core];
+        if c.front.next_block(addr, len) {
+            c.timing.branch_stall(c.front.penalty);
+        }
         self.settle_before_dispatch(core, u64::from(count));
         let g = self.geometry;
         let (Some(c), Some(p)) = (self.cores.get_mut(core), self.mem.private.get_mut(core)) else {

@@ -9,6 +9,7 @@ use memento_trace::{Event, TraceError};
 
 mod access;
 mod brackets;
+mod branches;
 mod extension;
 mod fallible;
 mod fast;
@@ -26,6 +27,8 @@ use crate::stats::{AllocStats, CoreStats, InvocationStats, MemoryStats, Stats};
 use crate::tlb::Tlb;
 
 use brackets::Brackets;
+pub use branches::BranchClasses;
+use branches::FrontEnd;
 pub use fallible::{Drive, FallibleRunError, StreamError};
 use fallible::{Driven, UntilError};
 
@@ -100,14 +103,29 @@ pub fn replay_driven<D: Drive>(
     streams: Vec<D>,
     shared: bool,
 ) -> Result<Stats, FallibleRunError<TraceError>> {
-    struct Driving<D>(Vec<D>, bool);
+    replay_classified(config, streams, shared, Vec::new())
+}
+
+/// [`replay_driven`] with the provider of branch classes of each stream
+/// (core `i` gets `classes[i]`; cores without one assume conditional
+/// branches).
+pub fn replay_classified<D: Drive>(
+    config: &Config,
+    streams: Vec<D>,
+    shared: bool,
+    classes: Vec<Rc<RefCell<dyn BranchClasses>>>,
+) -> Result<Stats, FallibleRunError<TraceError>> {
+    struct Driving<D>(Vec<D>, bool, Vec<Rc<RefCell<dyn BranchClasses>>>);
     impl<D: Drive> WithMachine for Driving<D> {
         type Output = Result<Stats, FallibleRunError<TraceError>>;
-        fn run<M: AllocatorModel>(self, machine: Machine<M>) -> Self::Output {
+        fn run<M: AllocatorModel>(self, mut machine: Machine<M>) -> Self::Output {
+            for (core, classes) in self.2.into_iter().enumerate() {
+                machine.set_branch_classes(core, classes);
+            }
             machine.run_driven(self.0, self.1)
         }
     }
-    with_machine(config, Driving(streams, shared))?
+    with_machine(config, Driving(streams, shared, classes))?
 }
 
 /// [`replay_driven`] for streams that may fail (any iterator of results).
@@ -191,6 +209,7 @@ struct Core {
     /// The invocation in progress and the counters at its begin.
     invocation: Option<InvocationStats>,
     stats: CoreStats,
+    front: FrontEnd,
     /// The instruction count at which the warm-up ends (`u64::MAX`: none
     /// left).
     warm_until: u64,
@@ -265,6 +284,7 @@ impl<M: AllocatorModel> Machine<M> {
                     core: i,
                     ..CoreStats::default()
                 },
+                front: FrontEnd::new(&config.branch),
                 warm_until: if config.warmup_instructions == 0 {
                     u64::MAX
                 } else {
@@ -292,6 +312,14 @@ impl<M: AllocatorModel> Machine<M> {
                 ..MemoryStats::default()
             },
         })
+    }
+
+    /// Tells core `core` what kind of branch ends each block (without a
+    /// provider every block is taken to end in a conditional branch).
+    pub fn set_branch_classes(&mut self, core: usize, classes: Rc<RefCell<dyn BranchClasses>>) {
+        if let Some(c) = self.cores.get_mut(core) {
+            c.front.set_classes(classes);
+        }
     }
 
     /// The configuration the machine was built from.
@@ -492,6 +520,7 @@ impl<M: AllocatorModel> Machine<M> {
         };
         c.timing.stalls = Default::default();
         c.tlb.stats = Default::default();
+        c.front.unit.reset_stats();
         c.invocation = None;
         let p = &mut self.mem.private[core];
         p.l1i.stats = Default::default();
@@ -540,6 +569,7 @@ impl<M: AllocatorModel> Machine<M> {
             s.l1d = p.l1d.stats.clone();
             s.l2 = p.l2.stats.clone();
             s.tlb = c.tlb.stats.clone();
+            s.branch = c.front.unit.stats().clone();
             s.alloc = AllocStats {
                 l1d_misses: s.l1d.misses_by_cause.alloc_metadata,
                 ..s.alloc

@@ -132,6 +132,7 @@ impl<M: AllocatorModel> Machine<M> {
             }
             Event::Thread { .. } => {
                 self.cores[core].stats.thread_switches += 1;
+                self.cores[core].front.forget_last();
                 if M::ACTIVE {
                     M::on_thread_switch(self, core);
                 }
