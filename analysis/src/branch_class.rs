@@ -259,6 +259,46 @@ fn class_of(detail: &InsnDetail, is_jmp: bool) -> BranchClass {
     }
 }
 
+/// Branch classes read from a trace's metadata (imported ChampSim traces),
+/// by the end address of the block: a block whose end is not listed does
+/// not end in a branch.
+pub struct RecordedBranches {
+    by_end: HashMap<u64, BranchClass>,
+}
+
+impl memento_sim::BranchClasses for RecordedBranches {
+    fn class_of(&mut self, addr: u64, len: u32) -> Option<BranchClass> {
+        let end = addr.wrapping_add(u64::from(len));
+        Some(self.by_end.get(&end).copied().unwrap_or(BranchClass::None))
+    }
+}
+
+impl memento_sim::BranchClasses for BlockClassifier {
+    fn class_of(&mut self, addr: u64, len: u32) -> Option<BranchClass> {
+        self.classify(addr, len)
+    }
+}
+
+/// The provider of branch classes for replaying `trace`: its metadata's
+/// when the producer recorded them, else its modules' code.
+pub fn classes_for(
+    trace: &memento_trace::TraceFile,
+) -> Result<
+    std::rc::Rc<std::cell::RefCell<dyn memento_sim::BranchClasses>>,
+    memento_trace::TraceError,
+> {
+    let metadata = trace.metadata()?;
+    Ok(if metadata.branches.is_empty() {
+        std::rc::Rc::new(std::cell::RefCell::new(BlockClassifier::new(
+            &metadata.modules,
+        )))
+    } else {
+        std::rc::Rc::new(std::cell::RefCell::new(RecordedBranches {
+            by_end: metadata.branches.iter().map(|b| (b.end, b.class)).collect(),
+        }))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,44 +389,4 @@ mod tests {
         assert_eq!(class(&[0x06, 0xc3]), None); // push es: invalid in 64-bit mode
         assert_eq!(class(&[]), None);
     }
-}
-
-/// Branch classes read from a trace's metadata (imported ChampSim traces),
-/// by the end address of the block: a block whose end is not listed does
-/// not end in a branch.
-pub struct RecordedBranches {
-    by_end: HashMap<u64, BranchClass>,
-}
-
-impl memento_sim::BranchClasses for RecordedBranches {
-    fn class_of(&mut self, addr: u64, len: u32) -> Option<BranchClass> {
-        let end = addr.wrapping_add(u64::from(len));
-        Some(self.by_end.get(&end).copied().unwrap_or(BranchClass::None))
-    }
-}
-
-impl memento_sim::BranchClasses for BlockClassifier {
-    fn class_of(&mut self, addr: u64, len: u32) -> Option<BranchClass> {
-        self.classify(addr, len)
-    }
-}
-
-/// The provider of branch classes for replaying `trace`: its metadata's
-/// when the producer recorded them, else its modules' code.
-pub fn classes_for(
-    trace: &memento_trace::TraceFile,
-) -> Result<
-    std::rc::Rc<std::cell::RefCell<dyn memento_sim::BranchClasses>>,
-    memento_trace::TraceError,
-> {
-    let metadata = trace.metadata()?;
-    Ok(if metadata.branches.is_empty() {
-        std::rc::Rc::new(std::cell::RefCell::new(BlockClassifier::new(
-            &metadata.modules,
-        )))
-    } else {
-        std::rc::Rc::new(std::cell::RefCell::new(RecordedBranches {
-            by_end: metadata.branches.iter().map(|b| (b.end, b.class)).collect(),
-        }))
-    })
 }

@@ -15,8 +15,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok((header, len)) = Header::decode(&bytes) else {
         return;
     };
+    // Encoding writes the current version (a version 1 header comes back
+    // as version 2, every other field equal).
     let encoded = header.encode();
-    assert_eq!(Header::decode(&encoded).ok(), Some((header, encoded.len())));
+    let current = Header {
+        version: memento_trace::format::VERSION,
+        ..header
+    };
+    assert_eq!(Header::decode(&encoded).ok(), Some((current, encoded.len())));
     let rest = &bytes[len..];
     let Ok(chunk) = ChunkHeader::decode(rest) else {
         return;
