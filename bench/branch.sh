@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 nice -n 10 cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin memento
 bin="${CARGO_TARGET_DIR:-$root/target}/release/memento"
-"$bin" config show --preset micro23 > "$work/gshare.toml"
+"$bin" config show micro23 > "$work/gshare.toml"
 sed 's/^predictor = "gshare"/predictor = "perfect"/' "$work/gshare.toml" > "$work/perfect.toml"
 grep -q '^predictor = "perfect"' "$work/perfect.toml"
 

@@ -56,6 +56,23 @@ pub fn render_text(info: &TraceInfo) -> String {
         let _ = writeln!(out, "command    {}", h.command_line);
     }
     let _ = writeln!(out, "producer   {}", h.producer);
+    let deps = s
+        .events_by_kind
+        .iter()
+        .find(|(k, _)| *k == "dep")
+        .map_or(0, |(_, n)| *n);
+    let _ = writeln!(
+        out,
+        "deps       {}",
+        if h.dependences {
+            format!(
+                "recorded: {deps} dependent loads and stores of {}",
+                s.accesses
+            )
+        } else {
+            "not recorded (replay guesses: load_dependence = auto is pointer-chase)".to_string()
+        }
+    );
     let _ = writeln!(
         out,
         "threads    {} seen, {} in metadata; modules {}",
