@@ -609,7 +609,7 @@ static void post_clo_init(void)
    encode_records = mt_records_best();
    evbuf = VG_(malloc)("memento.evbuf", BUF_SLOTS * sizeof(ULong));
    evptr = evbuf;
-   mt_init(&enc, write_fd, NULL, VKI_PAGE_SIZE,
+   mt_init(&enc, write_fd, NULL, 0, VKI_PAGE_SIZE,
            VG_(strtoull10)(clo_time_ns, NULL), "memento-capture 0.1 (valgrind)",
            clo_workload, clo_runtime, clo_cmdline);
 }
