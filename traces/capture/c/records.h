@@ -26,12 +26,44 @@ typedef struct {
 
 /* Ops. A byte >= 0x80 is a 1-, 2-, 4- or 8-byte access: its trace opcode
    without base and form, bit 0 set when guarded (a 0 address means the
-   guard was false: no event). */
+   guard was false: no event), bit 1 set when a dependence reference
+   (below) follows. */
 enum {
    P_END = 0x00,
    P_BLOCK = 0x01,  /* u8 n, n <= 13 bytes: a whole block event (its start delta is static) */
-   P_EXT = 0x02     /* u8 guarded, u8 opcode, u64 size: an access of another size */
+   P_EXT = 0x02,    /* u8 flags (as bits 0, 1 above), u8 opcode, u64 size, [ref]:
+                       an access of another size */
+   P_TAG = 0x03     /* the next slot holds a run-time tag base (below) */
 };
+#define P_GUARDED 1
+#define P_REF 2
+
+/* Dependences. The producer of an access's address is a load of its
+   thread; loads are numbered per thread, and the record's superblock
+   started after load number `ctr0`. A dependence reference, u16 LE, names
+   the producer:
+   - below REC_REF_TAG: the ref-th load of this record (1-based);
+   - REC_REF_TAG | i: the load ctr0 - B, B being the i-th tag base
+     (P_TAG) of this record, stored by the generated code (ctr0 - tag).
+   With `seen` loads of the record before the access, the distance is
+   seen + 1 - ref, or B + seen + 1; one of 1..MT_MAX_DEP is written as a
+   dependence event, anything else (an older producer, or a tag from
+   another thread) as none. */
+#define REC_REF_TAG 0x8000u
+#define REC_MAX_TAGS 4096u
+static mt_u64 rec_tags[REC_MAX_TAGS];
+
+/* The dependence event of an access with reference `ref` at p, if its
+   distance is 1..MT_MAX_DEP; `*events` counts it. */
+static inline __attribute__((always_inline))
+mt_u8 *put_ref_dep(mt_u8 *p, mt_u32 ref, mt_u32 seen, mt_u32 *events)
+{
+   mt_u64 base = ref & REC_REF_TAG ? rec_tags[ref & (REC_REF_TAG - 1)] : (mt_u64)0 - ref;
+   mt_u64 d = base + seen + 1;
+   mt_u32 near = d - 1 < MT_MAX_DEP;
+   *events += near;
+   return mt_put_dep(p, near ? (mt_u32)d : 0);
+}
 /* P_BLOCK events are copied 16 bytes at a time: programs are padded. */
 #define PROG_PAD 16
 

@@ -27,15 +27,21 @@ static REC_ATTR void REC_FN(mt_enc *e, const mt_u64 *r, const mt_u64 *stop)
       p += g->len_n;
       bend = g->end;
       const mt_u8 *c = g->code;
-      mt_u32 events = g->events;
+      mt_u32 events = g->events, seen = 0, tags = 0;
       for (;;) {
          mt_u8 op = *c++;
          if (op >= 0x80) {
             mt_u64 x = *a++;
-            if (__builtin_expect((op & 1) && x == 0, 0)) {
+            if (__builtin_expect((op & P_GUARDED) && x == 0, 0)) {
                events--;
+               c += op & P_REF;
                continue;
             }
+            if (op & P_REF) {
+               p = put_ref_dep(p, c[0] | (mt_u32)c[1] << 8, seen, &events);
+               c += 2;
+            }
+            seen += !(op & MT_OP_MEM_STORE);
             op &= 0xF0;
             p = REC_PUT(p, &s, op, 0, x, 1u << ((op >> 4) & 3));
          } else if (op == P_BLOCK) {
@@ -44,13 +50,20 @@ static REC_ATTR void REC_FN(mt_enc *e, const mt_u64 *r, const mt_u64 *stop)
             wr64(p + 8, rd64(c + 9));
             p += n;
             c += 1 + n;
+         } else if (op == P_TAG) {
+            rec_tags[tags++] = *a++;
          } else if (op == P_EXT) {
             mt_u64 x = *a++;
-            if (c[0] && x == 0)
+            mt_u8 flags = c[0];
+            if ((flags & P_GUARDED) && x == 0) {
                events--;
-            else
+            } else {
+               if (flags & P_REF)
+                  p = put_ref_dep(p, c[10] | (mt_u32)c[11] << 8, seen, &events);
+               seen += c[1] == MT_OP_LOAD_EXT;
                p = REC_PUT(p, &s, 0, c[1], x, rd64(c + 2));
-            c += 10;
+            }
+            c += flags & P_REF ? 12 : 10;
          } else {
             break;
          }

@@ -7,7 +7,12 @@
  * ran, encoded at translation time as far as they can be (records.h). The
  * buffer is encoded to the trace when full, and before any event that must
  * be ordered after the accesses (client requests, syscalls, thread
- * switches, exit). */
+ * switches, exit).
+ *
+ * Dependences: the generated code also keeps, beside each value, the
+ * number of the last load it was computed from (its tag, see "load tags"
+ * below); each access's program names the load its address came from,
+ * and the encoder writes the distance to it as a dependence event. */
 
 #include "pub_tool_basics.h"
 #include "pub_tool_tooliface.h"
@@ -25,11 +30,13 @@
 #include "pub_tool_vki.h"
 #include "pub_tool_vkiscnums.h"
 #include "pub_tool_clreq.h"
+#include "libvex_guest_amd64.h"
 
 /* A superblock record is encoded without a per-event room check: at most
-   MAX_ITEMS events of at most 22 bytes each, and 8-byte copies past them. */
+   MAX_ITEMS events of at most 24 bytes each (an access of 22 and its
+   dependence of 2), and 8-byte copies past them. */
 #define MAX_ITEMS 4096
-#define MT_SLACK (MAX_ITEMS * 22u + 64u)
+#define MT_SLACK (MAX_ITEMS * 24u + 64u)
 #include "mtrace_enc.h"
 #include "memento_requests.h"
 #include "records.h"
@@ -108,12 +115,14 @@ static inline void sync_thread(void)
 
 /* ---------------- superblock programs and the event buffer ---------------- */
 
-enum { IT_INSTR, IT_LOAD, IT_STORE, IT_LOAD_G, IT_STORE_G };
+/* IT_TAG: a slot holding a tag base (records.h, P_TAG), not an event */
+enum { IT_INSTR, IT_LOAD, IT_STORE, IT_LOAD_G, IT_STORE_G, IT_TAG };
 
 typedef struct {
    Addr addr;     /* instructions: address */
    UInt size;     /* instructions: length; accesses: bytes */
    UInt kind;
+   UInt ref;      /* accesses: dependence reference (records.h), 0 for none */
 } Item;
 
 #define BUF_SLOTS (1u << 17)
@@ -146,20 +155,30 @@ static Item scratch[MAX_ITEMS];
 /* the longest op per item is P_BLOCK: 1 + 1 + 13 bytes */
 static UChar code_scratch[MAX_ITEMS * 18 + 1];
 
-static UChar *code_access(UChar *c, const Item *m)
+/* The op of an access or tag base item. */
+static UChar *code_item(UChar *c, const Item *m)
 {
+   if (m->kind == IT_TAG) {
+      *c++ = P_TAG;
+      return c;
+   }
    Bool store = m->kind == IT_STORE || m->kind == IT_STORE_G;
-   Bool guarded = m->kind == IT_LOAD_G || m->kind == IT_STORE_G;
+   UInt flags = (m->kind == IT_LOAD_G || m->kind == IT_STORE_G ? P_GUARDED : 0)
+                | (m->ref ? P_REF : 0);
    UInt sz = m->size;
    if (sz == 1 || sz == 2 || sz == 4 || sz == 8) {
       UInt code = sz == 1 ? 0 : sz == 2 ? 1 : sz == 4 ? 2 : 3;
-      *c++ = (UChar)(MT_OP_MEM | (store ? MT_OP_MEM_STORE : 0) | (code << 4) | guarded);
+      *c++ = (UChar)(MT_OP_MEM | (store ? MT_OP_MEM_STORE : 0) | (code << 4) | flags);
    } else {
       *c++ = P_EXT;
-      *c++ = guarded;
+      *c++ = (UChar)flags;
       *c++ = store ? MT_OP_STORE_EXT : MT_OP_LOAD_EXT;
       wr64(c, sz);
       c += 8;
+   }
+   if (m->ref) {
+      *c++ = (UChar)m->ref;
+      *c++ = (UChar)(m->ref >> 8);
    }
    return c;
 }
@@ -180,8 +199,8 @@ static const Prog *compile(UInt done, UInt slots)
       const Item *it = &scratch[i];
       if (it->kind != IT_INSTR) {
          /* accesses of a 64th instruction, after its block */
-         c = code_access(c, it);
-         events++;
+         c = code_item(c, it);
+         events += it->kind != IT_TAG;
          i++;
          continue;
       }
@@ -217,8 +236,8 @@ static const Prog *compile(UInt done, UInt slots)
       events++;
       for (i++; i < j; i++)
          if (scratch[i].kind != IT_INSTR) {
-            c = code_access(c, &scratch[i]);
-            events++;
+            c = code_item(c, &scratch[i]);
+            events += scratch[i].kind != IT_TAG;
          }
    }
    *c++ = P_END;
@@ -279,6 +298,7 @@ static void add_item(UInt *n, UInt kind, Addr addr, UInt size)
    scratch[*n].kind = kind;
    scratch[*n].addr = addr;
    scratch[*n].size = size;
+   scratch[*n].ref = 0;
    (*n)++;
 }
 
@@ -305,6 +325,417 @@ static UInt slots_of(IRStmt *st)
    }
 }
 
+/* ---------------- load tags (dependences) ----------------
+
+   Every recorded load gets the next number of its thread's load counter;
+   a value's tag is the number of the most recent load it was computed
+   from (none: 0). Tags go with the values: through IR temporaries (an
+   operation's result gets the largest tag of its operands) and through
+   the 16 integer registers, whose tags are kept, 8 bytes each, in
+   Valgrind's first shadow guest state (the register's offset +
+   total_sizeB, per thread, where memcheck keeps its V bits). Memory is not
+   tracked: a value reloaded from memory has the tag of that reload.
+
+   Most of it costs nothing at run time. Within a superblock a load's tag
+   is static (the c-th load of the superblock), and a register's tag read
+   at its start is older than all of them, so the larger of the two is
+   known at translation time; only two run-time tags are compared by the
+   generated code (a compare and a conditional move). An access does not
+   compute its distance: its program names its producer (records.h), as
+   the c-th load of the record or as a tag base, ctr0 - tag, which the
+   generated code stores once per run-time tag into the record, and the
+   encoder, counting the record's loads, turns that into the distance. */
+
+/* Loads of the running thread so far (generated code reads it at a
+   superblock's start and writes it at each exit), and of every thread
+   while it does not run. A thread's count starts at tid << 40: tags a
+   thread inherits with its parent's registers (a clone copies the shadow
+   state) are never within MT_MAX_DEP of its own loads. */
+static ULong ld_ctr;
+static ULong ctr_of[MAX_TID];
+#define CTR_START(tid) ((ULong)(tid) << 40)
+
+/* The integer registers RAX..R15, 8 bytes each, contiguous. */
+#define GPR_LO ((Int)offsetof(VexGuestAMD64State, guest_RAX))
+#define GPR_HI ((Int)offsetof(VexGuestAMD64State, guest_R15) + 8)
+#define GPR_RSP ((Int)offsetof(VexGuestAMD64State, guest_RSP))
+#define N_GPR 16
+
+#define N_NUMS 256
+
+/* A tag at translation time: none (dyn NULL, c 0); the c-th load of this
+   superblock (dyn NULL, c > 0); or a run-time value (dyn, an I64 atom),
+   `old` when it is known to be at most ctr0 (read from the registers). */
+typedef struct {
+   IRExpr *dyn;
+   UInt c;
+   Bool old;
+} Tag;
+
+static const Tag NO_TAG = { NULL, 0, False };
+
+typedef struct {
+   IRSB *sb;
+   Int shadow;          /* offset of shadow guest state 1 (total_sizeB) */
+   Bool record;         /* False: tags only (loads not recorded, not counted) */
+   Tag *tmp;            /* tag of each of the input's temporaries */
+   Bool *needed;        /* whether that tag is used */
+   Int ntmp;
+   Tag reg[N_GPR];      /* tag of each register here */
+   UInt known;          /* reg[r] is valid */
+   UInt dirty;          /* reg[r] is not yet in the shadow state */
+   IRExpr *ctr0;        /* ld_ctr at the superblock's start */
+   UInt k;              /* loads of the superblock so far, */
+   IRExpr *count;       /* or, after a guarded load, ld_ctr now (an atom) */
+   Bool moved;          /* the count moved since it was last stored */
+   /* run-time tags already stored as tag bases: atom and reference */
+   IRTemp based[REC_MAX_TAGS];
+   UInt nbased;
+   /* ctr0 + c, once computed, for c < N_NUMS */
+   IRExpr *num[N_NUMS];
+} Tags;
+
+static Tags tags;
+static Tag *tags_tmp;
+static Bool *tags_needed;
+static Int tags_cap;
+
+static IRExpr *mk64(ULong v)
+{
+   return IRExpr_Const(IRConst_U64(v));
+}
+
+static IRExpr *assign(IRSB *sb, IRType ty, IRExpr *e)
+{
+   IRTemp t = newIRTemp(sb->tyenv, ty);
+   addStmtToIRSB(sb, IRStmt_WrTmp(t, e));
+   return IRExpr_RdTmp(t);
+}
+
+static Bool same_tag(Tag a, Tag b)
+{
+   if (a.dyn == NULL || b.dyn == NULL)
+      return a.dyn == b.dyn && a.c == b.c;
+   return a.dyn == b.dyn || (a.dyn->tag == Iex_RdTmp && b.dyn->tag == Iex_RdTmp
+                             && a.dyn->Iex.RdTmp.tmp == b.dyn->Iex.RdTmp.tmp);
+}
+
+static Bool is_int(IRType ty)
+{
+   return ty >= Ity_I1 && ty <= Ity_I128;
+}
+
+/* ctr0 + c as a run-time value. */
+static IRExpr *number(Tags *g, UInt c)
+{
+   if (c == 0)
+      return g->ctr0;
+   if (c < N_NUMS && g->num[c] != NULL)
+      return g->num[c];
+   IRExpr *v = assign(g->sb, Ity_I64, IRExpr_Binop(Iop_Add64, g->ctr0, mk64(c)));
+   if (c < N_NUMS)
+      g->num[c] = v;
+   return v;
+}
+
+/* The tag as a run-time value (NULL for none). */
+static IRExpr *tag_value(Tags *g, Tag t)
+{
+   if (t.dyn != NULL || t.c == 0)
+      return t.dyn;
+   return number(g, t.c);
+}
+
+static Tag dyn_tag(IRExpr *e, Bool old)
+{
+   Tag t = { e, 0, old };
+   return t;
+}
+
+/* The tag of an atom of the input (constants have none). */
+static Tag tag_of(Tags *g, IRExpr *atom)
+{
+   if (atom == NULL || atom->tag != Iex_RdTmp || (Int)atom->Iex.RdTmp.tmp >= g->ntmp)
+      return NO_TAG;
+   return g->tmp[atom->Iex.RdTmp.tmp];
+}
+
+/* The more recent of two tags. */
+static Tag tag_max(Tags *g, Tag a, Tag b)
+{
+   if (a.dyn == NULL && a.c == 0)
+      return b;
+   if ((b.dyn == NULL && b.c == 0) || same_tag(a, b))
+      return a;
+   if (a.dyn == NULL && b.dyn == NULL)
+      return a.c > b.c ? a : b;
+   if (a.dyn == NULL && b.old)
+      return a;
+   if (b.dyn == NULL && a.old)
+      return b;
+   IRExpr *x = tag_value(g, a), *y = tag_value(g, b);
+   IRExpr *lt = assign(g->sb, Ity_I1, IRExpr_Binop(Iop_CmpLT64U, x, y));
+   return dyn_tag(assign(g->sb, Ity_I64, IRExpr_ITE(lt, y, x)), a.old && b.old);
+}
+
+/* The register a guest state access of `size` bytes at `off` falls in, or -1. */
+static Int gpr_of(Int off, Int size)
+{
+   if (off < GPR_LO || off + size > GPR_HI)
+      return -1;
+   Int r = (off - GPR_LO) / 8;
+   return (off + size - 1 - GPR_LO) / 8 == r ? r : -1;
+}
+
+static Tag reg_tag(Tags *g, Int r)
+{
+   if (!(g->known >> r & 1)) {
+      g->reg[r] = dyn_tag(assign(g->sb, Ity_I64,
+                                 IRExpr_Get(g->shadow + GPR_LO + 8 * r, Ity_I64)), True);
+      g->known |= 1u << r;
+   }
+   return g->reg[r];
+}
+
+static void set_reg(Tags *g, Int r, Tag t)
+{
+   if ((g->known >> r & 1) && same_tag(g->reg[r], t))
+      return;
+   g->reg[r] = t;
+   g->known |= 1u << r;
+   g->dirty |= 1u << r;
+}
+
+/* ld_ctr as it is now: loads so far. */
+static IRExpr *count_now(Tags *g)
+{
+   return g->count != NULL ? g->count : number(g, g->k);
+}
+
+/* The tag of a load that happens, and counts it. */
+static Tag count_load(Tags *g)
+{
+   g->moved = True;
+   if (g->count == NULL) {
+      Tag t = { NULL, ++g->k, False };
+      return t;
+   }
+   g->count = assign(g->sb, Ity_I64, IRExpr_Binop(Iop_Add64, g->count, mk64(1)));
+   return dyn_tag(g->count, False);
+}
+
+/* The number a load gets if `guard` holds, and counts it then. */
+static IRExpr *count_load_if(Tags *g, IRExpr *guard)
+{
+   IRExpr *before = count_now(g);
+   IRExpr *n = assign(g->sb, Ity_I64, IRExpr_Binop(Iop_Add64, before, mk64(1)));
+   g->count = assign(g->sb, Ity_I64, IRExpr_ITE(guard, n, before));
+   g->moved = True;
+   return n;
+}
+
+/* Before the superblock may leave: the register tags into the shadow
+   state and the count into ld_ctr (a side exit's writes are right whether
+   or not it is taken: they hold the values at that point). */
+static void tags_exit(Tags *g)
+{
+   for (Int r = 0; r < N_GPR; r++)
+      if (g->dirty >> r & 1) {
+         IRExpr *v = tag_value(g, g->reg[r]);
+         addStmtToIRSB(g->sb, IRStmt_Put(g->shadow + GPR_LO + 8 * r, v ? v : mk64(0)));
+      }
+   g->dirty = 0;
+   if (g->record && g->moved) {
+      addStmtToIRSB(g->sb, IRStmt_Store(Iend_LE, mk64((HWord)&ld_ctr), count_now(g)));
+      g->moved = False;
+   }
+}
+
+/* The tag of a (flat) expression other than a load. Values that are not
+   integers (floating point, vectors) carry none. */
+static Tag expr_tag(Tags *g, IRExpr *e, IRType ty)
+{
+   if (!is_int(ty))
+      return NO_TAG;
+   switch (e->tag) {
+   case Iex_Get: {
+      Int r = gpr_of(e->Iex.Get.offset, sizeofIRType(e->Iex.Get.ty));
+      return r < 0 ? NO_TAG : reg_tag(g, r);
+   }
+   case Iex_RdTmp:
+      return tag_of(g, e);
+   case Iex_Unop:
+      return tag_of(g, e->Iex.Unop.arg);
+   case Iex_Binop:
+      return tag_max(g, tag_of(g, e->Iex.Binop.arg1), tag_of(g, e->Iex.Binop.arg2));
+   case Iex_Triop: {
+      IRTriop *t = e->Iex.Triop.details;
+      return tag_max(g, tag_max(g, tag_of(g, t->arg1), tag_of(g, t->arg2)),
+                     tag_of(g, t->arg3));
+   }
+   case Iex_Qop: {
+      IRQop *q = e->Iex.Qop.details;
+      return tag_max(g, tag_max(g, tag_of(g, q->arg1), tag_of(g, q->arg2)),
+                     tag_max(g, tag_of(g, q->arg3), tag_of(g, q->arg4)));
+   }
+   case Iex_ITE:
+      return tag_max(g, tag_of(g, e->Iex.ITE.cond),
+                     tag_max(g, tag_of(g, e->Iex.ITE.iftrue), tag_of(g, e->Iex.ITE.iffalse)));
+   case Iex_CCall: {
+      Tag m = NO_TAG;
+      for (Int i = 0; e->Iex.CCall.args[i]; i++)
+         m = tag_max(g, m, tag_of(g, e->Iex.CCall.args[i]));
+      return m;
+   }
+   default: /* Const, GetI (x87 registers) */
+      return NO_TAG;
+   }
+}
+
+/* A PUT of `data` to the guest state. A write of fewer than 8 bytes (AL,
+   AH, AX) keeps the rest of the register: the older tag may still count.
+   The wrappers' code (tags only) keeps the stack pointer's tag: it aligns
+   the stack around the real call and puts back the stack pointer from a
+   register the allocator saved and restored, which would otherwise pass
+   the tag of the allocator's restoring load to every later stack access
+   of the program. */
+static void tags_put(Tags *g, Int off, IRExpr *data)
+{
+   IRType ty = typeOfIRExpr(g->sb->tyenv, data);
+   Int size = sizeofIRType(ty);
+   Int r = gpr_of(off, size);
+   if (r < 0 || (!g->record && off == GPR_RSP))
+      return;
+   Tag t = is_int(ty) ? tag_of(g, data) : NO_TAG;
+   set_reg(g, r, size == 8 ? t : tag_max(g, reg_tag(g, r), t));
+}
+
+/* A dirty helper's writes to the registers: they get `t` where the
+   helper runs (its guard holds), else keep theirs. */
+static void tags_dirty_writes(Tags *g, IRDirty *d, Tag t)
+{
+   Bool always = d->guard->tag == Iex_Const && d->guard->Iex.Const.con->Ico.U1;
+   for (Int i = 0; i < d->nFxState; i++) {
+      if (d->fxState[i].fx == Ifx_Read)
+         continue;
+      for (Int j = 0; j <= d->fxState[i].nRepeats; j++) {
+         Int lo = d->fxState[i].offset + j * d->fxState[i].repeatLen;
+         Int hi = lo + d->fxState[i].size;
+         for (Int r = 0; r < N_GPR; r++) {
+            Int rlo = GPR_LO + 8 * r;
+            if (hi <= rlo || lo >= rlo + 8)
+               continue;
+            Tag old = reg_tag(g, r), n = t;
+            if (!always && !same_tag(old, t)) {
+               IRExpr *x = tag_value(g, t), *y = tag_value(g, old);
+               n = dyn_tag(assign(g->sb, Ity_I64, IRExpr_ITE(d->guard, x ? x : mk64(0),
+                                                            y ? y : mk64(0))),
+                           (t.dyn != NULL || t.c == 0) && t.old && old.old);
+            }
+            set_reg(g, r, n);
+         }
+      }
+   }
+}
+
+/* Which temporaries' tags are used: by an access's address, a register
+   write, or another used tag. One pass backwards over the superblock. */
+static void find_needed(Tags *g, IRSB *bb)
+{
+#define NEED(a) do { IRExpr *a_ = (a); \
+      if (a_ && a_->tag == Iex_RdTmp) g->needed[a_->Iex.RdTmp.tmp] = True; } while (0)
+   for (Int i = bb->stmts_used - 1; i >= 0; i--) {
+      IRStmt *st = bb->stmts[i];
+      switch (st->tag) {
+      case Ist_WrTmp: {
+         IRExpr *e = st->Ist.WrTmp.data;
+         if (e->tag == Iex_Load) {
+            NEED(e->Iex.Load.addr);
+            break;
+         }
+         if (!g->needed[st->Ist.WrTmp.tmp])
+            break;
+         switch (e->tag) {
+         case Iex_RdTmp: NEED(e); break;
+         case Iex_Unop: NEED(e->Iex.Unop.arg); break;
+         case Iex_Binop: NEED(e->Iex.Binop.arg1); NEED(e->Iex.Binop.arg2); break;
+         case Iex_Triop: NEED(e->Iex.Triop.details->arg1); NEED(e->Iex.Triop.details->arg2);
+                         NEED(e->Iex.Triop.details->arg3); break;
+         case Iex_Qop: NEED(e->Iex.Qop.details->arg1); NEED(e->Iex.Qop.details->arg2);
+                       NEED(e->Iex.Qop.details->arg3); NEED(e->Iex.Qop.details->arg4); break;
+         case Iex_ITE: NEED(e->Iex.ITE.cond); NEED(e->Iex.ITE.iftrue);
+                       NEED(e->Iex.ITE.iffalse); break;
+         case Iex_CCall:
+            for (Int k = 0; e->Iex.CCall.args[k]; k++)
+               NEED(e->Iex.CCall.args[k]);
+            break;
+         default: break;
+         }
+         break;
+      }
+      case Ist_Put:
+         if (gpr_of(st->Ist.Put.offset,
+                    sizeofIRType(typeOfIRExpr(bb->tyenv, st->Ist.Put.data))) >= 0)
+            NEED(st->Ist.Put.data);
+         break;
+      case Ist_Store: NEED(st->Ist.Store.addr); break;
+      case Ist_StoreG: NEED(st->Ist.StoreG.details->addr); break;
+      case Ist_LoadG:
+         NEED(st->Ist.LoadG.details->addr);
+         if (g->needed[st->Ist.LoadG.details->dst])
+            NEED(st->Ist.LoadG.details->alt);
+         break;
+      case Ist_CAS: NEED(st->Ist.CAS.details->addr); break;
+      case Ist_LLSC: NEED(st->Ist.LLSC.addr); break;
+      case Ist_Dirty: {
+         IRDirty *d = st->Ist.Dirty.details;
+         if (d->mSize > 0 && d->mFx != Ifx_None)
+            NEED(d->mAddr);
+         for (Int k = 0; d->args[k]; k++)
+            NEED(d->args[k]);
+         break;
+      }
+      default:
+         break;
+      }
+   }
+#undef NEED
+}
+
+/* The dependence reference of an access at `addr` (records.h), storing
+   the tag base of a run-time tag first if the record has not got it. */
+static UInt access_ref(Tags *g, UInt *n, IRTemp base, UInt *slot, IRExpr *addr)
+{
+   Tag t = tag_of(g, addr);
+   if (!g->record || (t.dyn == NULL && t.c == 0))
+      return 0;
+   if (t.dyn == NULL)
+      return t.c < REC_REF_TAG ? t.c : 0;
+   if (t.dyn->tag != Iex_RdTmp)
+      return 0;
+   IRTemp tt = t.dyn->Iex.RdTmp.tmp;
+   for (UInt i = 0; i < g->nbased; i++)
+      if (g->based[i] == tt)
+         return REC_REF_TAG | i;
+   if (g->nbased >= REC_MAX_TAGS)
+      return 0;
+   g->based[g->nbased] = tt;
+   add_item(n, IT_TAG, 0, 0);
+   put_addr(g->sb, base, slot,
+            assign(g->sb, Ity_I64, IRExpr_Binop(Iop_Sub64, g->ctr0, t.dyn)), NULL);
+   return REC_REF_TAG | g->nbased++;
+}
+
+/* Records an access item with its dependence reference and address. */
+static void access(Tags *g, UInt *n, IRTemp base, UInt *slot, UInt kind, UInt size,
+                   IRExpr *addr, IRExpr *guard)
+{
+   UInt ref = access_ref(g, n, base, slot, addr);
+   add_item(n, kind, 0, size);
+   scratch[*n - 1].ref = ref;
+   put_addr(g->sb, base, slot, addr, guard);
+}
+
 static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
                         const VexGuestLayout *layout,
                         const VexGuestExtents *vge,
@@ -312,34 +743,71 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
                         IRType gWordTy, IRType hWordTy)
 {
    Int i = 0;
-   UInt max_slots = 0;
+   UInt accesses = 0;
    for (Int k = 0; k < bb_in->stmts_used; k++)
-      max_slots += slots_of(bb_in->stmts[k]);
-   if (in_own_preload(vge->base[0]) || max_slots + 2 > BUF_SLOTS / 4)
-      return bb_in;
+      accesses += slots_of(bb_in->stmts[k]);
+   /* each access may need a tag base too */
+   UInt max_slots = 2 * accesses;
+   /* The wrappers' own code is not recorded, but keeps the register tags
+      right (its loads give none). */
+   Bool record = !in_own_preload(vge->base[0]) && max_slots + 2 <= BUF_SLOTS / 4;
 
    IRSB *sb = deepCopyIRSBExceptStmts(bb_in);
    for (; i < bb_in->stmts_used && bb_in->stmts[i]->tag != Ist_IMark; i++)
       addStmtToIRSB(sb, bb_in->stmts[i]);
 
-   /* prologue: flush when this record may not fit, then claim its slots */
-   IRTemp t0 = newIRTemp(sb->tyenv, Ity_I64);
-   addStmtToIRSB(sb, IRStmt_WrTmp(t0, IRExpr_Load(Iend_LE, Ity_I64,
-                                   IRExpr_Const(IRConst_U64((HWord)&evptr)))));
-   IRTemp full = newIRTemp(sb->tyenv, Ity_I1);
-   ULong limit = (ULong)(HWord)(evbuf + BUF_SLOTS - 1 - max_slots);
-   addStmtToIRSB(sb, IRStmt_WrTmp(full, IRExpr_Binop(Iop_CmpLT64U,
-                                   IRExpr_Const(IRConst_U64(limit)), IRExpr_RdTmp(t0))));
-   IRDirty *di = unsafeIRDirty_0_N(0, "memento_flush",
-                                   VG_(fnptr_to_fnentry)(&flush_helper), mkIRExprVec_0());
-   di->guard = IRExpr_RdTmp(full);
-   di->mFx = Ifx_Modify;
-   di->mAddr = IRExpr_Const(IRConst_U64((HWord)&evptr));
-   di->mSize = 8;
-   addStmtToIRSB(sb, IRStmt_Dirty(di));
-   IRTemp base = newIRTemp(sb->tyenv, Ity_I64);
-   addStmtToIRSB(sb, IRStmt_WrTmp(base, IRExpr_Load(Iend_LE, Ity_I64,
-                                   IRExpr_Const(IRConst_U64((HWord)&evptr)))));
+   Tags *g = &tags;
+   g->sb = sb;
+   g->shadow = layout->total_sizeB;
+   g->record = record;
+   g->ntmp = bb_in->tyenv->types_used;
+   if (g->ntmp > tags_cap) {
+      if (tags_cap > 0) {
+         VG_(free)(tags_tmp);
+         VG_(free)(tags_needed);
+      }
+      tags_cap = 2 * g->ntmp;
+      tags_tmp = VG_(malloc)("memento.tags", tags_cap * sizeof(Tag));
+      tags_needed = VG_(malloc)("memento.tags", tags_cap * sizeof(Bool));
+   }
+   g->tmp = tags_tmp;
+   g->needed = tags_needed;
+   for (Int k = 0; k < g->ntmp; k++) {
+      g->tmp[k] = NO_TAG;
+      g->needed[k] = False;
+   }
+   g->known = g->dirty = 0;
+   g->ctr0 = g->count = NULL;
+   g->k = 0;
+   g->moved = False;
+   g->nbased = 0;
+   for (Int k = 0; k < N_NUMS; k++)
+      g->num[k] = NULL;
+   find_needed(g, bb_in);
+
+   IRTemp base = IRTemp_INVALID;
+   if (record) {
+      /* prologue: flush when this record may not fit, then claim its slots */
+      IRTemp t0 = newIRTemp(sb->tyenv, Ity_I64);
+      addStmtToIRSB(sb, IRStmt_WrTmp(t0, IRExpr_Load(Iend_LE, Ity_I64,
+                                      IRExpr_Const(IRConst_U64((HWord)&evptr)))));
+      IRTemp full = newIRTemp(sb->tyenv, Ity_I1);
+      ULong limit = (ULong)(HWord)(evbuf + BUF_SLOTS - 1 - max_slots);
+      addStmtToIRSB(sb, IRStmt_WrTmp(full, IRExpr_Binop(Iop_CmpLT64U,
+                                      IRExpr_Const(IRConst_U64(limit)), IRExpr_RdTmp(t0))));
+      IRDirty *di = unsafeIRDirty_0_N(0, "memento_flush",
+                                      VG_(fnptr_to_fnentry)(&flush_helper), mkIRExprVec_0());
+      di->guard = IRExpr_RdTmp(full);
+      di->mFx = Ifx_Modify;
+      di->mAddr = IRExpr_Const(IRConst_U64((HWord)&evptr));
+      di->mSize = 8;
+      addStmtToIRSB(sb, IRStmt_Dirty(di));
+      base = newIRTemp(sb->tyenv, Ity_I64);
+      addStmtToIRSB(sb, IRStmt_WrTmp(base, IRExpr_Load(Iend_LE, Ity_I64,
+                                      IRExpr_Const(IRConst_U64((HWord)&evptr)))));
+      if (accesses > 0)
+         g->ctr0 = assign(sb, Ity_I64, IRExpr_Load(Iend_LE, Ity_I64, mk64((HWord)&ld_ctr)));
+   }
 
    UInt n = 0, slot = 0;
    IRTypeEnv *env = bb_in->tyenv;
@@ -347,75 +815,128 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
       IRStmt *st = bb_in->stmts[i];
       switch (st->tag) {
       case Ist_IMark:
-         add_item(&n, IT_INSTR, st->Ist.IMark.addr, st->Ist.IMark.len);
+         if (record)
+            add_item(&n, IT_INSTR, st->Ist.IMark.addr, st->Ist.IMark.len);
          break;
-      case Ist_WrTmp:
-         if (st->Ist.WrTmp.data->tag == Iex_Load) {
-            IRExpr *ld = st->Ist.WrTmp.data;
-            add_item(&n, IT_LOAD, 0, sizeofIRType(ld->Iex.Load.ty));
-            put_addr(sb, base, &slot, ld->Iex.Load.addr, NULL);
+      case Ist_WrTmp: {
+         IRTemp dst = st->Ist.WrTmp.tmp;
+         IRExpr *data = st->Ist.WrTmp.data;
+         if (data->tag != Iex_Load) {
+            if (g->needed[dst])
+               g->tmp[dst] = expr_tag(g, data, typeOfIRTemp(env, dst));
+         } else if (record) {
+            access(g, &n, base, &slot, IT_LOAD, sizeofIRType(data->Iex.Load.ty),
+                   data->Iex.Load.addr, NULL);
+            Tag t = count_load(g);
+            if (is_int(data->Iex.Load.ty))
+               g->tmp[dst] = t;
          }
          break;
-      case Ist_Store: {
-         IRType ty = typeOfIRExpr(env, st->Ist.Store.data);
-         add_item(&n, IT_STORE, 0, sizeofIRType(ty));
-         put_addr(sb, base, &slot, st->Ist.Store.addr, NULL);
-         break;
       }
+      case Ist_Put:
+         tags_put(g, st->Ist.Put.offset, st->Ist.Put.data);
+         break;
+      case Ist_Store:
+         if (record)
+            access(g, &n, base, &slot, IT_STORE,
+                   sizeofIRType(typeOfIRExpr(env, st->Ist.Store.data)),
+                   st->Ist.Store.addr, NULL);
+         break;
       case Ist_LoadG: {
+         /* its result: the load's number, or the alternative's tag */
          IRLoadG *lg = st->Ist.LoadG.details;
+         Tag alt = tag_of(g, lg->alt);
+         if (!record) {
+            g->tmp[lg->dst] = alt;
+            break;
+         }
          IRType wide, narrow;
          typeOfIRLoadGOp(lg->cvt, &wide, &narrow);
-         add_item(&n, IT_LOAD_G, 0, sizeofIRType(narrow));
-         put_addr(sb, base, &slot, lg->addr, lg->guard);
+         access(g, &n, base, &slot, IT_LOAD_G, sizeofIRType(narrow), lg->addr, lg->guard);
+         IRExpr *num = count_load_if(g, lg->guard);
+         if (is_int(wide)) {
+            IRExpr *a = tag_value(g, alt);
+            g->tmp[lg->dst] = dyn_tag(assign(sb, Ity_I64,
+                                             IRExpr_ITE(lg->guard, num, a ? a : mk64(0))),
+                                      False);
+         }
          break;
       }
       case Ist_StoreG: {
          IRStoreG *sg = st->Ist.StoreG.details;
-         add_item(&n, IT_STORE_G, 0, sizeofIRType(typeOfIRExpr(env, sg->data)));
-         put_addr(sb, base, &slot, sg->addr, sg->guard);
+         if (record)
+            access(g, &n, base, &slot, IT_STORE_G,
+                   sizeofIRType(typeOfIRExpr(env, sg->data)), sg->addr, sg->guard);
          break;
       }
       case Ist_CAS: {
+         /* a load then a store; the old value is the load's */
          IRCAS *cas = st->Ist.CAS.details;
-         UInt size = sizeofIRType(typeOfIRExpr(env, cas->dataLo)) * (cas->dataHi ? 2 : 1);
-         add_item(&n, IT_LOAD, 0, size);
-         put_addr(sb, base, &slot, cas->addr, NULL);
-         add_item(&n, IT_STORE, 0, size);
-         put_addr(sb, base, &slot, cas->addr, NULL);
+         Tag t = NO_TAG;
+         if (record) {
+            UInt size = sizeofIRType(typeOfIRExpr(env, cas->dataLo)) * (cas->dataHi ? 2 : 1);
+            access(g, &n, base, &slot, IT_LOAD, size, cas->addr, NULL);
+            t = count_load(g);
+            access(g, &n, base, &slot, IT_STORE, size, cas->addr, NULL);
+         }
+         g->tmp[cas->oldLo] = t;
+         if (cas->oldHi != IRTemp_INVALID)
+            g->tmp[cas->oldHi] = t;
          break;
       }
       case Ist_LLSC: {
-         IRType ty = st->Ist.LLSC.storedata
-                        ? typeOfIRExpr(env, st->Ist.LLSC.storedata)
-                        : typeOfIRTemp(env, st->Ist.LLSC.result);
-         add_item(&n, st->Ist.LLSC.storedata ? IT_STORE : IT_LOAD, 0, sizeofIRType(ty));
-         put_addr(sb, base, &slot, st->Ist.LLSC.addr, NULL);
+         /* load-linked: a load; store-conditional: a store whose success
+            flag has no tag */
+         IRTemp res = st->Ist.LLSC.result;
+         Bool load = st->Ist.LLSC.storedata == NULL;
+         g->tmp[res] = NO_TAG;
+         if (!record)
+            break;
+         IRType ty = load ? typeOfIRTemp(env, res) : typeOfIRExpr(env, st->Ist.LLSC.storedata);
+         access(g, &n, base, &slot, load ? IT_LOAD : IT_STORE, sizeofIRType(ty),
+                st->Ist.LLSC.addr, NULL);
+         if (load) {
+            Tag t = count_load(g);
+            if (is_int(ty))
+               g->tmp[res] = t;
+         }
          break;
       }
       case Ist_Dirty: {
+         /* Its result and the registers it writes: the tag of the load it
+            makes, if it reads memory, else its arguments' tag. */
          IRDirty *d = st->Ist.Dirty.details;
-         if (d->mSize == 0)
-            break;
-         if (d->mFx == Ifx_Read || d->mFx == Ifx_Modify) {
-            add_item(&n, IT_LOAD, 0, d->mSize);
-            put_addr(sb, base, &slot, d->mAddr, NULL);
+         Bool mem = d->mSize > 0 && d->mFx != Ifx_None;
+         Bool reads = mem && (d->mFx == Ifx_Read || d->mFx == Ifx_Modify);
+         Bool writes = mem && (d->mFx == Ifx_Write || d->mFx == Ifx_Modify);
+         Tag t = NO_TAG;
+         if (!reads)
+            for (Int k = 0; d->args[k]; k++)
+               t = tag_max(g, t, tag_of(g, d->args[k]));
+         if (record && reads) {
+            access(g, &n, base, &slot, IT_LOAD, d->mSize, d->mAddr, NULL);
+            t = count_load(g);
          }
-         if (d->mFx == Ifx_Write || d->mFx == Ifx_Modify) {
-            add_item(&n, IT_STORE, 0, d->mSize);
-            put_addr(sb, base, &slot, d->mAddr, NULL);
-         }
+         if (record && writes)
+            access(g, &n, base, &slot, IT_STORE, d->mSize, d->mAddr, NULL);
+         if (d->tmp != IRTemp_INVALID)
+            g->tmp[d->tmp] = is_int(typeOfIRTemp(env, d->tmp)) ? t : NO_TAG;
+         tags_dirty_writes(g, d, t);
          break;
       }
       case Ist_Exit:
-         put_exit(sb, base, n, slot);
+         tags_exit(g);
+         if (record)
+            put_exit(sb, base, n, slot);
          break;
       default:
          break;
       }
       addStmtToIRSB(sb, st);
    }
-   put_exit(sb, base, n, slot);
+   tags_exit(g);
+   if (record)
+      put_exit(sb, base, n, slot);
 
    return sb;
 }
@@ -499,6 +1020,13 @@ static Bool handle_client_request(ThreadId tid, UWord *arg, UWord *ret)
       }
       break;
    case MEMENTO_REQ_ROI_BEGIN:
+      /* With --roi the loads before were not recorded: every thread's
+         count jumps past the reach of a dependence, so none names them. */
+      if (clo_roi) {
+         ld_ctr += MT_MAX_DEP + 1;
+         for (UInt t = 0; t < MAX_TID; t++)
+            ctr_of[t] += MT_MAX_DEP + 1;
+      }
       roi_inside = True;
       if (!dead) {
          sync_thread();
@@ -577,7 +1105,22 @@ static void start_client_code(ThreadId tid, ULong blocks)
 {
    if (tid != cur_tid) {
       flush_events();
+      ctr_of[cur_tid % MAX_TID] = ld_ctr;
+      ld_ctr = ctr_of[tid % MAX_TID];
       cur_tid = tid;
+   }
+}
+
+/* The core wrote a register (a syscall's result, a client request's,
+   a signal frame's stack pointer and arguments): its value comes from no
+   load this tool saw. */
+static void post_reg_write(CorePart part, ThreadId tid, PtrdiffT off, SizeT size)
+{
+   static const UChar zero[8];
+   for (Int r = 0; r < N_GPR; r++) {
+      PtrdiffT lo = GPR_LO + 8 * r;
+      if (off < lo + 8 && off + (PtrdiffT)size > lo)
+         VG_(set_shadow_regs_area)(tid, 1, lo, 8, zero);
    }
 }
 
@@ -607,9 +1150,12 @@ static void post_clo_init(void)
    }
    out_fd = sr_Res(r);
    encode_records = mt_records_best();
+   for (UInt t = 0; t < MAX_TID; t++)
+      ctr_of[t] = CTR_START(t);
+   ld_ctr = ctr_of[cur_tid];
    evbuf = VG_(malloc)("memento.evbuf", BUF_SLOTS * sizeof(ULong));
    evptr = evbuf;
-   mt_init(&enc, write_fd, NULL, 0, VKI_PAGE_SIZE,
+   mt_init(&enc, write_fd, NULL, MT_FLAG_DEPENDENCES, VKI_PAGE_SIZE,
            VG_(strtoull10)(clo_time_ns, NULL), "memento-capture 0.1 (valgrind)",
            clo_workload, clo_runtime, clo_cmdline);
 }
@@ -668,6 +1214,7 @@ static void pre_clo_init(void)
    VG_(needs_client_requests)(handle_client_request);
    VG_(needs_syscall_wrapper)(pre_syscall, post_syscall);
    VG_(track_start_client_code)(start_client_code);
+   VG_(track_post_reg_write)(post_reg_write);
    VG_(atfork)(NULL, NULL, fork_child);
 }
 
