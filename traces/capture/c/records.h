@@ -38,32 +38,93 @@ enum {
 #define P_GUARDED 1
 #define P_REF 2
 
-/* Dependences. The producer of an access's address is a load of its
-   thread; loads are numbered per thread, and the record's superblock
-   started after load number `ctr0`. A dependence reference, u16 LE, names
-   the producer:
-   - below REC_REF_TAG: the ref-th load of this record (1-based);
-   - REC_REF_TAG | i: the load ctr0 - B, B being the i-th tag base
-     (P_TAG) of this record, stored by the generated code (ctr0 - tag).
-   With `seen` loads of the record before the access, the distance is
-   seen + 1 - ref, or B + seen + 1; one of 1..MT_MAX_DEP is written as a
-   dependence event, anything else (an older producer, or a tag from
-   another thread) as none. */
+/* Dependences. A load is known by the position of its slot, P = the
+   slot's address + a delta that grows at each flush, so that positions
+   only increase (never 0); the generated code keeps positions as tags. A
+   dependence reference, u16 LE, names the producer of an access's address:
+   - below REC_REF_TAG: the load in slot `ref` of this record (r[ref]);
+   - REC_REF_TAG | i: the load at the position held by the i-th tag base
+     (P_TAG) of this record.
+   The encoder numbers the thread's loads as it writes them (RecDeps) and
+   finds a producer's number from its slot (this buffer) or from the ring
+   of the thread's last loads (earlier buffers); a producer it does not
+   find was not recorded (outside the ROI, another thread) or is older
+   than the ring. A distance of 1..MT_MAX_DEP is written as a dependence
+   event, anything else as none. */
 #define REC_REF_TAG 0x8000u
 #define REC_MAX_TAGS 4096u
+#define REC_RING 256u
+
+/* A thread's loads, as far as the encoder has written them. */
+typedef struct {
+   mt_u64 loads;              /* loads written so far */
+   mt_u64 ring[REC_RING];     /* position of load n at ring[n % REC_RING] */
+} RecThread;
+
+/* What the record loop needs for dependences besides the records. */
+typedef struct {
+   const mt_u64 *buf;         /* the event buffer the records are in */
+   mt_u64 delta;              /* position of a slot = its address + delta */
+   mt_u32 *loadno;            /* per slot of buf: its load's number (low bits) */
+   RecThread *t;              /* the thread the records are of */
+} RecDeps;
+
+/* The numbers of the current record's tag bases' loads (0: none). */
 static mt_u64 rec_tags[REC_MAX_TAGS];
 
-/* The dependence event of an access with reference `ref` at p, if its
-   distance is 1..MT_MAX_DEP; `*events` counts it. */
+/* The number of the load in slot `at` of the buffer, written this flush,
+   `loads` loads having been written. */
 static inline __attribute__((always_inline))
-mt_u8 *put_ref_dep(mt_u8 *p, mt_u32 ref, mt_u32 seen, mt_u32 *events)
+mt_u64 rec_slot_num(const RecDeps *dp, const mt_u64 *at, mt_u64 loads)
 {
-   mt_u64 base = ref & REC_REF_TAG ? rec_tags[ref & (REC_REF_TAG - 1)] : (mt_u64)0 - ref;
-   mt_u64 d = base + seen + 1;
-   mt_u32 near = d - 1 < MT_MAX_DEP;
+   return loads - (mt_u32)((mt_u32)loads - dp->loadno[at - dp->buf]);
+}
+
+/* The number of the load at position `pos`, written before slot `at` of
+   the buffer; 0 when it is not one the encoder wrote for this thread. */
+static inline mt_u64 rec_find(const RecDeps *dp, mt_u64 pos, const mt_u64 *at)
+{
+   mt_u64 off = pos - ((mt_u64)(unsigned long)dp->buf + dp->delta);
+   const RecThread *t = dp->t;
+   if (off < (mt_u64)((const char *)at - (const char *)dp->buf))
+      return rec_slot_num(dp, dp->buf + off / 8, t->loads);
+   /* an earlier buffer: binary search of the ring (positions increase) */
+   mt_u64 hi = t->loads, lo = hi >= REC_RING ? hi - REC_RING + 1 : 1;
+   if (hi == 0 || pos < t->ring[lo % REC_RING] || pos > t->ring[hi % REC_RING])
+      return 0;
+   while (lo < hi) {
+      mt_u64 mid = lo + (hi - lo) / 2;
+      if (t->ring[mid % REC_RING] < pos)
+         lo = mid + 1;
+      else
+         hi = mid;
+   }
+   return t->ring[lo % REC_RING] == pos ? lo : 0;
+}
+
+/* In the record loop (records_loop.h; locals dp, t, rec, loads): the
+   number of the producer a dependence reference names, and the numbering
+   of a load in slot `at`. */
+#define REC_NUM(ref) ((ref) & REC_REF_TAG ? rec_tags[(ref) & (REC_REF_TAG - 1)] \
+                      : rec_slot_num(dp, rec + (ref), loads))
+#define REC_LOAD_AT(at) do { \
+      loads++; \
+      dp->loadno[(at) - dp->buf] = (mt_u32)loads; \
+      t->ring[loads % REC_RING] = (mt_u64)(unsigned long)(at) + dp->delta; \
+   } while (0)
+
+/* The dependence event of an access whose producer is load number `num`
+   (0: none), `loads` loads of the thread before it, at p; `*events`
+   counts it. */
+static inline __attribute__((always_inline))
+mt_u8 *put_dep_on(mt_u8 *p, mt_u64 num, mt_u64 loads, mt_u32 *events)
+{
+   mt_u64 d = loads + 1 - num;
+   mt_u32 near = num != 0 && d - 1 < MT_MAX_DEP;
    *events += near;
    return mt_put_dep(p, near ? (mt_u32)d : 0);
 }
+
 /* P_BLOCK events are copied 16 bytes at a time: programs are padded. */
 #define PROG_PAD 16
 
@@ -222,7 +283,7 @@ v4u vmin_avx512(v4u x, v4u y)
 #undef REC_SAVE
 
 /* Which record loop the CPU and the kernel allow (CPUID, XGETBV). */
-static void (*mt_records_best(void))(mt_enc *, const mt_u64 *, const mt_u64 *)
+static void (*mt_records_best(void))(mt_enc *, const mt_u64 *, const mt_u64 *, RecDeps *)
 {
    mt_u32 a, b, c, d;
    __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0));

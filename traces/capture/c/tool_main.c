@@ -9,10 +9,11 @@
  * be ordered after the accesses (client requests, syscalls, thread
  * switches, exit).
  *
- * Dependences: the generated code also keeps, beside each value, the
- * number of the last load it was computed from (its tag, see "load tags"
- * below); each access's program names the load its address came from,
- * and the encoder writes the distance to it as a dependence event. */
+ * Dependences: the generated code also keeps, beside each value, which
+ * load it was last computed from (its tag, see "load tags" below); each
+ * access's program names the load its address came from, and the encoder,
+ * numbering the loads it writes, writes the distance to it as a
+ * dependence event. */
 
 #include "pub_tool_basics.h"
 #include "pub_tool_tooliface.h"
@@ -129,19 +130,37 @@ typedef struct {
 static ULong *evbuf;
 /* Next free slot. Generated code loads and stores it directly. */
 static ULong *evptr;
+/* The position of a slot (records.h) is its address + slot_delta, which
+   grows at each flush by what the buffer held: positions only increase.
+   Generated code reads it at a superblock's start. */
+static ULong slot_delta;
+
+/* The encoder's numbering of each thread's loads (records.h), and its
+   number of the load in each slot of the buffer. */
+static RecThread *rec_threads[MAX_TID];
+static UInt *loadno;
 
 /* The fastest record loop the CPU has (chosen in post_clo_init). */
-static void (*encode_records)(mt_enc *, const mt_u64 *, const mt_u64 *) = mt_records_plain;
+static void (*encode_records)(mt_enc *, const mt_u64 *, const mt_u64 *, RecDeps *) =
+   mt_records_plain;
 
 /* Encodes (or, outside the ROI, drops) everything in the event buffer. */
 static void flush_events(void)
 {
    const ULong *r = evbuf, *stop = evptr;
+   ULong delta = slot_delta;
    evptr = evbuf;
+   slot_delta += (ULong)((const char *)stop - (const char *)evbuf);
    if (r == stop || !writing())
       return;
    sync_thread();
-   encode_records(&enc, r, stop);
+   UInt t = cur_tid % MAX_TID;
+   if (rec_threads[t] == NULL) {
+      rec_threads[t] = VG_(malloc)("memento.rec_thread", sizeof(RecThread));
+      VG_(memset)(rec_threads[t], 0, sizeof(RecThread));
+   }
+   RecDeps dp = { evbuf, delta, loadno, rec_threads[t] };
+   encode_records(&enc, r, stop, &dp);
 }
 
 static VG_REGPARM(0) void flush_helper(void)
@@ -327,33 +346,26 @@ static UInt slots_of(IRStmt *st)
 
 /* ---------------- load tags (dependences) ----------------
 
-   Every recorded load gets the next number of its thread's load counter;
-   a value's tag is the number of the most recent load it was computed
-   from (none: 0). Tags go with the values: through IR temporaries (an
-   operation's result gets the largest tag of its operands) and through
-   the 16 integer registers, whose tags are kept, 8 bytes each, in
-   Valgrind's first shadow guest state (the register's offset +
-   total_sizeB, per thread, where memcheck keeps its V bits). Memory is not
-   tracked: a value reloaded from memory has the tag of that reload.
+   A value's tag names the most recent load it was computed from, by the
+   position of that load's slot in the event buffer (records.h: the slot's
+   address + slot_delta; positions only increase, 0 is none). Tags go with
+   the values: through IR temporaries (an operation's result gets the
+   largest tag of its operands) and through the 16 integer registers,
+   whose tags are kept, 8 bytes each, in Valgrind's first shadow guest
+   state (the register's offset + total_sizeB, per thread, where memcheck
+   keeps its V bits). Memory is not tracked: a value reloaded from memory
+   has the tag of that reload.
 
    Most of it costs nothing at run time. Within a superblock a load's tag
-   is static (the c-th load of the superblock), and a register's tag read
-   at its start is older than all of them, so the larger of the two is
-   known at translation time; only two run-time tags are compared by the
-   generated code (a compare and a conditional move). An access does not
-   compute its distance: its program names its producer (records.h), as
-   the c-th load of the record or as a tag base, ctr0 - tag, which the
-   generated code stores once per run-time tag into the record, and the
-   encoder, counting the record's loads, turns that into the distance. */
-
-/* Loads of the running thread so far (generated code reads it at a
-   superblock's start and writes it at each exit), and of every thread
-   while it does not run. A thread's count starts at tid << 40: tags a
-   thread inherits with its parent's registers (a clone copies the shadow
-   state) are never within MT_MAX_DEP of its own loads. */
-static ULong ld_ctr;
-static ULong ctr_of[MAX_TID];
-#define CTR_START(tid) ((ULong)(tid) << 40)
+   is static (its slot in the record), and a register's tag read at the
+   superblock's start is older than all of them, so the larger of the two
+   is known at translation time; only two run-time tags are compared by
+   the generated code (a compare and a conditional move). An access does
+   not compute its distance: its program names its producer (records.h),
+   by its slot in the record or by a tag base (a run-time tag, stored once
+   into the record), and the encoder, which numbers the loads it writes,
+   turns that into the distance. So the numbers are those of the loads the
+   trace has, by construction. */
 
 /* The integer registers RAX..R15, 8 bytes each, contiguous. */
 #define GPR_LO ((Int)offsetof(VexGuestAMD64State, guest_RAX))
@@ -363,9 +375,10 @@ static ULong ctr_of[MAX_TID];
 
 #define N_NUMS 256
 
-/* A tag at translation time: none (dyn NULL, c 0); the c-th load of this
-   superblock (dyn NULL, c > 0); or a run-time value (dyn, an I64 atom),
-   `old` when it is known to be at most ctr0 (read from the registers). */
+/* A tag at translation time: none (dyn NULL, c 0); a load of this
+   superblock, the one in slot c of the record (dyn NULL, c > 0); or a
+   run-time value (dyn, an I64 atom), `old` when it is known to be older
+   than the superblock's loads (read from the registers). */
 typedef struct {
    IRExpr *dyn;
    UInt c;
@@ -384,14 +397,13 @@ typedef struct {
    Tag reg[N_GPR];      /* tag of each register here */
    UInt known;          /* reg[r] is valid */
    UInt dirty;          /* reg[r] is not yet in the shadow state */
-   IRExpr *ctr0;        /* ld_ctr at the superblock's start */
-   UInt k;              /* loads of the superblock so far, */
-   IRExpr *count;       /* or, after a guarded load, ld_ctr now (an atom) */
-   Bool moved;          /* the count moved since it was last stored */
+   IRExpr *base;        /* the record's address (evptr at the start) */
+   IRExpr *delta;       /* slot_delta at the start */
+   IRExpr *pos0;        /* base + delta, once computed */
    /* run-time tags already stored as tag bases: atom and reference */
    IRTemp based[REC_MAX_TAGS];
    UInt nbased;
-   /* ctr0 + c, once computed, for c < N_NUMS */
+   /* the position of slot c, once computed, for c < N_NUMS */
    IRExpr *num[N_NUMS];
 } Tags;
 
@@ -425,14 +437,14 @@ static Bool is_int(IRType ty)
    return ty >= Ity_I1 && ty <= Ity_I128;
 }
 
-/* ctr0 + c as a run-time value. */
-static IRExpr *number(Tags *g, UInt c)
+/* The position of slot c of the record (slot c is at base + 8 c). */
+static IRExpr *position(Tags *g, UInt c)
 {
-   if (c == 0)
-      return g->ctr0;
    if (c < N_NUMS && g->num[c] != NULL)
       return g->num[c];
-   IRExpr *v = assign(g->sb, Ity_I64, IRExpr_Binop(Iop_Add64, g->ctr0, mk64(c)));
+   if (g->pos0 == NULL)
+      g->pos0 = assign(g->sb, Ity_I64, IRExpr_Binop(Iop_Add64, g->base, g->delta));
+   IRExpr *v = assign(g->sb, Ity_I64, IRExpr_Binop(Iop_Add64, g->pos0, mk64(8ull * c)));
    if (c < N_NUMS)
       g->num[c] = v;
    return v;
@@ -443,7 +455,7 @@ static IRExpr *tag_value(Tags *g, Tag t)
 {
    if (t.dyn != NULL || t.c == 0)
       return t.dyn;
-   return number(g, t.c);
+   return position(g, t.c);
 }
 
 static Tag dyn_tag(IRExpr *e, Bool old)
@@ -506,37 +518,16 @@ static void set_reg(Tags *g, Int r, Tag t)
    g->dirty |= 1u << r;
 }
 
-/* ld_ctr as it is now: loads so far. */
-static IRExpr *count_now(Tags *g)
+/* The tag of the load just given a slot (slot numbers count from 1). */
+static Tag load_tag(UInt slot)
 {
-   return g->count != NULL ? g->count : number(g, g->k);
-}
-
-/* The tag of a load that happens, and counts it. */
-static Tag count_load(Tags *g)
-{
-   g->moved = True;
-   if (g->count == NULL) {
-      Tag t = { NULL, ++g->k, False };
-      return t;
-   }
-   g->count = assign(g->sb, Ity_I64, IRExpr_Binop(Iop_Add64, g->count, mk64(1)));
-   return dyn_tag(g->count, False);
-}
-
-/* The number a load gets if `guard` holds, and counts it then. */
-static IRExpr *count_load_if(Tags *g, IRExpr *guard)
-{
-   IRExpr *before = count_now(g);
-   IRExpr *n = assign(g->sb, Ity_I64, IRExpr_Binop(Iop_Add64, before, mk64(1)));
-   g->count = assign(g->sb, Ity_I64, IRExpr_ITE(guard, n, before));
-   g->moved = True;
-   return n;
+   Tag t = { NULL, slot, False };
+   return t;
 }
 
 /* Before the superblock may leave: the register tags into the shadow
-   state and the count into ld_ctr (a side exit's writes are right whether
-   or not it is taken: they hold the values at that point). */
+   state (a side exit's writes are right whether or not it is taken: they
+   hold the values at that point). */
 static void tags_exit(Tags *g)
 {
    for (Int r = 0; r < N_GPR; r++)
@@ -545,10 +536,6 @@ static void tags_exit(Tags *g)
          addStmtToIRSB(g->sb, IRStmt_Put(g->shadow + GPR_LO + 8 * r, v ? v : mk64(0)));
       }
    g->dirty = 0;
-   if (g->record && g->moved) {
-      addStmtToIRSB(g->sb, IRStmt_Store(Iend_LE, mk64((HWord)&ld_ctr), count_now(g)));
-      g->moved = False;
-   }
 }
 
 /* The tag of a (flat) expression other than a load. Values that are not
@@ -721,8 +708,7 @@ static UInt access_ref(Tags *g, UInt *n, IRTemp base, UInt *slot, IRExpr *addr)
       return 0;
    g->based[g->nbased] = tt;
    add_item(n, IT_TAG, 0, 0);
-   put_addr(g->sb, base, slot,
-            assign(g->sb, Ity_I64, IRExpr_Binop(Iop_Sub64, g->ctr0, t.dyn)), NULL);
+   put_addr(g->sb, base, slot, t.dyn, NULL);
    return REC_REF_TAG | g->nbased++;
 }
 
@@ -777,9 +763,7 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
       g->needed[k] = False;
    }
    g->known = g->dirty = 0;
-   g->ctr0 = g->count = NULL;
-   g->k = 0;
-   g->moved = False;
+   g->base = g->delta = g->pos0 = NULL;
    g->nbased = 0;
    for (Int k = 0; k < N_NUMS; k++)
       g->num[k] = NULL;
@@ -805,8 +789,10 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
       base = newIRTemp(sb->tyenv, Ity_I64);
       addStmtToIRSB(sb, IRStmt_WrTmp(base, IRExpr_Load(Iend_LE, Ity_I64,
                                       IRExpr_Const(IRConst_U64((HWord)&evptr)))));
+      g->base = IRExpr_RdTmp(base);
       if (accesses > 0)
-         g->ctr0 = assign(sb, Ity_I64, IRExpr_Load(Iend_LE, Ity_I64, mk64((HWord)&ld_ctr)));
+         g->delta = assign(sb, Ity_I64, IRExpr_Load(Iend_LE, Ity_I64,
+                                                    mk64((HWord)&slot_delta)));
    }
 
    UInt n = 0, slot = 0;
@@ -827,9 +813,8 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
          } else if (record) {
             access(g, &n, base, &slot, IT_LOAD, sizeofIRType(data->Iex.Load.ty),
                    data->Iex.Load.addr, NULL);
-            Tag t = count_load(g);
             if (is_int(data->Iex.Load.ty))
-               g->tmp[dst] = t;
+               g->tmp[dst] = load_tag(slot);
          }
          break;
       }
@@ -843,7 +828,8 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
                    st->Ist.Store.addr, NULL);
          break;
       case Ist_LoadG: {
-         /* its result: the load's number, or the alternative's tag */
+         /* its result: the load's tag where the guard holds, else the
+            alternative's (a false guard leaves no load in the trace) */
          IRLoadG *lg = st->Ist.LoadG.details;
          Tag alt = tag_of(g, lg->alt);
          if (!record) {
@@ -853,11 +839,11 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
          IRType wide, narrow;
          typeOfIRLoadGOp(lg->cvt, &wide, &narrow);
          access(g, &n, base, &slot, IT_LOAD_G, sizeofIRType(narrow), lg->addr, lg->guard);
-         IRExpr *num = count_load_if(g, lg->guard);
          if (is_int(wide)) {
             IRExpr *a = tag_value(g, alt);
             g->tmp[lg->dst] = dyn_tag(assign(sb, Ity_I64,
-                                             IRExpr_ITE(lg->guard, num, a ? a : mk64(0))),
+                                             IRExpr_ITE(lg->guard, position(g, slot),
+                                                        a ? a : mk64(0))),
                                       False);
          }
          break;
@@ -876,7 +862,7 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
          if (record) {
             UInt size = sizeofIRType(typeOfIRExpr(env, cas->dataLo)) * (cas->dataHi ? 2 : 1);
             access(g, &n, base, &slot, IT_LOAD, size, cas->addr, NULL);
-            t = count_load(g);
+            t = load_tag(slot);
             access(g, &n, base, &slot, IT_STORE, size, cas->addr, NULL);
          }
          g->tmp[cas->oldLo] = t;
@@ -895,11 +881,8 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
          IRType ty = load ? typeOfIRTemp(env, res) : typeOfIRExpr(env, st->Ist.LLSC.storedata);
          access(g, &n, base, &slot, load ? IT_LOAD : IT_STORE, sizeofIRType(ty),
                 st->Ist.LLSC.addr, NULL);
-         if (load) {
-            Tag t = count_load(g);
-            if (is_int(ty))
-               g->tmp[res] = t;
-         }
+         if (load && is_int(ty))
+            g->tmp[res] = load_tag(slot);
          break;
       }
       case Ist_Dirty: {
@@ -915,7 +898,7 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
                t = tag_max(g, t, tag_of(g, d->args[k]));
          if (record && reads) {
             access(g, &n, base, &slot, IT_LOAD, d->mSize, d->mAddr, NULL);
-            t = count_load(g);
+            t = load_tag(slot);
          }
          if (record && writes)
             access(g, &n, base, &slot, IT_STORE, d->mSize, d->mAddr, NULL);
@@ -1020,13 +1003,6 @@ static Bool handle_client_request(ThreadId tid, UWord *arg, UWord *ret)
       }
       break;
    case MEMENTO_REQ_ROI_BEGIN:
-      /* With --roi the loads before were not recorded: every thread's
-         count jumps past the reach of a dependence, so none names them. */
-      if (clo_roi) {
-         ld_ctr += MT_MAX_DEP + 1;
-         for (UInt t = 0; t < MAX_TID; t++)
-            ctr_of[t] += MT_MAX_DEP + 1;
-      }
       roi_inside = True;
       if (!dead) {
          sync_thread();
@@ -1105,8 +1081,6 @@ static void start_client_code(ThreadId tid, ULong blocks)
 {
    if (tid != cur_tid) {
       flush_events();
-      ctr_of[cur_tid % MAX_TID] = ld_ctr;
-      ld_ctr = ctr_of[tid % MAX_TID];
       cur_tid = tid;
    }
 }
@@ -1150,10 +1124,8 @@ static void post_clo_init(void)
    }
    out_fd = sr_Res(r);
    encode_records = mt_records_best();
-   for (UInt t = 0; t < MAX_TID; t++)
-      ctr_of[t] = CTR_START(t);
-   ld_ctr = ctr_of[cur_tid];
    evbuf = VG_(malloc)("memento.evbuf", BUF_SLOTS * sizeof(ULong));
+   loadno = VG_(malloc)("memento.loadno", BUF_SLOTS * sizeof(UInt));
    evptr = evbuf;
    mt_init(&enc, write_fd, NULL, MT_FLAG_DEPENDENCES, VKI_PAGE_SIZE,
            VG_(strtoull10)(clo_time_ns, NULL), "memento-capture 0.1 (valgrind)",
