@@ -96,6 +96,23 @@ fn pointer_chase_loads_depend_on_the_previous_load_and_indexed_loads_on_none() {
     };
     let (nodes, array) = (block(16 * N), block(4 * N + 4));
 
+    // every dependence names a load the trace has (the ROI begins before
+    // the first one: the loads before it are not counted)
+    let mut seen = 0usize;
+    for window in events.windows(2) {
+        match window {
+            [Event::Dep { distance }, Event::Load { .. } | Event::Store { .. }] => assert!(
+                usize::from(*distance) <= seen,
+                "a dependence of distance {distance} after {seen} loads"
+            ),
+            [Event::Dep { .. }, next] => panic!("a dependence before {next:?}"),
+            _ => {}
+        }
+        if matches!(window[0], Event::Load { .. }) {
+            seen += 1;
+        }
+    }
+
     let loads = loads_with_deps(&events);
     // the list walk: loads of `next` pointers, each from the one before
     let list: Vec<usize> = (0..loads.len())
