@@ -21,7 +21,8 @@ typedef struct {
    mt_u8 len[6];     /* that varint (and room to copy 8 bytes), */
    mt_u64 start;     /* and its start */
    mt_u64 end;       /* block_end after the record */
-   mt_u8 code[0];    /* the rest, as ops */
+   mt_u32 upd;       /* offset in code of the register updates (after P_END) */
+   mt_u8 code[0];    /* the rest, as ops, then the register updates */
 } Prog;
 
 /* Ops. A byte >= 0x80 is a 1-, 2-, 4- or 8-byte access: its trace opcode
@@ -31,87 +32,116 @@ typedef struct {
 enum {
    P_END = 0x00,
    P_BLOCK = 0x01,  /* u8 n, n <= 13 bytes: a whole block event (its start delta is static) */
-   P_EXT = 0x02,    /* u8 flags (as bits 0, 1 above), u8 opcode, u64 size, [ref]:
+   P_EXT = 0x02     /* u8 flags (as bits 0, 1 above), u8 opcode, u64 size, [ref]:
                        an access of another size */
-   P_TAG = 0x03     /* the next slot holds a run-time tag base (below) */
 };
 #define P_GUARDED 1
 #define P_REF 2
 
-/* Dependences. A load is known by the position of its slot, P = the
-   slot's address + a delta that grows at each flush, so that positions
-   only increase (never 0); the generated code keeps positions as tags. A
-   dependence reference, u16 LE, names the producer of an access's address:
-   - below REC_REF_TAG: the load in slot `ref` of this record (r[ref]);
-   - REC_REF_TAG | i: the load at the position held by the i-th tag base
-     (P_TAG) of this record.
-   The encoder numbers the thread's loads as it writes them (RecDeps) and
-   finds a producer's number from its slot (this buffer) or from the ring
-   of the thread's last loads (earlier buffers); a producer it does not
-   find was not recorded (outside the ROI, another thread) or is older
-   than the ring. A distance of 1..MT_MAX_DEP is written as a dependence
-   event, anything else as none. */
-#define REC_REF_TAG 0x8000u
-#define REC_MAX_TAGS 4096u
-#define REC_RING 256u
+/* Dependences. The encoder numbers each thread's loads as it writes them
+   (RecThread.loads) and keeps, per thread, the tag of each of the 16
+   integer registers: the number of the load its value was last computed
+   from (0: none). Within a superblock every tag is known at translation
+   time in terms of the record's own load slots and the registers' tags
+   at its start, so the program only names them (a tag reference):
+   - REF_NONE: no load;
+   - REF_SLOT, u16 s: the load in slot s of the record (r[s]);
+   - REF_REG, u8 r: the tag of register r at the record's start;
+   - REF_REGS, u16 m: the most recent of the tags of the registers in mask
+     m at the record's start;
+   - REF_ANY, u16 s, u16 m, u16 g: the most recent of the loads in slot s
+     (0: none) and in the guarded slot g (0: none; nothing if its guard was
+     false), or if neither, of the registers in m.
+   An access with P_REF is followed by the reference of its address's
+   producer; the encoder writes the distance to it as a dependence event
+   when it is 1..MT_MAX_DEP. After P_END, the register updates of the
+   exit: u8 n, then n times u8 register and the reference of its new tag
+   (all computed from the tags at the record's start). */
+enum { REF_NONE = 0, REF_SLOT = 1, REF_REG = 2, REF_REGS = 3, REF_ANY = 4 };
 
-/* A thread's loads, as far as the encoder has written them. */
+/* A thread's loads and register tags, as far as the encoder has seen its
+   records. */
 typedef struct {
    mt_u64 loads;              /* loads written so far */
-   mt_u64 ring[REC_RING];     /* position of load n at ring[n % REC_RING] */
+   mt_u64 reg[16];            /* load number of each register's tag */
 } RecThread;
 
-/* What the record loop needs for dependences besides the records. */
-typedef struct {
-   const mt_u64 *buf;         /* the event buffer the records are in */
-   mt_u64 delta;              /* position of a slot = its address + delta */
-   mt_u32 *loadno;            /* per slot of buf: its load's number (low bits) */
-   RecThread *t;              /* the thread the records are of */
-} RecDeps;
+/* The number of each load slot of the record being encoded (by slot
+   index; 0 for a guarded load that did not happen), the most a record can
+   have. */
+#define REC_MAX_SLOTS 32768u
+static mt_u64 rec_num[REC_MAX_SLOTS];
 
-/* The numbers of the current record's tag bases' loads (0: none). */
-static mt_u64 rec_tags[REC_MAX_TAGS];
-
-/* The number of the load in slot `at` of the buffer, written this flush,
-   `loads` loads having been written. */
-static inline __attribute__((always_inline))
-mt_u64 rec_slot_num(const RecDeps *dp, const mt_u64 *at, mt_u64 loads)
+static inline __attribute__((always_inline)) mt_u32 rd16(const mt_u8 *p)
 {
-   return loads - (mt_u32)((mt_u32)loads - dp->loadno[at - dp->buf]);
+   return p[0] | (mt_u32)p[1] << 8;
 }
 
-/* The number of the load at position `pos`, written before slot `at` of
-   the buffer; 0 when it is not one the encoder wrote for this thread. */
-static inline mt_u64 rec_find(const RecDeps *dp, mt_u64 pos, const mt_u64 *at)
+/* The most recent tag among the registers in mask m. */
+static inline mt_u64 regs_tag(const RecThread *t, mt_u32 m)
 {
-   mt_u64 off = pos - ((mt_u64)(unsigned long)dp->buf + dp->delta);
-   const RecThread *t = dp->t;
-   if (off < (mt_u64)((const char *)at - (const char *)dp->buf))
-      return rec_slot_num(dp, dp->buf + off / 8, t->loads);
-   /* an earlier buffer: binary search of the ring (positions increase) */
-   mt_u64 hi = t->loads, lo = hi >= REC_RING ? hi - REC_RING + 1 : 1;
-   if (hi == 0 || pos < t->ring[lo % REC_RING] || pos > t->ring[hi % REC_RING])
-      return 0;
-   while (lo < hi) {
-      mt_u64 mid = lo + (hi - lo) / 2;
-      if (t->ring[mid % REC_RING] < pos)
-         lo = mid + 1;
-      else
-         hi = mid;
+   mt_u64 v = 0;
+   while (m) {
+      mt_u64 x = t->reg[__builtin_ctz(m)];
+      v = x > v ? x : v;
+      m &= m - 1;
    }
-   return t->ring[lo % REC_RING] == pos ? lo : 0;
+   return v;
 }
 
-/* In the record loop (records_loop.h; locals dp, t, rec, loads): the
-   number of the producer a dependence reference names, and the numbering
-   of a load in slot `at`. */
-#define REC_NUM(ref) ((ref) & REC_REF_TAG ? rec_tags[(ref) & (REC_REF_TAG - 1)] \
-                      : rec_slot_num(dp, rec + (ref), loads))
-#define REC_LOAD_AT(at) do { \
-      loads++; \
-      dp->loadno[(at) - dp->buf] = (mt_u32)loads; \
-      t->ring[loads % REC_RING] = (mt_u64)(unsigned long)(at) + dp->delta; \
-   } while (0)
+/* The load number a tag reference at *cp names (moving *cp past it);
+   `num` the numbers of the record's load slots, NULL when none of them is
+   in the trace (a record outside the ROI). */
+static inline __attribute__((always_inline))
+mt_u64 ref_tag(const mt_u8 **cp, const mt_u64 *num, const RecThread *t)
+{
+   const mt_u8 *c = *cp;
+   mt_u64 v = 0;
+   switch (c[0]) {
+   case REF_SLOT:
+      v = num ? num[rd16(c + 1)] : 0;
+      *cp = c + 3;
+      break;
+   case REF_REG:
+      v = t->reg[c[1]];
+      *cp = c + 2;
+      break;
+   case REF_REGS:
+      v = regs_tag(t, rd16(c + 1));
+      *cp = c + 3;
+      break;
+   case REF_ANY: {
+      mt_u32 s = rd16(c + 1), g = rd16(c + 5);
+      if (num) {
+         mt_u64 a = s ? num[s] : 0, b = g ? num[g] : 0;
+         v = a > b ? a : b;
+      }
+      if (v == 0 && s == 0)
+         v = regs_tag(t, rd16(c + 3));
+      *cp = c + 7;
+      break;
+   }
+   default:
+      *cp = c + 1;
+      break;
+   }
+   return v;
+}
+
+/* At a record's exit: its register updates at u (after P_END). */
+static inline __attribute__((always_inline))
+void rec_updates(const mt_u8 *u, const mt_u64 *num, RecThread *t)
+{
+   mt_u32 n = *u++;
+   mt_u8 r[16];
+   mt_u64 v[16];
+   for (mt_u32 i = 0; i < n; i++) {
+      r[i] = *u++;
+      v[i] = ref_tag(&u, num, t);
+   }
+   for (mt_u32 i = 0; i < n; i++)
+      t->reg[r[i]] = v[i];
+}
 
 /* The dependence event of an access whose producer is load number `num`
    (0: none), `loads` loads of the thread before it, at p; `*events`
@@ -123,6 +153,17 @@ mt_u8 *put_dep_on(mt_u8 *p, mt_u64 num, mt_u64 loads, mt_u32 *events)
    mt_u32 near = num != 0 && d - 1 < MT_MAX_DEP;
    *events += near;
    return mt_put_dep(p, near ? (mt_u32)d : 0);
+}
+
+/* Applies the register updates of the records in [r, stop) without
+   encoding them: records outside the ROI, whose loads the trace has not. */
+static void rec_skip(const mt_u64 *r, const mt_u64 *stop, RecThread *t)
+{
+   while (r < stop) {
+      const Prog *g = (const Prog *)(unsigned long)r[0];
+      rec_updates(g->code + g->upd, NULL, t);
+      r += 1 + g->slots;
+   }
 }
 
 /* P_BLOCK events are copied 16 bytes at a time: programs are padded. */
@@ -283,7 +324,7 @@ v4u vmin_avx512(v4u x, v4u y)
 #undef REC_SAVE
 
 /* Which record loop the CPU and the kernel allow (CPUID, XGETBV). */
-static void (*mt_records_best(void))(mt_enc *, const mt_u64 *, const mt_u64 *, RecDeps *)
+static void (*mt_records_best(void))(mt_enc *, const mt_u64 *, const mt_u64 *, RecThread *)
 {
    mt_u32 a, b, c, d;
    __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0));

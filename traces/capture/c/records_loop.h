@@ -3,10 +3,9 @@
 
 /* Encodes the records in [r, stop) into `e`'s open chunk, closing chunks
    as they fill (a record is never split: MT_SLACK), with the dependences
-   of their accesses (dp, records.h). */
-static REC_ATTR void REC_FN(mt_enc *e, const mt_u64 *r, const mt_u64 *stop, RecDeps *dp)
+   of their accesses, for thread t (records.h). */
+static REC_ATTR void REC_FN(mt_enc *e, const mt_u64 *r, const mt_u64 *stop, RecThread *t)
 {
-   RecThread *t = dp->t;
    mt_u64 loads = t->loads;
    REC_STATE s;
    REC_LOAD(e, s);
@@ -31,22 +30,22 @@ static REC_ATTR void REC_FN(mt_enc *e, const mt_u64 *r, const mt_u64 *stop, RecD
       p += g->len_n;
       bend = g->end;
       const mt_u8 *c = g->code;
-      mt_u32 events = g->events, tags = 0;
+      mt_u32 events = g->events;
       for (;;) {
          mt_u8 op = *c++;
          if (op >= 0x80) {
             mt_u64 x = *a++;
             if (__builtin_expect((op & P_GUARDED) && x == 0, 0)) {
                events--;
-               c += op & P_REF;
+               if (op & P_REF)
+                  ref_tag(&c, rec_num, t);
+               rec_num[a - 1 - rec] = 0;
                continue;
             }
-            if (op & P_REF) {
-               p = put_dep_on(p, REC_NUM(c[0] | (mt_u32)c[1] << 8), loads, &events);
-               c += 2;
-            }
+            if (op & P_REF)
+               p = put_dep_on(p, ref_tag(&c, rec_num, t), loads, &events);
             if (!(op & MT_OP_MEM_STORE))
-               REC_LOAD_AT(a - 1);
+               rec_num[a - 1 - rec] = ++loads;
             op &= 0xF0;
             p = REC_PUT(p, &s, op, 0, x, 1u << ((op >> 4) & 3));
          } else if (op == P_BLOCK) {
@@ -55,24 +54,25 @@ static REC_ATTR void REC_FN(mt_enc *e, const mt_u64 *r, const mt_u64 *stop, RecD
             wr64(p + 8, rd64(c + 9));
             p += n;
             c += 1 + n;
-         } else if (op == P_TAG) {
-            t->loads = loads;
-            rec_tags[tags++] = rec_find(dp, *a, a);
-            a++;
          } else if (op == P_EXT) {
             mt_u64 x = *a++;
-            mt_u8 flags = c[0];
+            mt_u8 flags = c[0], ext = c[1];
+            mt_u64 size = rd64(c + 2);
+            c += 10;
             if ((flags & P_GUARDED) && x == 0) {
                events--;
+               if (flags & P_REF)
+                  ref_tag(&c, rec_num, t);
+               rec_num[a - 1 - rec] = 0;
             } else {
                if (flags & P_REF)
-                  p = put_dep_on(p, REC_NUM(c[10] | (mt_u32)c[11] << 8), loads, &events);
-               if (c[1] == MT_OP_LOAD_EXT)
-                  REC_LOAD_AT(a - 1);
-               p = REC_PUT(p, &s, 0, c[1], x, rd64(c + 2));
+                  p = put_dep_on(p, ref_tag(&c, rec_num, t), loads, &events);
+               if (ext == MT_OP_LOAD_EXT)
+                  rec_num[a - 1 - rec] = ++loads;
+               p = REC_PUT(p, &s, 0, ext, x, size);
             }
-            c += flags & P_REF ? 12 : 10;
          } else {
+            rec_updates(c, rec_num, t);
             break;
          }
       }

@@ -9,11 +9,13 @@
  * be ordered after the accesses (client requests, syscalls, thread
  * switches, exit).
  *
- * Dependences: the generated code also keeps, beside each value, which
- * load it was last computed from (its tag, see "load tags" below); each
- * access's program names the load its address came from, and the encoder,
- * numbering the loads it writes, writes the distance to it as a
- * dependence event. */
+ * Dependences (see "load tags" below) cost the generated code nothing:
+ * each access's program names the load its address was computed from, in
+ * terms known at translation time (a load of the record, or the
+ * registers' tags at the superblock's start), each exit's program the
+ * tags it leaves in the registers, and the encoder, numbering the loads
+ * it writes and keeping each thread's register tags, writes the distance
+ * as a dependence event. */
 
 #include "pub_tool_basics.h"
 #include "pub_tool_tooliface.h"
@@ -116,51 +118,61 @@ static inline void sync_thread(void)
 
 /* ---------------- superblock programs and the event buffer ---------------- */
 
-/* IT_TAG: a slot holding a tag base (records.h, P_TAG), not an event */
-enum { IT_INSTR, IT_LOAD, IT_STORE, IT_LOAD_G, IT_STORE_G, IT_TAG };
+enum { IT_INSTR, IT_LOAD, IT_STORE, IT_LOAD_G, IT_STORE_G };
+
+/* A tag at translation time (records.h, tag references): the most recent
+   of the load in slot s of the record (0: none), the load in the guarded
+   slot g if it happened (0: none), or else the registers in mask m as
+   they were at the superblock's start. */
+typedef struct {
+   UShort s, m, g;
+} Tag;
 
 typedef struct {
    Addr addr;     /* instructions: address */
    UInt size;     /* instructions: length; accesses: bytes */
    UInt kind;
-   UInt ref;      /* accesses: dependence reference (records.h), 0 for none */
+   Tag ref;       /* accesses: the producer of the address */
+   Bool has_ref;
 } Item;
 
 #define BUF_SLOTS (1u << 17)
 static ULong *evbuf;
 /* Next free slot. Generated code loads and stores it directly. */
 static ULong *evptr;
-/* The position of a slot (records.h) is its address + slot_delta, which
-   grows at each flush by what the buffer held: positions only increase.
-   Generated code reads it at a superblock's start. */
-static ULong slot_delta;
 
-/* The encoder's numbering of each thread's loads (records.h), and its
-   number of the load in each slot of the buffer. */
+/* Each thread's loads and register tags as the encoder has them. */
 static RecThread *rec_threads[MAX_TID];
-static UInt *loadno;
 
-/* The fastest record loop the CPU has (chosen in post_clo_init). */
-static void (*encode_records)(mt_enc *, const mt_u64 *, const mt_u64 *, RecDeps *) =
-   mt_records_plain;
-
-/* Encodes (or, outside the ROI, drops) everything in the event buffer. */
-static void flush_events(void)
+static RecThread *rec_thread(ThreadId tid)
 {
-   const ULong *r = evbuf, *stop = evptr;
-   ULong delta = slot_delta;
-   evptr = evbuf;
-   slot_delta += (ULong)((const char *)stop - (const char *)evbuf);
-   if (r == stop || !writing())
-      return;
-   sync_thread();
-   UInt t = cur_tid % MAX_TID;
+   UInt t = tid % MAX_TID;
    if (rec_threads[t] == NULL) {
       rec_threads[t] = VG_(malloc)("memento.rec_thread", sizeof(RecThread));
       VG_(memset)(rec_threads[t], 0, sizeof(RecThread));
    }
-   RecDeps dp = { evbuf, delta, loadno, rec_threads[t] };
-   encode_records(&enc, r, stop, &dp);
+   return rec_threads[t];
+}
+
+/* The fastest record loop the CPU has (chosen in post_clo_init). */
+static void (*encode_records)(mt_enc *, const mt_u64 *, const mt_u64 *, RecThread *) =
+   mt_records_plain;
+
+/* Encodes everything in the event buffer or, outside the ROI, only keeps
+   the register tags its records leave (records.h). */
+static void flush_events(void)
+{
+   const ULong *r = evbuf, *stop = evptr;
+   evptr = evbuf;
+   if (r == stop)
+      return;
+   if (!writing()) {
+      if (!dead)
+         rec_skip(r, stop, rec_thread(cur_tid));
+      return;
+   }
+   sync_thread();
+   encode_records(&enc, r, stop, rec_thread(cur_tid));
 }
 
 static VG_REGPARM(0) void flush_helper(void)
@@ -171,19 +183,45 @@ static VG_REGPARM(0) void flush_helper(void)
 /* ---------------- instrumentation ---------------- */
 
 static Item scratch[MAX_ITEMS];
-/* the longest op per item is P_BLOCK: 1 + 1 + 13 bytes */
-static UChar code_scratch[MAX_ITEMS * 18 + 1];
+/* the longest op per item is P_EXT with a full reference: 1 + 1 + 1 + 8 + 7
+   bytes; then the register updates */
+static UChar code_scratch[MAX_ITEMS * 18 + 1 + 1 + 16 * 8];
 
-/* The op of an access or tag base item. */
-static UChar *code_item(UChar *c, const Item *m)
+static Bool no_tag(Tag t)
 {
-   if (m->kind == IT_TAG) {
-      *c++ = P_TAG;
-      return c;
+   return t.s == 0 && t.m == 0 && t.g == 0;
+}
+
+/* A tag reference (records.h). */
+static UChar *code_ref(UChar *c, Tag t)
+{
+   if (no_tag(t)) {
+      *c++ = REF_NONE;
+   } else if (t.g == 0 && t.s == 0 && (t.m & (t.m - 1)) == 0) {
+      *c++ = REF_REG;
+      *c++ = (UChar)__builtin_ctz(t.m);
+   } else if (t.g == 0 && (t.s != 0 || t.m != 0)) {
+      *c++ = t.s != 0 ? REF_SLOT : REF_REGS;
+      UShort v = t.s != 0 ? t.s : t.m;
+      *c++ = (UChar)v;
+      *c++ = (UChar)(v >> 8);
+   } else {
+      *c++ = REF_ANY;
+      UShort v[3] = { t.s, t.m, t.g };
+      for (Int i = 0; i < 3; i++) {
+         *c++ = (UChar)v[i];
+         *c++ = (UChar)(v[i] >> 8);
+      }
    }
+   return c;
+}
+
+/* The op of an access item. */
+static UChar *code_access(UChar *c, const Item *m)
+{
    Bool store = m->kind == IT_STORE || m->kind == IT_STORE_G;
    UInt flags = (m->kind == IT_LOAD_G || m->kind == IT_STORE_G ? P_GUARDED : 0)
-                | (m->ref ? P_REF : 0);
+                | (m->has_ref ? P_REF : 0);
    UInt sz = m->size;
    if (sz == 1 || sz == 2 || sz == 4 || sz == 8) {
       UInt code = sz == 1 ? 0 : sz == 2 ? 1 : sz == 4 ? 2 : 3;
@@ -195,17 +233,28 @@ static UChar *code_item(UChar *c, const Item *m)
       wr64(c, sz);
       c += 8;
    }
-   if (m->ref) {
-      *c++ = (UChar)m->ref;
-      *c++ = (UChar)(m->ref >> 8);
-   }
+   if (m->has_ref)
+      c = code_ref(c, m->ref);
    return c;
+}
+
+/* The register tags at an exit (translation time). */
+#define N_GPR 16
+typedef struct {
+   Tag reg[N_GPR];
+} RegTags;
+
+static Bool reg_unchanged(const RegTags *rt, Int r)
+{
+   Tag t = rt->reg[r];
+   return t.s == 0 && t.g == 0 && t.m == (1u << r);
 }
 
 /* The program of an exit after the first `done` items (`slots` addresses):
    for each run of contiguous instructions (at most 64) a block event, then
-   the accesses of those instructions. */
-static const Prog *compile(UInt done, UInt slots)
+   the accesses of those instructions; then the register tags the exit
+   leaves. */
+static const Prog *compile(UInt done, UInt slots, const RegTags *rt)
 {
    /* instrument() starts the items with an instruction */
    tl_assert(done > 0 && scratch[0].kind == IT_INSTR);
@@ -218,8 +267,8 @@ static const Prog *compile(UInt done, UInt slots)
       const Item *it = &scratch[i];
       if (it->kind != IT_INSTR) {
          /* accesses of a 64th instruction, after its block */
-         c = code_item(c, it);
-         events += it->kind != IT_TAG;
+         c = code_access(c, it);
+         events++;
          i++;
          continue;
       }
@@ -255,11 +304,20 @@ static const Prog *compile(UInt done, UInt slots)
       events++;
       for (i++; i < j; i++)
          if (scratch[i].kind != IT_INSTR) {
-            c = code_item(c, &scratch[i]);
-            events += scratch[i].kind != IT_TAG;
+            c = code_access(c, &scratch[i]);
+            events++;
          }
    }
    *c++ = P_END;
+   UInt upd = c - code_scratch;
+   UChar *count = c++;
+   *count = 0;
+   for (Int r = 0; r < N_GPR; r++)
+      if (!reg_unchanged(rt, r)) {
+         *c++ = (UChar)r;
+         c = code_ref(c, rt->reg[r]);
+         (*count)++;
+      }
    UInt n = c - code_scratch;
    Prog *g = VG_(malloc)("memento.prog", sizeof(Prog) + n + PROG_PAD);
    VG_(memset)(g, 0, sizeof(Prog) + n + PROG_PAD);
@@ -273,6 +331,7 @@ static const Prog *compile(UInt done, UInt slots)
    VG_(memcpy)(g->len, first_len, first_len_n);
    g->start = first_start;
    g->end = bend;
+   g->upd = upd;
    VG_(memcpy)(g->code, code_scratch, n);
    return g;
 }
@@ -302,9 +361,9 @@ static void put_addr(IRSB *sb, IRTemp base, UInt *slot, IRExpr *addr, IRExpr *gu
 
 /* Before the superblock may leave: name this exit's program in the
    record and advance evptr past it. */
-static void put_exit(IRSB *sb, IRTemp base, UInt items, UInt slots)
+static void put_exit(IRSB *sb, IRTemp base, UInt items, UInt slots, const RegTags *rt)
 {
-   const Prog *g = compile(items, slots);
+   const Prog *g = compile(items, slots, rt);
    addStmtToIRSB(sb, IRStmt_Store(Iend_LE, IRExpr_RdTmp(base),
                                   IRExpr_Const(IRConst_U64((HWord)g))));
    IRExpr *next = slot_addr(sb, base, 1 + slots);
@@ -317,7 +376,7 @@ static void add_item(UInt *n, UInt kind, Addr addr, UInt size)
    scratch[*n].kind = kind;
    scratch[*n].addr = addr;
    scratch[*n].size = size;
-   scratch[*n].ref = 0;
+   scratch[*n].has_ref = False;
    (*n)++;
 }
 
@@ -346,148 +405,63 @@ static UInt slots_of(IRStmt *st)
 
 /* ---------------- load tags (dependences) ----------------
 
-   A value's tag names the most recent load it was computed from, by the
-   position of that load's slot in the event buffer (records.h: the slot's
-   address + slot_delta; positions only increase, 0 is none). Tags go with
-   the values: through IR temporaries (an operation's result gets the
-   largest tag of its operands) and through the 16 integer registers,
-   whose tags are kept, 8 bytes each, in Valgrind's first shadow guest
-   state (the register's offset + total_sizeB, per thread, where memcheck
-   keeps its V bits). Memory is not tracked: a value reloaded from memory
-   has the tag of that reload.
-
-   Most of it costs nothing at run time. Within a superblock a load's tag
-   is static (its slot in the record), and a register's tag read at the
-   superblock's start is older than all of them, so the larger of the two
-   is known at translation time; only two run-time tags are compared by
-   the generated code (a compare and a conditional move). An access does
-   not compute its distance: its program names its producer (records.h),
-   by its slot in the record or by a tag base (a run-time tag, stored once
-   into the record), and the encoder, which numbers the loads it writes,
-   turns that into the distance. So the numbers are those of the loads the
-   trace has, by construction. */
+   A value's tag is the most recent load it was computed from. Within a
+   superblock every tag is known at translation time in terms of the
+   record's own load slots (a later slot is a later load) and of the
+   integer registers' tags at the superblock's start (older than any load
+   of the superblock): a load's result has its own slot; an operation's
+   result the most recent tag of its operands; a PUT to one of the 16
+   integer registers sets the register's tag, a GET reads it. So the
+   generated code computes nothing: an access's program names the
+   producer of its address, each exit's program the tags it leaves in the
+   registers, and the encoder, which numbers each thread's loads as it
+   writes them and keeps each thread's register tags (records.h, a
+   per-thread array indexed by guest offset / 8), turns them into load
+   numbers and distances. Memory is not tracked: a value reloaded from
+   memory has the tag of that reload. */
 
 /* The integer registers RAX..R15, 8 bytes each, contiguous. */
 #define GPR_LO ((Int)offsetof(VexGuestAMD64State, guest_RAX))
 #define GPR_HI ((Int)offsetof(VexGuestAMD64State, guest_R15) + 8)
-#define GPR_RSP ((Int)offsetof(VexGuestAMD64State, guest_RSP))
-#define N_GPR 16
 
-#define N_NUMS 256
+static const Tag NO_TAG = { 0, 0, 0 };
 
-/* A tag at translation time: none (dyn NULL, c 0); a load of this
-   superblock, the one in slot c of the record (dyn NULL, c > 0); or a
-   run-time value (dyn, an I64 atom), `old` when it is known to be older
-   than the superblock's loads (read from the registers). */
-typedef struct {
-   IRExpr *dyn;
-   UInt c;
-   Bool old;
-} Tag;
-
-static const Tag NO_TAG = { NULL, 0, False };
-
-typedef struct {
-   IRSB *sb;
-   Int shadow;          /* offset of shadow guest state 1 (total_sizeB) */
-   Bool record;         /* False: tags only (loads not recorded, not counted) */
-   Tag *tmp;            /* tag of each of the input's temporaries */
-   Bool *needed;        /* whether that tag is used */
-   Int ntmp;
-   Tag reg[N_GPR];      /* tag of each register here */
-   UInt known;          /* reg[r] is valid */
-   UInt dirty;          /* reg[r] is not yet in the shadow state */
-   IRExpr *base;        /* the record's address (evptr at the start) */
-   IRExpr *delta;       /* slot_delta at the start */
-   IRExpr *pos0;        /* base + delta, once computed */
-   /* run-time tags already stored as tag bases: atom and reference */
-   IRTemp based[REC_MAX_TAGS];
-   UInt nbased;
-   /* the position of slot c, once computed, for c < N_NUMS */
-   IRExpr *num[N_NUMS];
-} Tags;
-
-static Tags tags;
 static Tag *tags_tmp;
-static Bool *tags_needed;
 static Int tags_cap;
-
-static IRExpr *mk64(ULong v)
-{
-   return IRExpr_Const(IRConst_U64(v));
-}
-
-static IRExpr *assign(IRSB *sb, IRType ty, IRExpr *e)
-{
-   IRTemp t = newIRTemp(sb->tyenv, ty);
-   addStmtToIRSB(sb, IRStmt_WrTmp(t, e));
-   return IRExpr_RdTmp(t);
-}
-
-static Bool same_tag(Tag a, Tag b)
-{
-   if (a.dyn == NULL || b.dyn == NULL)
-      return a.dyn == b.dyn && a.c == b.c;
-   return a.dyn == b.dyn || (a.dyn->tag == Iex_RdTmp && b.dyn->tag == Iex_RdTmp
-                             && a.dyn->Iex.RdTmp.tmp == b.dyn->Iex.RdTmp.tmp);
-}
 
 static Bool is_int(IRType ty)
 {
    return ty >= Ity_I1 && ty <= Ity_I128;
 }
 
-/* The position of slot c of the record (slot c is at base + 8 c). */
-static IRExpr *position(Tags *g, UInt c)
+static Tag slot_tag(UInt slot)
 {
-   if (c < N_NUMS && g->num[c] != NULL)
-      return g->num[c];
-   if (g->pos0 == NULL)
-      g->pos0 = assign(g->sb, Ity_I64, IRExpr_Binop(Iop_Add64, g->base, g->delta));
-   IRExpr *v = assign(g->sb, Ity_I64, IRExpr_Binop(Iop_Add64, g->pos0, mk64(8ull * c)));
-   if (c < N_NUMS)
-      g->num[c] = v;
-   return v;
-}
-
-/* The tag as a run-time value (NULL for none). */
-static IRExpr *tag_value(Tags *g, Tag t)
-{
-   if (t.dyn != NULL || t.c == 0)
-      return t.dyn;
-   return position(g, t.c);
-}
-
-static Tag dyn_tag(IRExpr *e, Bool old)
-{
-   Tag t = { e, 0, old };
+   Tag t = { (UShort)slot, 0, 0 };
    return t;
 }
 
 /* The tag of an atom of the input (constants have none). */
-static Tag tag_of(Tags *g, IRExpr *atom)
+static Tag tag_of(IRExpr *atom)
 {
-   if (atom == NULL || atom->tag != Iex_RdTmp || (Int)atom->Iex.RdTmp.tmp >= g->ntmp)
+   if (atom == NULL || atom->tag != Iex_RdTmp || (Int)atom->Iex.RdTmp.tmp >= tags_cap)
       return NO_TAG;
-   return g->tmp[atom->Iex.RdTmp.tmp];
+   return tags_tmp[atom->Iex.RdTmp.tmp];
 }
 
-/* The more recent of two tags. */
-static Tag tag_max(Tags *g, Tag a, Tag b)
+/* The more recent of two tags. A later slot is more recent than an
+   earlier one and than any register; of two guarded slots only the later
+   is kept. */
+static Tag tag_max(Tag a, Tag b)
 {
-   if (a.dyn == NULL && a.c == 0)
-      return b;
-   if ((b.dyn == NULL && b.c == 0) || same_tag(a, b))
-      return a;
-   if (a.dyn == NULL && b.dyn == NULL)
-      return a.c > b.c ? a : b;
-   if (a.dyn == NULL && b.old)
-      return a;
-   if (b.dyn == NULL && a.old)
-      return b;
-   IRExpr *x = tag_value(g, a), *y = tag_value(g, b);
-   IRExpr *lt = assign(g->sb, Ity_I1, IRExpr_Binop(Iop_CmpLT64U, x, y));
-   return dyn_tag(assign(g->sb, Ity_I64, IRExpr_ITE(lt, y, x)), a.old && b.old);
+   Tag t;
+   t.s = a.s > b.s ? a.s : b.s;
+   t.g = a.g > b.g ? a.g : b.g;
+   t.m = a.m | b.m;
+   if (t.s > t.g)
+      t.g = 0;
+   if (t.s != 0 && t.g == 0)
+      t.m = 0;
+   return t;
 }
 
 /* The register a guest state access of `size` bytes at `off` falls in, or -1. */
@@ -499,79 +473,39 @@ static Int gpr_of(Int off, Int size)
    return (off + size - 1 - GPR_LO) / 8 == r ? r : -1;
 }
 
-static Tag reg_tag(Tags *g, Int r)
-{
-   if (!(g->known >> r & 1)) {
-      g->reg[r] = dyn_tag(assign(g->sb, Ity_I64,
-                                 IRExpr_Get(g->shadow + GPR_LO + 8 * r, Ity_I64)), True);
-      g->known |= 1u << r;
-   }
-   return g->reg[r];
-}
-
-static void set_reg(Tags *g, Int r, Tag t)
-{
-   if ((g->known >> r & 1) && same_tag(g->reg[r], t))
-      return;
-   g->reg[r] = t;
-   g->known |= 1u << r;
-   g->dirty |= 1u << r;
-}
-
-/* The tag of the load just given a slot (slot numbers count from 1). */
-static Tag load_tag(UInt slot)
-{
-   Tag t = { NULL, slot, False };
-   return t;
-}
-
-/* Before the superblock may leave: the register tags into the shadow
-   state (a side exit's writes are right whether or not it is taken: they
-   hold the values at that point). */
-static void tags_exit(Tags *g)
-{
-   for (Int r = 0; r < N_GPR; r++)
-      if (g->dirty >> r & 1) {
-         IRExpr *v = tag_value(g, g->reg[r]);
-         addStmtToIRSB(g->sb, IRStmt_Put(g->shadow + GPR_LO + 8 * r, v ? v : mk64(0)));
-      }
-   g->dirty = 0;
-}
-
 /* The tag of a (flat) expression other than a load. Values that are not
    integers (floating point, vectors) carry none. */
-static Tag expr_tag(Tags *g, IRExpr *e, IRType ty)
+static Tag expr_tag(const RegTags *rt, IRExpr *e, IRType ty)
 {
    if (!is_int(ty))
       return NO_TAG;
    switch (e->tag) {
    case Iex_Get: {
       Int r = gpr_of(e->Iex.Get.offset, sizeofIRType(e->Iex.Get.ty));
-      return r < 0 ? NO_TAG : reg_tag(g, r);
+      return r < 0 ? NO_TAG : rt->reg[r];
    }
    case Iex_RdTmp:
-      return tag_of(g, e);
+      return tag_of(e);
    case Iex_Unop:
-      return tag_of(g, e->Iex.Unop.arg);
+      return tag_of(e->Iex.Unop.arg);
    case Iex_Binop:
-      return tag_max(g, tag_of(g, e->Iex.Binop.arg1), tag_of(g, e->Iex.Binop.arg2));
+      return tag_max(tag_of(e->Iex.Binop.arg1), tag_of(e->Iex.Binop.arg2));
    case Iex_Triop: {
       IRTriop *t = e->Iex.Triop.details;
-      return tag_max(g, tag_max(g, tag_of(g, t->arg1), tag_of(g, t->arg2)),
-                     tag_of(g, t->arg3));
+      return tag_max(tag_max(tag_of(t->arg1), tag_of(t->arg2)), tag_of(t->arg3));
    }
    case Iex_Qop: {
       IRQop *q = e->Iex.Qop.details;
-      return tag_max(g, tag_max(g, tag_of(g, q->arg1), tag_of(g, q->arg2)),
-                     tag_max(g, tag_of(g, q->arg3), tag_of(g, q->arg4)));
+      return tag_max(tag_max(tag_of(q->arg1), tag_of(q->arg2)),
+                     tag_max(tag_of(q->arg3), tag_of(q->arg4)));
    }
    case Iex_ITE:
-      return tag_max(g, tag_of(g, e->Iex.ITE.cond),
-                     tag_max(g, tag_of(g, e->Iex.ITE.iftrue), tag_of(g, e->Iex.ITE.iffalse)));
+      return tag_max(tag_of(e->Iex.ITE.cond),
+                     tag_max(tag_of(e->Iex.ITE.iftrue), tag_of(e->Iex.ITE.iffalse)));
    case Iex_CCall: {
       Tag m = NO_TAG;
       for (Int i = 0; e->Iex.CCall.args[i]; i++)
-         m = tag_max(g, m, tag_of(g, e->Iex.CCall.args[i]));
+         m = tag_max(m, tag_of(e->Iex.CCall.args[i]));
       return m;
    }
    default: /* Const, GetI (x87 registers) */
@@ -580,28 +514,23 @@ static Tag expr_tag(Tags *g, IRExpr *e, IRType ty)
 }
 
 /* A PUT of `data` to the guest state. A write of fewer than 8 bytes (AL,
-   AH, AX) keeps the rest of the register: the older tag may still count.
-   The wrappers' code (tags only) keeps the stack pointer's tag: it aligns
-   the stack around the real call and puts back the stack pointer from a
-   register the allocator saved and restored, which would otherwise pass
-   the tag of the allocator's restoring load to every later stack access
-   of the program. */
-static void tags_put(Tags *g, Int off, IRExpr *data)
+   AH, AX) keeps the rest of the register: the older tag may still count. */
+static void tags_put(RegTags *rt, IRTypeEnv *env, Int off, IRExpr *data)
 {
-   IRType ty = typeOfIRExpr(g->sb->tyenv, data);
+   IRType ty = typeOfIRExpr(env, data);
    Int size = sizeofIRType(ty);
    Int r = gpr_of(off, size);
-   if (r < 0 || (!g->record && off == GPR_RSP))
+   if (r < 0)
       return;
-   Tag t = is_int(ty) ? tag_of(g, data) : NO_TAG;
-   set_reg(g, r, size == 8 ? t : tag_max(g, reg_tag(g, r), t));
+   Tag t = is_int(ty) ? tag_of(data) : NO_TAG;
+   rt->reg[r] = size == 8 ? t : tag_max(rt->reg[r], t);
 }
 
-/* A dirty helper's writes to the registers: they get `t` where the
-   helper runs (its guard holds), else keep theirs. */
-static void tags_dirty_writes(Tags *g, IRDirty *d, Tag t)
+/* A dirty helper's writes to the registers: they get `t` (its guard is
+   taken to hold; no helper of the amd64 front end that writes integer
+   registers has one). */
+static void tags_dirty_writes(RegTags *rt, IRDirty *d, Tag t)
 {
-   Bool always = d->guard->tag == Iex_Const && d->guard->Iex.Const.con->Ico.U1;
    for (Int i = 0; i < d->nFxState; i++) {
       if (d->fxState[i].fx == Ifx_Read)
          continue;
@@ -610,116 +539,22 @@ static void tags_dirty_writes(Tags *g, IRDirty *d, Tag t)
          Int hi = lo + d->fxState[i].size;
          for (Int r = 0; r < N_GPR; r++) {
             Int rlo = GPR_LO + 8 * r;
-            if (hi <= rlo || lo >= rlo + 8)
-               continue;
-            Tag old = reg_tag(g, r), n = t;
-            if (!always && !same_tag(old, t)) {
-               IRExpr *x = tag_value(g, t), *y = tag_value(g, old);
-               n = dyn_tag(assign(g->sb, Ity_I64, IRExpr_ITE(d->guard, x ? x : mk64(0),
-                                                            y ? y : mk64(0))),
-                           (t.dyn != NULL || t.c == 0) && t.old && old.old);
-            }
-            set_reg(g, r, n);
+            if (hi > rlo && lo < rlo + 8)
+               rt->reg[r] = t;
          }
       }
    }
 }
 
-/* Which temporaries' tags are used: by an access's address, a register
-   write, or another used tag. One pass backwards over the superblock. */
-static void find_needed(Tags *g, IRSB *bb)
-{
-#define NEED(a) do { IRExpr *a_ = (a); \
-      if (a_ && a_->tag == Iex_RdTmp) g->needed[a_->Iex.RdTmp.tmp] = True; } while (0)
-   for (Int i = bb->stmts_used - 1; i >= 0; i--) {
-      IRStmt *st = bb->stmts[i];
-      switch (st->tag) {
-      case Ist_WrTmp: {
-         IRExpr *e = st->Ist.WrTmp.data;
-         if (e->tag == Iex_Load) {
-            NEED(e->Iex.Load.addr);
-            break;
-         }
-         if (!g->needed[st->Ist.WrTmp.tmp])
-            break;
-         switch (e->tag) {
-         case Iex_RdTmp: NEED(e); break;
-         case Iex_Unop: NEED(e->Iex.Unop.arg); break;
-         case Iex_Binop: NEED(e->Iex.Binop.arg1); NEED(e->Iex.Binop.arg2); break;
-         case Iex_Triop: NEED(e->Iex.Triop.details->arg1); NEED(e->Iex.Triop.details->arg2);
-                         NEED(e->Iex.Triop.details->arg3); break;
-         case Iex_Qop: NEED(e->Iex.Qop.details->arg1); NEED(e->Iex.Qop.details->arg2);
-                       NEED(e->Iex.Qop.details->arg3); NEED(e->Iex.Qop.details->arg4); break;
-         case Iex_ITE: NEED(e->Iex.ITE.cond); NEED(e->Iex.ITE.iftrue);
-                       NEED(e->Iex.ITE.iffalse); break;
-         case Iex_CCall:
-            for (Int k = 0; e->Iex.CCall.args[k]; k++)
-               NEED(e->Iex.CCall.args[k]);
-            break;
-         default: break;
-         }
-         break;
-      }
-      case Ist_Put:
-         if (gpr_of(st->Ist.Put.offset,
-                    sizeofIRType(typeOfIRExpr(bb->tyenv, st->Ist.Put.data))) >= 0)
-            NEED(st->Ist.Put.data);
-         break;
-      case Ist_Store: NEED(st->Ist.Store.addr); break;
-      case Ist_StoreG: NEED(st->Ist.StoreG.details->addr); break;
-      case Ist_LoadG:
-         NEED(st->Ist.LoadG.details->addr);
-         if (g->needed[st->Ist.LoadG.details->dst])
-            NEED(st->Ist.LoadG.details->alt);
-         break;
-      case Ist_CAS: NEED(st->Ist.CAS.details->addr); break;
-      case Ist_LLSC: NEED(st->Ist.LLSC.addr); break;
-      case Ist_Dirty: {
-         IRDirty *d = st->Ist.Dirty.details;
-         if (d->mSize > 0 && d->mFx != Ifx_None)
-            NEED(d->mAddr);
-         for (Int k = 0; d->args[k]; k++)
-            NEED(d->args[k]);
-         break;
-      }
-      default:
-         break;
-      }
-   }
-#undef NEED
-}
-
-/* The dependence reference of an access at `addr` (records.h), storing
-   the tag base of a run-time tag first if the record has not got it. */
-static UInt access_ref(Tags *g, UInt *n, IRTemp base, UInt *slot, IRExpr *addr)
-{
-   Tag t = tag_of(g, addr);
-   if (!g->record || (t.dyn == NULL && t.c == 0))
-      return 0;
-   if (t.dyn == NULL)
-      return t.c < REC_REF_TAG ? t.c : 0;
-   if (t.dyn->tag != Iex_RdTmp)
-      return 0;
-   IRTemp tt = t.dyn->Iex.RdTmp.tmp;
-   for (UInt i = 0; i < g->nbased; i++)
-      if (g->based[i] == tt)
-         return REC_REF_TAG | i;
-   if (g->nbased >= REC_MAX_TAGS)
-      return 0;
-   g->based[g->nbased] = tt;
-   add_item(n, IT_TAG, 0, 0);
-   put_addr(g->sb, base, slot, t.dyn, NULL);
-   return REC_REF_TAG | g->nbased++;
-}
-
-/* Records an access item with its dependence reference and address. */
-static void access(Tags *g, UInt *n, IRTemp base, UInt *slot, UInt kind, UInt size,
+/* Records an access item with the producer of its address, and its slot. */
+static void access(IRSB *sb, UInt *n, IRTemp base, UInt *slot, UInt kind, UInt size,
                    IRExpr *addr, IRExpr *guard)
 {
-   UInt ref = access_ref(g, n, base, slot, addr);
+   Tag t = tag_of(addr);
    add_item(n, kind, 0, size);
-   scratch[*n - 1].ref = ref;
-   put_addr(g->sb, base, slot, addr, guard);
+   scratch[*n - 1].ref = t;
+   scratch[*n - 1].has_ref = !no_tag(t);
+   put_addr(sb, base, slot, addr, guard);
 }
 
 static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
@@ -729,71 +564,52 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
                         IRType gWordTy, IRType hWordTy)
 {
    Int i = 0;
-   UInt accesses = 0;
+   UInt max_slots = 0;
    for (Int k = 0; k < bb_in->stmts_used; k++)
-      accesses += slots_of(bb_in->stmts[k]);
-   /* each access may need a tag base too */
-   UInt max_slots = 2 * accesses;
-   /* The wrappers' own code is not recorded, but keeps the register tags
-      right (its loads give none). */
-   Bool record = !in_own_preload(vge->base[0]) && max_slots + 2 <= BUF_SLOTS / 4;
+      max_slots += slots_of(bb_in->stmts[k]);
+   /* The wrappers' own code is not recorded, nor its effect on the
+      register tags: the registers keep the tags the allocator left, as
+      they would without the wrapper (records.h). */
+   if (in_own_preload(vge->base[0]) || max_slots + 2 > BUF_SLOTS / 4)
+      return bb_in;
 
    IRSB *sb = deepCopyIRSBExceptStmts(bb_in);
    for (; i < bb_in->stmts_used && bb_in->stmts[i]->tag != Ist_IMark; i++)
       addStmtToIRSB(sb, bb_in->stmts[i]);
 
-   Tags *g = &tags;
-   g->sb = sb;
-   g->shadow = layout->total_sizeB;
-   g->record = record;
-   g->ntmp = bb_in->tyenv->types_used;
-   if (g->ntmp > tags_cap) {
-      if (tags_cap > 0) {
+   Int ntmp = bb_in->tyenv->types_used;
+   if (ntmp > tags_cap) {
+      if (tags_cap > 0)
          VG_(free)(tags_tmp);
-         VG_(free)(tags_needed);
-      }
-      tags_cap = 2 * g->ntmp;
+      tags_cap = 2 * ntmp;
       tags_tmp = VG_(malloc)("memento.tags", tags_cap * sizeof(Tag));
-      tags_needed = VG_(malloc)("memento.tags", tags_cap * sizeof(Bool));
    }
-   g->tmp = tags_tmp;
-   g->needed = tags_needed;
-   for (Int k = 0; k < g->ntmp; k++) {
-      g->tmp[k] = NO_TAG;
-      g->needed[k] = False;
+   for (Int k = 0; k < ntmp; k++)
+      tags_tmp[k] = NO_TAG;
+   RegTags rt;
+   for (Int r = 0; r < N_GPR; r++) {
+      rt.reg[r] = NO_TAG;
+      rt.reg[r].m = (UShort)(1u << r);
    }
-   g->known = g->dirty = 0;
-   g->base = g->delta = g->pos0 = NULL;
-   g->nbased = 0;
-   for (Int k = 0; k < N_NUMS; k++)
-      g->num[k] = NULL;
-   find_needed(g, bb_in);
 
-   IRTemp base = IRTemp_INVALID;
-   if (record) {
-      /* prologue: flush when this record may not fit, then claim its slots */
-      IRTemp t0 = newIRTemp(sb->tyenv, Ity_I64);
-      addStmtToIRSB(sb, IRStmt_WrTmp(t0, IRExpr_Load(Iend_LE, Ity_I64,
-                                      IRExpr_Const(IRConst_U64((HWord)&evptr)))));
-      IRTemp full = newIRTemp(sb->tyenv, Ity_I1);
-      ULong limit = (ULong)(HWord)(evbuf + BUF_SLOTS - 1 - max_slots);
-      addStmtToIRSB(sb, IRStmt_WrTmp(full, IRExpr_Binop(Iop_CmpLT64U,
-                                      IRExpr_Const(IRConst_U64(limit)), IRExpr_RdTmp(t0))));
-      IRDirty *di = unsafeIRDirty_0_N(0, "memento_flush",
-                                      VG_(fnptr_to_fnentry)(&flush_helper), mkIRExprVec_0());
-      di->guard = IRExpr_RdTmp(full);
-      di->mFx = Ifx_Modify;
-      di->mAddr = IRExpr_Const(IRConst_U64((HWord)&evptr));
-      di->mSize = 8;
-      addStmtToIRSB(sb, IRStmt_Dirty(di));
-      base = newIRTemp(sb->tyenv, Ity_I64);
-      addStmtToIRSB(sb, IRStmt_WrTmp(base, IRExpr_Load(Iend_LE, Ity_I64,
-                                      IRExpr_Const(IRConst_U64((HWord)&evptr)))));
-      g->base = IRExpr_RdTmp(base);
-      if (accesses > 0)
-         g->delta = assign(sb, Ity_I64, IRExpr_Load(Iend_LE, Ity_I64,
-                                                    mk64((HWord)&slot_delta)));
-   }
+   /* prologue: flush when this record may not fit, then claim its slots */
+   IRTemp t0 = newIRTemp(sb->tyenv, Ity_I64);
+   addStmtToIRSB(sb, IRStmt_WrTmp(t0, IRExpr_Load(Iend_LE, Ity_I64,
+                                   IRExpr_Const(IRConst_U64((HWord)&evptr)))));
+   IRTemp full = newIRTemp(sb->tyenv, Ity_I1);
+   ULong limit = (ULong)(HWord)(evbuf + BUF_SLOTS - 1 - max_slots);
+   addStmtToIRSB(sb, IRStmt_WrTmp(full, IRExpr_Binop(Iop_CmpLT64U,
+                                   IRExpr_Const(IRConst_U64(limit)), IRExpr_RdTmp(t0))));
+   IRDirty *di = unsafeIRDirty_0_N(0, "memento_flush",
+                                   VG_(fnptr_to_fnentry)(&flush_helper), mkIRExprVec_0());
+   di->guard = IRExpr_RdTmp(full);
+   di->mFx = Ifx_Modify;
+   di->mAddr = IRExpr_Const(IRConst_U64((HWord)&evptr));
+   di->mSize = 8;
+   addStmtToIRSB(sb, IRStmt_Dirty(di));
+   IRTemp base = newIRTemp(sb->tyenv, Ity_I64);
+   addStmtToIRSB(sb, IRStmt_WrTmp(base, IRExpr_Load(Iend_LE, Ity_I64,
+                                   IRExpr_Const(IRConst_U64((HWord)&evptr)))));
 
    UInt n = 0, slot = 0;
    IRTypeEnv *env = bb_in->tyenv;
@@ -801,73 +617,57 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
       IRStmt *st = bb_in->stmts[i];
       switch (st->tag) {
       case Ist_IMark:
-         if (record)
-            add_item(&n, IT_INSTR, st->Ist.IMark.addr, st->Ist.IMark.len);
+         add_item(&n, IT_INSTR, st->Ist.IMark.addr, st->Ist.IMark.len);
          break;
       case Ist_WrTmp: {
          IRTemp dst = st->Ist.WrTmp.tmp;
          IRExpr *data = st->Ist.WrTmp.data;
-         if (data->tag != Iex_Load) {
-            if (g->needed[dst])
-               g->tmp[dst] = expr_tag(g, data, typeOfIRTemp(env, dst));
-         } else if (record) {
-            access(g, &n, base, &slot, IT_LOAD, sizeofIRType(data->Iex.Load.ty),
+         if (data->tag == Iex_Load) {
+            access(sb, &n, base, &slot, IT_LOAD, sizeofIRType(data->Iex.Load.ty),
                    data->Iex.Load.addr, NULL);
-            if (is_int(data->Iex.Load.ty))
-               g->tmp[dst] = load_tag(slot);
+            tags_tmp[dst] = is_int(data->Iex.Load.ty) ? slot_tag(slot) : NO_TAG;
+         } else {
+            tags_tmp[dst] = expr_tag(&rt, data, typeOfIRTemp(env, dst));
          }
          break;
       }
       case Ist_Put:
-         tags_put(g, st->Ist.Put.offset, st->Ist.Put.data);
+         tags_put(&rt, env, st->Ist.Put.offset, st->Ist.Put.data);
          break;
       case Ist_Store:
-         if (record)
-            access(g, &n, base, &slot, IT_STORE,
-                   sizeofIRType(typeOfIRExpr(env, st->Ist.Store.data)),
-                   st->Ist.Store.addr, NULL);
+         access(sb, &n, base, &slot, IT_STORE,
+                sizeofIRType(typeOfIRExpr(env, st->Ist.Store.data)), st->Ist.Store.addr, NULL);
          break;
       case Ist_LoadG: {
-         /* its result: the load's tag where the guard holds, else the
-            alternative's (a false guard leaves no load in the trace) */
+         /* its result: the load where the guard holds, else the
+            alternative (a false guard leaves no load in the trace) */
          IRLoadG *lg = st->Ist.LoadG.details;
-         Tag alt = tag_of(g, lg->alt);
-         if (!record) {
-            g->tmp[lg->dst] = alt;
-            break;
-         }
          IRType wide, narrow;
          typeOfIRLoadGOp(lg->cvt, &wide, &narrow);
-         access(g, &n, base, &slot, IT_LOAD_G, sizeofIRType(narrow), lg->addr, lg->guard);
-         if (is_int(wide)) {
-            IRExpr *a = tag_value(g, alt);
-            g->tmp[lg->dst] = dyn_tag(assign(sb, Ity_I64,
-                                             IRExpr_ITE(lg->guard, position(g, slot),
-                                                        a ? a : mk64(0))),
-                                      False);
-         }
+         access(sb, &n, base, &slot, IT_LOAD_G, sizeofIRType(narrow), lg->addr, lg->guard);
+         Tag t = tag_of(lg->alt);
+         t.g = (UShort)slot;
+         if (t.s > t.g)
+            t.g = 0;
+         tags_tmp[lg->dst] = is_int(wide) ? t : NO_TAG;
          break;
       }
       case Ist_StoreG: {
          IRStoreG *sg = st->Ist.StoreG.details;
-         if (record)
-            access(g, &n, base, &slot, IT_STORE_G,
-                   sizeofIRType(typeOfIRExpr(env, sg->data)), sg->addr, sg->guard);
+         access(sb, &n, base, &slot, IT_STORE_G,
+                sizeofIRType(typeOfIRExpr(env, sg->data)), sg->addr, sg->guard);
          break;
       }
       case Ist_CAS: {
          /* a load then a store; the old value is the load's */
          IRCAS *cas = st->Ist.CAS.details;
-         Tag t = NO_TAG;
-         if (record) {
-            UInt size = sizeofIRType(typeOfIRExpr(env, cas->dataLo)) * (cas->dataHi ? 2 : 1);
-            access(g, &n, base, &slot, IT_LOAD, size, cas->addr, NULL);
-            t = load_tag(slot);
-            access(g, &n, base, &slot, IT_STORE, size, cas->addr, NULL);
-         }
-         g->tmp[cas->oldLo] = t;
+         UInt size = sizeofIRType(typeOfIRExpr(env, cas->dataLo)) * (cas->dataHi ? 2 : 1);
+         access(sb, &n, base, &slot, IT_LOAD, size, cas->addr, NULL);
+         Tag t = slot_tag(slot);
+         access(sb, &n, base, &slot, IT_STORE, size, cas->addr, NULL);
+         tags_tmp[cas->oldLo] = t;
          if (cas->oldHi != IRTemp_INVALID)
-            g->tmp[cas->oldHi] = t;
+            tags_tmp[cas->oldHi] = t;
          break;
       }
       case Ist_LLSC: {
@@ -875,51 +675,41 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
             flag has no tag */
          IRTemp res = st->Ist.LLSC.result;
          Bool load = st->Ist.LLSC.storedata == NULL;
-         g->tmp[res] = NO_TAG;
-         if (!record)
-            break;
          IRType ty = load ? typeOfIRTemp(env, res) : typeOfIRExpr(env, st->Ist.LLSC.storedata);
-         access(g, &n, base, &slot, load ? IT_LOAD : IT_STORE, sizeofIRType(ty),
+         access(sb, &n, base, &slot, load ? IT_LOAD : IT_STORE, sizeofIRType(ty),
                 st->Ist.LLSC.addr, NULL);
-         if (load && is_int(ty))
-            g->tmp[res] = load_tag(slot);
+         tags_tmp[res] = load && is_int(ty) ? slot_tag(slot) : NO_TAG;
          break;
       }
       case Ist_Dirty: {
-         /* Its result and the registers it writes: the tag of the load it
-            makes, if it reads memory, else its arguments' tag. */
+         /* Its result and the registers it writes: the load it makes, if
+            it reads memory, else its arguments' most recent tag. */
          IRDirty *d = st->Ist.Dirty.details;
          Bool mem = d->mSize > 0 && d->mFx != Ifx_None;
-         Bool reads = mem && (d->mFx == Ifx_Read || d->mFx == Ifx_Modify);
-         Bool writes = mem && (d->mFx == Ifx_Write || d->mFx == Ifx_Modify);
          Tag t = NO_TAG;
-         if (!reads)
+         if (mem && (d->mFx == Ifx_Read || d->mFx == Ifx_Modify)) {
+            access(sb, &n, base, &slot, IT_LOAD, d->mSize, d->mAddr, NULL);
+            t = slot_tag(slot);
+         } else {
             for (Int k = 0; d->args[k]; k++)
-               t = tag_max(g, t, tag_of(g, d->args[k]));
-         if (record && reads) {
-            access(g, &n, base, &slot, IT_LOAD, d->mSize, d->mAddr, NULL);
-            t = load_tag(slot);
+               t = tag_max(t, tag_of(d->args[k]));
          }
-         if (record && writes)
-            access(g, &n, base, &slot, IT_STORE, d->mSize, d->mAddr, NULL);
+         if (mem && (d->mFx == Ifx_Write || d->mFx == Ifx_Modify))
+            access(sb, &n, base, &slot, IT_STORE, d->mSize, d->mAddr, NULL);
          if (d->tmp != IRTemp_INVALID)
-            g->tmp[d->tmp] = is_int(typeOfIRTemp(env, d->tmp)) ? t : NO_TAG;
-         tags_dirty_writes(g, d, t);
+            tags_tmp[d->tmp] = is_int(typeOfIRTemp(env, d->tmp)) ? t : NO_TAG;
+         tags_dirty_writes(&rt, d, t);
          break;
       }
       case Ist_Exit:
-         tags_exit(g);
-         if (record)
-            put_exit(sb, base, n, slot);
+         put_exit(sb, base, n, slot, &rt);
          break;
       default:
          break;
       }
       addStmtToIRSB(sb, st);
    }
-   tags_exit(g);
-   if (record)
-      put_exit(sb, base, n, slot);
+   put_exit(sb, base, n, slot, &rt);
 
    return sb;
 }
@@ -1085,17 +875,32 @@ static void start_client_code(ThreadId tid, ULong blocks)
    }
 }
 
-/* The core wrote a register (a syscall's result, a client request's,
-   a signal frame's stack pointer and arguments): its value comes from no
-   load this tool saw. */
+/* The core wrote a register (a syscall's or client request's result, a
+   signal frame): its value comes from no load the trace has. The records
+   before it leave their tags first. */
 static void post_reg_write(CorePart part, ThreadId tid, PtrdiffT off, SizeT size)
 {
-   static const UChar zero[8];
+   if (evbuf == NULL)
+      return;
+   flush_events();
+   RecThread *t = rec_thread(tid);
    for (Int r = 0; r < N_GPR; r++) {
       PtrdiffT lo = GPR_LO + 8 * r;
       if (off < lo + 8 && off + (PtrdiffT)size > lo)
-         VG_(set_shadow_regs_area)(tid, 1, lo, 8, zero);
+         t->reg[r] = 0;
    }
+}
+
+/* A new thread (perhaps with the id of one that exited): its registers
+   come from no load of its own stream. */
+static void thread_created(ThreadId parent, ThreadId child)
+{
+   if (evbuf == NULL)
+      return;
+   flush_events();
+   RecThread *t = rec_thread(child);
+   for (Int r = 0; r < N_GPR; r++)
+      t->reg[r] = 0;
 }
 
 static void fork_child(ThreadId tid)
@@ -1125,7 +930,6 @@ static void post_clo_init(void)
    out_fd = sr_Res(r);
    encode_records = mt_records_best();
    evbuf = VG_(malloc)("memento.evbuf", BUF_SLOTS * sizeof(ULong));
-   loadno = VG_(malloc)("memento.loadno", BUF_SLOTS * sizeof(UInt));
    evptr = evbuf;
    mt_init(&enc, write_fd, NULL, MT_FLAG_DEPENDENCES, VKI_PAGE_SIZE,
            VG_(strtoull10)(clo_time_ns, NULL), "memento-capture 0.1 (valgrind)",
@@ -1187,6 +991,7 @@ static void pre_clo_init(void)
    VG_(needs_syscall_wrapper)(pre_syscall, post_syscall);
    VG_(track_start_client_code)(start_client_code);
    VG_(track_post_reg_write)(post_reg_write);
+   VG_(track_pre_thread_ll_create)(thread_created);
    VG_(atfork)(NULL, NULL, fork_child);
 }
 
