@@ -87,6 +87,9 @@ fn committed_samples_are_reproduced_by_a_new_capture() {
         assert!(dir.path().join(format!("{name}-cold.mtrace")).is_file());
         for ((kind, want), (_, got)) in committed.iter().zip(&fresh) {
             match kind.as_str() {
+                // The samples are version 1 traces, captured before the
+                // tool recorded dependences; a fresh capture has them.
+                "dep" => {}
                 "block" | "load" | "store" => {
                     let off = want.abs_diff(*got) as f64 / (*want).max(1) as f64;
                     assert!(off <= 0.01, "{name}: {kind} {got} vs {want} committed");

@@ -1,4 +1,4 @@
-/* The Memento trace encoder (traces/FORMAT.md, version 1) in freestanding C.
+/* The Memento trace encoder (traces/FORMAT.md, version 2) in freestanding C.
  *
  * Shared by the Valgrind tool (no libc) and the LD_PRELOAD shim (libc), so it
  * calls nothing but the write callback it is given. One encoder writes one
@@ -30,9 +30,14 @@ enum {
    MT_OP_MMAP = 0x0a, MT_OP_MUNMAP = 0x0b, MT_OP_BRK = 0x0c,
    MT_OP_MADVISE = 0x0d, MT_OP_MREMAP = 0x0e, MT_OP_THREAD = 0x0f,
    MT_OP_ROI_BEGIN = 0x10, MT_OP_ROI_END = 0x11,
-   MT_OP_INV_BEGIN = 0x12, MT_OP_INV_END = 0x13,
+   MT_OP_INV_BEGIN = 0x12, MT_OP_INV_END = 0x13, MT_OP_DEP = 0x14,
    MT_OP_BLOCK_SHORT = 0x40, MT_OP_MEM = 0x80, MT_OP_MEM_STORE = 0x40
 };
+
+/* Header flag bit 0: the producer records load dependences. */
+#define MT_FLAG_DEPENDENCES 1u
+/* The farthest producer a dependence event names (loads back). */
+#define MT_MAX_DEP 255u
 
 #include "mtrace_ids.h"
 
@@ -288,10 +293,11 @@ static mt_u32 mt_strlen(const char *s)
    return n;
 }
 
-/* Starts a file: writes the header. Strings longer than 4 KiB are cut. */
-static void mt_init(mt_enc *e, mt_write_fn write, void *ctx, mt_u64 page_size,
-                    mt_u64 time_ns, const char *producer, const char *workload,
-                    const char *runtime, const char *cmdline)
+/* Starts a file: writes the header (version 2, `flags` such as
+   MT_FLAG_DEPENDENCES). Strings longer than 4 KiB are cut. */
+static void mt_init(mt_enc *e, mt_write_fn write, void *ctx, unsigned flags,
+                    mt_u64 page_size, mt_u64 time_ns, const char *producer,
+                    const char *workload, const char *runtime, const char *cmdline)
 {
    mt_crc_init();
    e->write = write;
@@ -310,7 +316,8 @@ static void mt_init(mt_enc *e, mt_write_fn write, void *ctx, mt_u64 page_size,
       p = mt_put_str(p, fields[i], n > 4096 ? 4096 : n);
    }
    mt_u32 body = (mt_u32)(p - e->payload);
-   mt_u8 pre[16] = { 0x89, 'M', 'T', 'R', '\r', '\n', 0x1a, '\n', 1, 0, 0, 0 };
+   mt_u8 pre[16] = { 0x89, 'M', 'T', 'R', '\r', '\n', 0x1a, '\n', 2, 0,
+                     (mt_u8)flags, (mt_u8)(flags >> 8) };
    mt_le32(pre + 12, body);
    mt_u8 crc[4];
    mt_le32(crc, mt_crc32(e->payload, body));
@@ -333,6 +340,25 @@ static inline __attribute__((always_inline)) void mt_block(mt_enc *e, mt_u64 add
    e->block_end = addr + len;
    e->instr += count;
    mt_end(e, p);
+}
+
+/* The dependence event of distance d (1..MT_MAX_DEP) at p, or nothing for
+   d == 0; returns the end. Writes two bytes either way (room is the
+   caller's), so that callers need no branch. */
+static inline __attribute__((always_inline)) mt_u8 *mt_put_dep(mt_u8 *p, mt_u32 d)
+{
+   p[0] = (mt_u8)(d <= 3 ? MT_OP_DEP + d : MT_OP_DEP);
+   p[1] = (mt_u8)d;
+   return p + (d != 0) + (d > 3);
+}
+
+/* A dependence event: the next load or store of this thread computed its
+   address from the load `distance` loads back (1..MT_MAX_DEP). */
+static void mt_dep(mt_enc *e, mt_u32 distance)
+{
+   if (distance == 0 || distance > MT_MAX_DEP)
+      return;
+   mt_end(e, mt_put_dep(mt_begin(e), distance));
 }
 
 /* A load or store; the base choice follows traces/src/codec.rs. */

@@ -21,17 +21,151 @@ typedef struct {
    mt_u8 len[6];     /* that varint (and room to copy 8 bytes), */
    mt_u64 start;     /* and its start */
    mt_u64 end;       /* block_end after the record */
-   mt_u8 code[0];    /* the rest, as ops */
+   mt_u32 upd;       /* offset in code of the register updates (after P_END) */
+   mt_u8 code[0];    /* the rest, as ops, then the register updates */
 } Prog;
 
 /* Ops. A byte >= 0x80 is a 1-, 2-, 4- or 8-byte access: its trace opcode
    without base and form, bit 0 set when guarded (a 0 address means the
-   guard was false: no event). */
+   guard was false: no event), bit 1 set when a dependence reference
+   (below) follows. */
 enum {
    P_END = 0x00,
    P_BLOCK = 0x01,  /* u8 n, n <= 13 bytes: a whole block event (its start delta is static) */
-   P_EXT = 0x02     /* u8 guarded, u8 opcode, u64 size: an access of another size */
+   P_EXT = 0x02     /* u8 flags (as bits 0, 1 above), u8 opcode, u64 size, [ref]:
+                       an access of another size */
 };
+#define P_GUARDED 1
+#define P_REF 2
+
+/* Dependences. The encoder numbers each thread's loads as it writes them
+   (RecThread.loads) and keeps, per thread, the tag of each of the 16
+   integer registers: the number of the load its value was last computed
+   from (0: none). Within a superblock every tag is known at translation
+   time in terms of the record's own load slots and the registers' tags
+   at its start, so the program only names them (a tag reference):
+   - REF_NONE: no load;
+   - REF_SLOT, u16 s: the load in slot s of the record (r[s]);
+   - REF_REG, u8 r: the tag of register r at the record's start;
+   - REF_REGS, u16 m: the most recent of the tags of the registers in mask
+     m at the record's start;
+   - REF_ANY, u16 s, u16 m, u16 g: the most recent of the loads in slot s
+     (0: none) and in the guarded slot g (0: none; nothing if its guard was
+     false), or if neither, of the registers in m.
+   An access with P_REF is followed by the reference of its address's
+   producer; the encoder writes the distance to it as a dependence event
+   when it is 1..MT_MAX_DEP. After P_END, the register updates of the
+   exit: u8 n, then n times u8 register and the reference of its new tag
+   (all computed from the tags at the record's start). */
+enum { REF_NONE = 0, REF_SLOT = 1, REF_REG = 2, REF_REGS = 3, REF_ANY = 4 };
+
+/* A thread's loads and register tags, as far as the encoder has seen its
+   records. */
+typedef struct {
+   mt_u64 loads;              /* loads written so far */
+   mt_u64 reg[16];            /* load number of each register's tag */
+} RecThread;
+
+/* The number of each load slot of the record being encoded (by slot
+   index; 0 for a guarded load that did not happen), the most a record can
+   have. */
+#define REC_MAX_SLOTS 32768u
+static mt_u64 rec_num[REC_MAX_SLOTS];
+
+static inline __attribute__((always_inline)) mt_u32 rd16(const mt_u8 *p)
+{
+   return p[0] | (mt_u32)p[1] << 8;
+}
+
+/* The most recent tag among the registers in mask m. */
+static inline mt_u64 regs_tag(const RecThread *t, mt_u32 m)
+{
+   mt_u64 v = 0;
+   while (m) {
+      mt_u64 x = t->reg[__builtin_ctz(m)];
+      v = x > v ? x : v;
+      m &= m - 1;
+   }
+   return v;
+}
+
+/* The load number a tag reference at *cp names (moving *cp past it);
+   `num` the numbers of the record's load slots, NULL when none of them is
+   in the trace (a record outside the ROI). */
+static inline __attribute__((always_inline))
+mt_u64 ref_tag(const mt_u8 **cp, const mt_u64 *num, const RecThread *t)
+{
+   const mt_u8 *c = *cp;
+   mt_u64 v = 0;
+   switch (c[0]) {
+   case REF_SLOT:
+      v = num ? num[rd16(c + 1)] : 0;
+      *cp = c + 3;
+      break;
+   case REF_REG:
+      v = t->reg[c[1]];
+      *cp = c + 2;
+      break;
+   case REF_REGS:
+      v = regs_tag(t, rd16(c + 1));
+      *cp = c + 3;
+      break;
+   case REF_ANY: {
+      mt_u32 s = rd16(c + 1), g = rd16(c + 5);
+      if (num) {
+         mt_u64 a = s ? num[s] : 0, b = g ? num[g] : 0;
+         v = a > b ? a : b;
+      }
+      if (v == 0 && s == 0)
+         v = regs_tag(t, rd16(c + 3));
+      *cp = c + 7;
+      break;
+   }
+   default:
+      *cp = c + 1;
+      break;
+   }
+   return v;
+}
+
+/* At a record's exit: its register updates at u (after P_END). */
+static inline __attribute__((always_inline))
+void rec_updates(const mt_u8 *u, const mt_u64 *num, RecThread *t)
+{
+   mt_u32 n = *u++;
+   mt_u8 r[16];
+   mt_u64 v[16];
+   for (mt_u32 i = 0; i < n; i++) {
+      r[i] = *u++;
+      v[i] = ref_tag(&u, num, t);
+   }
+   for (mt_u32 i = 0; i < n; i++)
+      t->reg[r[i]] = v[i];
+}
+
+/* The dependence event of an access whose producer is load number `num`
+   (0: none), `loads` loads of the thread before it, at p; `*events`
+   counts it. */
+static inline __attribute__((always_inline))
+mt_u8 *put_dep_on(mt_u8 *p, mt_u64 num, mt_u64 loads, mt_u32 *events)
+{
+   mt_u64 d = loads + 1 - num;
+   mt_u32 near = num != 0 && d - 1 < MT_MAX_DEP;
+   *events += near;
+   return mt_put_dep(p, near ? (mt_u32)d : 0);
+}
+
+/* Applies the register updates of the records in [r, stop) without
+   encoding them: records outside the ROI, whose loads the trace has not. */
+static void rec_skip(const mt_u64 *r, const mt_u64 *stop, RecThread *t)
+{
+   while (r < stop) {
+      const Prog *g = (const Prog *)(unsigned long)r[0];
+      rec_updates(g->code + g->upd, NULL, t);
+      r += 1 + g->slots;
+   }
+}
+
 /* P_BLOCK events are copied 16 bytes at a time: programs are padded. */
 #define PROG_PAD 16
 
@@ -190,7 +324,7 @@ v4u vmin_avx512(v4u x, v4u y)
 #undef REC_SAVE
 
 /* Which record loop the CPU and the kernel allow (CPUID, XGETBV). */
-static void (*mt_records_best(void))(mt_enc *, const mt_u64 *, const mt_u64 *)
+static void (*mt_records_best(void))(mt_enc *, const mt_u64 *, const mt_u64 *, RecThread *)
 {
    mt_u32 a, b, c, d;
    __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0));

@@ -260,7 +260,7 @@ __attribute__((constructor)) static void shim_init(void)
    enc = real_malloc(sizeof *enc);
    if (out_fd >= 0 && enc) {
       const char *t = getenv("MEMENTO_SHIM_TIME_NS");
-      mt_init(enc, write_fd, NULL, (mt_u64)sysconf(_SC_PAGESIZE),
+      mt_init(enc, write_fd, NULL, 0, (mt_u64)sysconf(_SC_PAGESIZE),
               t ? strtoull(t, NULL, 10) : 0, "memento-capture 0.1 (alloc-only shim)",
               getenv("MEMENTO_SHIM_WORKLOAD"), getenv("MEMENTO_SHIM_RUNTIME"),
               getenv("MEMENTO_SHIM_CMDLINE"));

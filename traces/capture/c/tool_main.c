@@ -7,7 +7,15 @@
  * ran, encoded at translation time as far as they can be (records.h). The
  * buffer is encoded to the trace when full, and before any event that must
  * be ordered after the accesses (client requests, syscalls, thread
- * switches, exit). */
+ * switches, exit).
+ *
+ * Dependences (see "load tags" below) cost the generated code nothing:
+ * each access's program names the load its address was computed from, in
+ * terms known at translation time (a load of the record, or the
+ * registers' tags at the superblock's start), each exit's program the
+ * tags it leaves in the registers, and the encoder, numbering the loads
+ * it writes and keeping each thread's register tags, writes the distance
+ * as a dependence event. */
 
 #include "pub_tool_basics.h"
 #include "pub_tool_tooliface.h"
@@ -25,11 +33,13 @@
 #include "pub_tool_vki.h"
 #include "pub_tool_vkiscnums.h"
 #include "pub_tool_clreq.h"
+#include "libvex_guest_amd64.h"
 
 /* A superblock record is encoded without a per-event room check: at most
-   MAX_ITEMS events of at most 22 bytes each, and 8-byte copies past them. */
+   MAX_ITEMS events of at most 24 bytes each (an access of 22 and its
+   dependence of 2), and 8-byte copies past them. */
 #define MAX_ITEMS 4096
-#define MT_SLACK (MAX_ITEMS * 22u + 64u)
+#define MT_SLACK (MAX_ITEMS * 24u + 64u)
 #include "mtrace_enc.h"
 #include "memento_requests.h"
 #include "records.h"
@@ -110,10 +120,20 @@ static inline void sync_thread(void)
 
 enum { IT_INSTR, IT_LOAD, IT_STORE, IT_LOAD_G, IT_STORE_G };
 
+/* A tag at translation time (records.h, tag references): the most recent
+   of the load in slot s of the record (0: none), the load in the guarded
+   slot g if it happened (0: none), or else the registers in mask m as
+   they were at the superblock's start. */
+typedef struct {
+   UShort s, m, g;
+} Tag;
+
 typedef struct {
    Addr addr;     /* instructions: address */
    UInt size;     /* instructions: length; accesses: bytes */
    UInt kind;
+   Tag ref;       /* accesses: the producer of the address */
+   Bool has_ref;
 } Item;
 
 #define BUF_SLOTS (1u << 17)
@@ -121,18 +141,38 @@ static ULong *evbuf;
 /* Next free slot. Generated code loads and stores it directly. */
 static ULong *evptr;
 
-/* The fastest record loop the CPU has (chosen in post_clo_init). */
-static void (*encode_records)(mt_enc *, const mt_u64 *, const mt_u64 *) = mt_records_plain;
+/* Each thread's loads and register tags as the encoder has them. */
+static RecThread *rec_threads[MAX_TID];
 
-/* Encodes (or, outside the ROI, drops) everything in the event buffer. */
+static RecThread *rec_thread(ThreadId tid)
+{
+   UInt t = tid % MAX_TID;
+   if (rec_threads[t] == NULL) {
+      rec_threads[t] = VG_(malloc)("memento.rec_thread", sizeof(RecThread));
+      VG_(memset)(rec_threads[t], 0, sizeof(RecThread));
+   }
+   return rec_threads[t];
+}
+
+/* The fastest record loop the CPU has (chosen in post_clo_init). */
+static void (*encode_records)(mt_enc *, const mt_u64 *, const mt_u64 *, RecThread *) =
+   mt_records_plain;
+
+/* Encodes everything in the event buffer or, outside the ROI, only keeps
+   the register tags its records leave (records.h). */
 static void flush_events(void)
 {
    const ULong *r = evbuf, *stop = evptr;
    evptr = evbuf;
-   if (r == stop || !writing())
+   if (r == stop)
       return;
+   if (!writing()) {
+      if (!dead)
+         rec_skip(r, stop, rec_thread(cur_tid));
+      return;
+   }
    sync_thread();
-   encode_records(&enc, r, stop);
+   encode_records(&enc, r, stop, rec_thread(cur_tid));
 }
 
 static VG_REGPARM(0) void flush_helper(void)
@@ -143,31 +183,78 @@ static VG_REGPARM(0) void flush_helper(void)
 /* ---------------- instrumentation ---------------- */
 
 static Item scratch[MAX_ITEMS];
-/* the longest op per item is P_BLOCK: 1 + 1 + 13 bytes */
-static UChar code_scratch[MAX_ITEMS * 18 + 1];
+/* the longest op per item is P_EXT with a full reference: 1 + 1 + 1 + 8 + 7
+   bytes; then the register updates */
+static UChar code_scratch[MAX_ITEMS * 18 + 1 + 1 + 16 * 8];
 
-static UChar *code_access(UChar *c, const Item *m)
+static Bool no_tag(Tag t)
 {
-   Bool store = m->kind == IT_STORE || m->kind == IT_STORE_G;
-   Bool guarded = m->kind == IT_LOAD_G || m->kind == IT_STORE_G;
-   UInt sz = m->size;
-   if (sz == 1 || sz == 2 || sz == 4 || sz == 8) {
-      UInt code = sz == 1 ? 0 : sz == 2 ? 1 : sz == 4 ? 2 : 3;
-      *c++ = (UChar)(MT_OP_MEM | (store ? MT_OP_MEM_STORE : 0) | (code << 4) | guarded);
+   return t.s == 0 && t.m == 0 && t.g == 0;
+}
+
+/* A tag reference (records.h). */
+static UChar *code_ref(UChar *c, Tag t)
+{
+   if (no_tag(t)) {
+      *c++ = REF_NONE;
+   } else if (t.g == 0 && t.s == 0 && (t.m & (t.m - 1)) == 0) {
+      *c++ = REF_REG;
+      *c++ = (UChar)__builtin_ctz(t.m);
+   } else if (t.g == 0 && (t.s != 0 || t.m != 0)) {
+      *c++ = t.s != 0 ? REF_SLOT : REF_REGS;
+      UShort v = t.s != 0 ? t.s : t.m;
+      *c++ = (UChar)v;
+      *c++ = (UChar)(v >> 8);
    } else {
-      *c++ = P_EXT;
-      *c++ = guarded;
-      *c++ = store ? MT_OP_STORE_EXT : MT_OP_LOAD_EXT;
-      wr64(c, sz);
-      c += 8;
+      *c++ = REF_ANY;
+      UShort v[3] = { t.s, t.m, t.g };
+      for (Int i = 0; i < 3; i++) {
+         *c++ = (UChar)v[i];
+         *c++ = (UChar)(v[i] >> 8);
+      }
    }
    return c;
 }
 
+/* The op of an access item. */
+static UChar *code_access(UChar *c, const Item *m)
+{
+   Bool store = m->kind == IT_STORE || m->kind == IT_STORE_G;
+   UInt flags = (m->kind == IT_LOAD_G || m->kind == IT_STORE_G ? P_GUARDED : 0)
+                | (m->has_ref ? P_REF : 0);
+   UInt sz = m->size;
+   if (sz == 1 || sz == 2 || sz == 4 || sz == 8) {
+      UInt code = sz == 1 ? 0 : sz == 2 ? 1 : sz == 4 ? 2 : 3;
+      *c++ = (UChar)(MT_OP_MEM | (store ? MT_OP_MEM_STORE : 0) | (code << 4) | flags);
+   } else {
+      *c++ = P_EXT;
+      *c++ = (UChar)flags;
+      *c++ = store ? MT_OP_STORE_EXT : MT_OP_LOAD_EXT;
+      wr64(c, sz);
+      c += 8;
+   }
+   if (m->has_ref)
+      c = code_ref(c, m->ref);
+   return c;
+}
+
+/* The register tags at an exit (translation time). */
+#define N_GPR 16
+typedef struct {
+   Tag reg[N_GPR];
+} RegTags;
+
+static Bool reg_unchanged(const RegTags *rt, Int r)
+{
+   Tag t = rt->reg[r];
+   return t.s == 0 && t.g == 0 && t.m == (1u << r);
+}
+
 /* The program of an exit after the first `done` items (`slots` addresses):
    for each run of contiguous instructions (at most 64) a block event, then
-   the accesses of those instructions. */
-static const Prog *compile(UInt done, UInt slots)
+   the accesses of those instructions; then the register tags the exit
+   leaves. */
+static const Prog *compile(UInt done, UInt slots, const RegTags *rt)
 {
    /* instrument() starts the items with an instruction */
    tl_assert(done > 0 && scratch[0].kind == IT_INSTR);
@@ -222,6 +309,15 @@ static const Prog *compile(UInt done, UInt slots)
          }
    }
    *c++ = P_END;
+   UInt upd = c - code_scratch;
+   UChar *count = c++;
+   *count = 0;
+   for (Int r = 0; r < N_GPR; r++)
+      if (!reg_unchanged(rt, r)) {
+         *c++ = (UChar)r;
+         c = code_ref(c, rt->reg[r]);
+         (*count)++;
+      }
    UInt n = c - code_scratch;
    Prog *g = VG_(malloc)("memento.prog", sizeof(Prog) + n + PROG_PAD);
    VG_(memset)(g, 0, sizeof(Prog) + n + PROG_PAD);
@@ -235,6 +331,7 @@ static const Prog *compile(UInt done, UInt slots)
    VG_(memcpy)(g->len, first_len, first_len_n);
    g->start = first_start;
    g->end = bend;
+   g->upd = upd;
    VG_(memcpy)(g->code, code_scratch, n);
    return g;
 }
@@ -264,9 +361,9 @@ static void put_addr(IRSB *sb, IRTemp base, UInt *slot, IRExpr *addr, IRExpr *gu
 
 /* Before the superblock may leave: name this exit's program in the
    record and advance evptr past it. */
-static void put_exit(IRSB *sb, IRTemp base, UInt items, UInt slots)
+static void put_exit(IRSB *sb, IRTemp base, UInt items, UInt slots, const RegTags *rt)
 {
-   const Prog *g = compile(items, slots);
+   const Prog *g = compile(items, slots, rt);
    addStmtToIRSB(sb, IRStmt_Store(Iend_LE, IRExpr_RdTmp(base),
                                   IRExpr_Const(IRConst_U64((HWord)g))));
    IRExpr *next = slot_addr(sb, base, 1 + slots);
@@ -279,6 +376,7 @@ static void add_item(UInt *n, UInt kind, Addr addr, UInt size)
    scratch[*n].kind = kind;
    scratch[*n].addr = addr;
    scratch[*n].size = size;
+   scratch[*n].has_ref = False;
    (*n)++;
 }
 
@@ -305,6 +403,160 @@ static UInt slots_of(IRStmt *st)
    }
 }
 
+/* ---------------- load tags (dependences) ----------------
+
+   A value's tag is the most recent load it was computed from. Within a
+   superblock every tag is known at translation time in terms of the
+   record's own load slots (a later slot is a later load) and of the
+   integer registers' tags at the superblock's start (older than any load
+   of the superblock): a load's result has its own slot; an operation's
+   result the most recent tag of its operands; a PUT to one of the 16
+   integer registers sets the register's tag, a GET reads it. So the
+   generated code computes nothing: an access's program names the
+   producer of its address, each exit's program the tags it leaves in the
+   registers, and the encoder, which numbers each thread's loads as it
+   writes them and keeps each thread's register tags (records.h, a
+   per-thread array indexed by guest offset / 8), turns them into load
+   numbers and distances. Memory is not tracked: a value reloaded from
+   memory has the tag of that reload. */
+
+/* The integer registers RAX..R15, 8 bytes each, contiguous. */
+#define GPR_LO ((Int)offsetof(VexGuestAMD64State, guest_RAX))
+#define GPR_HI ((Int)offsetof(VexGuestAMD64State, guest_R15) + 8)
+
+static const Tag NO_TAG = { 0, 0, 0 };
+
+static Tag *tags_tmp;
+static Int tags_cap;
+
+static Bool is_int(IRType ty)
+{
+   return ty >= Ity_I1 && ty <= Ity_I128;
+}
+
+static Tag slot_tag(UInt slot)
+{
+   Tag t = { (UShort)slot, 0, 0 };
+   return t;
+}
+
+/* The tag of an atom of the input (constants have none). */
+static Tag tag_of(IRExpr *atom)
+{
+   if (atom == NULL || atom->tag != Iex_RdTmp || (Int)atom->Iex.RdTmp.tmp >= tags_cap)
+      return NO_TAG;
+   return tags_tmp[atom->Iex.RdTmp.tmp];
+}
+
+/* The more recent of two tags. A later slot is more recent than an
+   earlier one and than any register; of two guarded slots only the later
+   is kept. */
+static Tag tag_max(Tag a, Tag b)
+{
+   Tag t;
+   t.s = a.s > b.s ? a.s : b.s;
+   t.g = a.g > b.g ? a.g : b.g;
+   t.m = a.m | b.m;
+   if (t.s > t.g)
+      t.g = 0;
+   if (t.s != 0 && t.g == 0)
+      t.m = 0;
+   return t;
+}
+
+/* The register a guest state access of `size` bytes at `off` falls in, or -1. */
+static Int gpr_of(Int off, Int size)
+{
+   if (off < GPR_LO || off + size > GPR_HI)
+      return -1;
+   Int r = (off - GPR_LO) / 8;
+   return (off + size - 1 - GPR_LO) / 8 == r ? r : -1;
+}
+
+/* The tag of a (flat) expression other than a load. Values that are not
+   integers (floating point, vectors) carry none. */
+static Tag expr_tag(const RegTags *rt, IRExpr *e, IRType ty)
+{
+   if (!is_int(ty))
+      return NO_TAG;
+   switch (e->tag) {
+   case Iex_Get: {
+      Int r = gpr_of(e->Iex.Get.offset, sizeofIRType(e->Iex.Get.ty));
+      return r < 0 ? NO_TAG : rt->reg[r];
+   }
+   case Iex_RdTmp:
+      return tag_of(e);
+   case Iex_Unop:
+      return tag_of(e->Iex.Unop.arg);
+   case Iex_Binop:
+      return tag_max(tag_of(e->Iex.Binop.arg1), tag_of(e->Iex.Binop.arg2));
+   case Iex_Triop: {
+      IRTriop *t = e->Iex.Triop.details;
+      return tag_max(tag_max(tag_of(t->arg1), tag_of(t->arg2)), tag_of(t->arg3));
+   }
+   case Iex_Qop: {
+      IRQop *q = e->Iex.Qop.details;
+      return tag_max(tag_max(tag_of(q->arg1), tag_of(q->arg2)),
+                     tag_max(tag_of(q->arg3), tag_of(q->arg4)));
+   }
+   case Iex_ITE:
+      return tag_max(tag_of(e->Iex.ITE.cond),
+                     tag_max(tag_of(e->Iex.ITE.iftrue), tag_of(e->Iex.ITE.iffalse)));
+   case Iex_CCall: {
+      Tag m = NO_TAG;
+      for (Int i = 0; e->Iex.CCall.args[i]; i++)
+         m = tag_max(m, tag_of(e->Iex.CCall.args[i]));
+      return m;
+   }
+   default: /* Const, GetI (x87 registers) */
+      return NO_TAG;
+   }
+}
+
+/* A PUT of `data` to the guest state. A write of fewer than 8 bytes (AL,
+   AH, AX) keeps the rest of the register: the older tag may still count. */
+static void tags_put(RegTags *rt, IRTypeEnv *env, Int off, IRExpr *data)
+{
+   IRType ty = typeOfIRExpr(env, data);
+   Int size = sizeofIRType(ty);
+   Int r = gpr_of(off, size);
+   if (r < 0)
+      return;
+   Tag t = is_int(ty) ? tag_of(data) : NO_TAG;
+   rt->reg[r] = size == 8 ? t : tag_max(rt->reg[r], t);
+}
+
+/* A dirty helper's writes to the registers: they get `t` (its guard is
+   taken to hold; no helper of the amd64 front end that writes integer
+   registers has one). */
+static void tags_dirty_writes(RegTags *rt, IRDirty *d, Tag t)
+{
+   for (Int i = 0; i < d->nFxState; i++) {
+      if (d->fxState[i].fx == Ifx_Read)
+         continue;
+      for (Int j = 0; j <= d->fxState[i].nRepeats; j++) {
+         Int lo = d->fxState[i].offset + j * d->fxState[i].repeatLen;
+         Int hi = lo + d->fxState[i].size;
+         for (Int r = 0; r < N_GPR; r++) {
+            Int rlo = GPR_LO + 8 * r;
+            if (hi > rlo && lo < rlo + 8)
+               rt->reg[r] = t;
+         }
+      }
+   }
+}
+
+/* Records an access item with the producer of its address, and its slot. */
+static void access(IRSB *sb, UInt *n, IRTemp base, UInt *slot, UInt kind, UInt size,
+                   IRExpr *addr, IRExpr *guard)
+{
+   Tag t = tag_of(addr);
+   add_item(n, kind, 0, size);
+   scratch[*n - 1].ref = t;
+   scratch[*n - 1].has_ref = !no_tag(t);
+   put_addr(sb, base, slot, addr, guard);
+}
+
 static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
                         const VexGuestLayout *layout,
                         const VexGuestExtents *vge,
@@ -315,12 +567,30 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
    UInt max_slots = 0;
    for (Int k = 0; k < bb_in->stmts_used; k++)
       max_slots += slots_of(bb_in->stmts[k]);
+   /* The wrappers' own code is not recorded, nor its effect on the
+      register tags: the registers keep the tags the allocator left, as
+      they would without the wrapper (records.h). */
    if (in_own_preload(vge->base[0]) || max_slots + 2 > BUF_SLOTS / 4)
       return bb_in;
 
    IRSB *sb = deepCopyIRSBExceptStmts(bb_in);
    for (; i < bb_in->stmts_used && bb_in->stmts[i]->tag != Ist_IMark; i++)
       addStmtToIRSB(sb, bb_in->stmts[i]);
+
+   Int ntmp = bb_in->tyenv->types_used;
+   if (ntmp > tags_cap) {
+      if (tags_cap > 0)
+         VG_(free)(tags_tmp);
+      tags_cap = 2 * ntmp;
+      tags_tmp = VG_(malloc)("memento.tags", tags_cap * sizeof(Tag));
+   }
+   for (Int k = 0; k < ntmp; k++)
+      tags_tmp[k] = NO_TAG;
+   RegTags rt;
+   for (Int r = 0; r < N_GPR; r++) {
+      rt.reg[r] = NO_TAG;
+      rt.reg[r].m = (UShort)(1u << r);
+   }
 
    /* prologue: flush when this record may not fit, then claim its slots */
    IRTemp t0 = newIRTemp(sb->tyenv, Ity_I64);
@@ -349,73 +619,97 @@ static IRSB *instrument(VgCallbackClosure *closure, IRSB *bb_in,
       case Ist_IMark:
          add_item(&n, IT_INSTR, st->Ist.IMark.addr, st->Ist.IMark.len);
          break;
-      case Ist_WrTmp:
-         if (st->Ist.WrTmp.data->tag == Iex_Load) {
-            IRExpr *ld = st->Ist.WrTmp.data;
-            add_item(&n, IT_LOAD, 0, sizeofIRType(ld->Iex.Load.ty));
-            put_addr(sb, base, &slot, ld->Iex.Load.addr, NULL);
+      case Ist_WrTmp: {
+         IRTemp dst = st->Ist.WrTmp.tmp;
+         IRExpr *data = st->Ist.WrTmp.data;
+         if (data->tag == Iex_Load) {
+            access(sb, &n, base, &slot, IT_LOAD, sizeofIRType(data->Iex.Load.ty),
+                   data->Iex.Load.addr, NULL);
+            tags_tmp[dst] = is_int(data->Iex.Load.ty) ? slot_tag(slot) : NO_TAG;
+         } else {
+            tags_tmp[dst] = expr_tag(&rt, data, typeOfIRTemp(env, dst));
          }
          break;
-      case Ist_Store: {
-         IRType ty = typeOfIRExpr(env, st->Ist.Store.data);
-         add_item(&n, IT_STORE, 0, sizeofIRType(ty));
-         put_addr(sb, base, &slot, st->Ist.Store.addr, NULL);
-         break;
       }
+      case Ist_Put:
+         tags_put(&rt, env, st->Ist.Put.offset, st->Ist.Put.data);
+         break;
+      case Ist_Store:
+         access(sb, &n, base, &slot, IT_STORE,
+                sizeofIRType(typeOfIRExpr(env, st->Ist.Store.data)), st->Ist.Store.addr, NULL);
+         break;
       case Ist_LoadG: {
+         /* its result: the load where the guard holds, else the
+            alternative (a false guard leaves no load in the trace) */
          IRLoadG *lg = st->Ist.LoadG.details;
          IRType wide, narrow;
          typeOfIRLoadGOp(lg->cvt, &wide, &narrow);
-         add_item(&n, IT_LOAD_G, 0, sizeofIRType(narrow));
-         put_addr(sb, base, &slot, lg->addr, lg->guard);
+         access(sb, &n, base, &slot, IT_LOAD_G, sizeofIRType(narrow), lg->addr, lg->guard);
+         Tag t = tag_of(lg->alt);
+         t.g = (UShort)slot;
+         if (t.s > t.g)
+            t.g = 0;
+         tags_tmp[lg->dst] = is_int(wide) ? t : NO_TAG;
          break;
       }
       case Ist_StoreG: {
          IRStoreG *sg = st->Ist.StoreG.details;
-         add_item(&n, IT_STORE_G, 0, sizeofIRType(typeOfIRExpr(env, sg->data)));
-         put_addr(sb, base, &slot, sg->addr, sg->guard);
+         access(sb, &n, base, &slot, IT_STORE_G,
+                sizeofIRType(typeOfIRExpr(env, sg->data)), sg->addr, sg->guard);
          break;
       }
       case Ist_CAS: {
+         /* a load then a store; the old value is the load's */
          IRCAS *cas = st->Ist.CAS.details;
          UInt size = sizeofIRType(typeOfIRExpr(env, cas->dataLo)) * (cas->dataHi ? 2 : 1);
-         add_item(&n, IT_LOAD, 0, size);
-         put_addr(sb, base, &slot, cas->addr, NULL);
-         add_item(&n, IT_STORE, 0, size);
-         put_addr(sb, base, &slot, cas->addr, NULL);
+         access(sb, &n, base, &slot, IT_LOAD, size, cas->addr, NULL);
+         Tag t = slot_tag(slot);
+         access(sb, &n, base, &slot, IT_STORE, size, cas->addr, NULL);
+         tags_tmp[cas->oldLo] = t;
+         if (cas->oldHi != IRTemp_INVALID)
+            tags_tmp[cas->oldHi] = t;
          break;
       }
       case Ist_LLSC: {
-         IRType ty = st->Ist.LLSC.storedata
-                        ? typeOfIRExpr(env, st->Ist.LLSC.storedata)
-                        : typeOfIRTemp(env, st->Ist.LLSC.result);
-         add_item(&n, st->Ist.LLSC.storedata ? IT_STORE : IT_LOAD, 0, sizeofIRType(ty));
-         put_addr(sb, base, &slot, st->Ist.LLSC.addr, NULL);
+         /* load-linked: a load; store-conditional: a store whose success
+            flag has no tag */
+         IRTemp res = st->Ist.LLSC.result;
+         Bool load = st->Ist.LLSC.storedata == NULL;
+         IRType ty = load ? typeOfIRTemp(env, res) : typeOfIRExpr(env, st->Ist.LLSC.storedata);
+         access(sb, &n, base, &slot, load ? IT_LOAD : IT_STORE, sizeofIRType(ty),
+                st->Ist.LLSC.addr, NULL);
+         tags_tmp[res] = load && is_int(ty) ? slot_tag(slot) : NO_TAG;
          break;
       }
       case Ist_Dirty: {
+         /* Its result and the registers it writes: the load it makes, if
+            it reads memory, else its arguments' most recent tag. */
          IRDirty *d = st->Ist.Dirty.details;
-         if (d->mSize == 0)
-            break;
-         if (d->mFx == Ifx_Read || d->mFx == Ifx_Modify) {
-            add_item(&n, IT_LOAD, 0, d->mSize);
-            put_addr(sb, base, &slot, d->mAddr, NULL);
+         Bool mem = d->mSize > 0 && d->mFx != Ifx_None;
+         Tag t = NO_TAG;
+         if (mem && (d->mFx == Ifx_Read || d->mFx == Ifx_Modify)) {
+            access(sb, &n, base, &slot, IT_LOAD, d->mSize, d->mAddr, NULL);
+            t = slot_tag(slot);
+         } else {
+            for (Int k = 0; d->args[k]; k++)
+               t = tag_max(t, tag_of(d->args[k]));
          }
-         if (d->mFx == Ifx_Write || d->mFx == Ifx_Modify) {
-            add_item(&n, IT_STORE, 0, d->mSize);
-            put_addr(sb, base, &slot, d->mAddr, NULL);
-         }
+         if (mem && (d->mFx == Ifx_Write || d->mFx == Ifx_Modify))
+            access(sb, &n, base, &slot, IT_STORE, d->mSize, d->mAddr, NULL);
+         if (d->tmp != IRTemp_INVALID)
+            tags_tmp[d->tmp] = is_int(typeOfIRTemp(env, d->tmp)) ? t : NO_TAG;
+         tags_dirty_writes(&rt, d, t);
          break;
       }
       case Ist_Exit:
-         put_exit(sb, base, n, slot);
+         put_exit(sb, base, n, slot, &rt);
          break;
       default:
          break;
       }
       addStmtToIRSB(sb, st);
    }
-   put_exit(sb, base, n, slot);
+   put_exit(sb, base, n, slot, &rt);
 
    return sb;
 }
@@ -581,6 +875,34 @@ static void start_client_code(ThreadId tid, ULong blocks)
    }
 }
 
+/* The core wrote a register (a syscall's or client request's result, a
+   signal frame): its value comes from no load the trace has. The records
+   before it leave their tags first. */
+static void post_reg_write(CorePart part, ThreadId tid, PtrdiffT off, SizeT size)
+{
+   if (evbuf == NULL)
+      return;
+   flush_events();
+   RecThread *t = rec_thread(tid);
+   for (Int r = 0; r < N_GPR; r++) {
+      PtrdiffT lo = GPR_LO + 8 * r;
+      if (off < lo + 8 && off + (PtrdiffT)size > lo)
+         t->reg[r] = 0;
+   }
+}
+
+/* A new thread (perhaps with the id of one that exited): its registers
+   come from no load of its own stream. */
+static void thread_created(ThreadId parent, ThreadId child)
+{
+   if (evbuf == NULL)
+      return;
+   flush_events();
+   RecThread *t = rec_thread(child);
+   for (Int r = 0; r < N_GPR; r++)
+      t->reg[r] = 0;
+}
+
 static void fork_child(ThreadId tid)
 {
    /* the child must not write into the parent's file */
@@ -609,7 +931,7 @@ static void post_clo_init(void)
    encode_records = mt_records_best();
    evbuf = VG_(malloc)("memento.evbuf", BUF_SLOTS * sizeof(ULong));
    evptr = evbuf;
-   mt_init(&enc, write_fd, NULL, VKI_PAGE_SIZE,
+   mt_init(&enc, write_fd, NULL, MT_FLAG_DEPENDENCES, VKI_PAGE_SIZE,
            VG_(strtoull10)(clo_time_ns, NULL), "memento-capture 0.1 (valgrind)",
            clo_workload, clo_runtime, clo_cmdline);
 }
@@ -668,6 +990,8 @@ static void pre_clo_init(void)
    VG_(needs_client_requests)(handle_client_request);
    VG_(needs_syscall_wrapper)(pre_syscall, post_syscall);
    VG_(track_start_client_code)(start_client_code);
+   VG_(track_post_reg_write)(post_reg_write);
+   VG_(track_pre_thread_ll_create)(thread_created);
    VG_(atfork)(NULL, NULL, fork_child);
 }
 
