@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use std::path::{Path, PathBuf};
 
-pub use crate::dram::{DramConfig, MapField, RowPolicy};
+pub use crate::dram::{DramConfig, MapField, RefreshPolicy, RowPolicy};
 
 /// A whole machine: cores, caches, TLBs, kernel costs and DRAM.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -349,6 +349,18 @@ impl Config {
         self.memento
             .as_ref()
             .map_or(AllocatorKind::Baseline, |m| m.allocator)
+    }
+
+    /// The DRAM standard the `[dram]` section names, loaded (a
+    /// `standard_file` is found relative to the config's folder).
+    pub fn dram_standard(&self) -> Result<crate::dram::DramStandard, ConfigError> {
+        self.dram
+            .load_standard(self.source_dir.as_deref())
+            .map_err(|(field, message)| ConfigError {
+                source_name: self.name.clone(),
+                field,
+                message,
+            })
     }
 
     /// Checks every value; the error is `(field, message)`.

@@ -87,13 +87,15 @@ fn max(a: u64, b: u64) -> u64 {
 
 impl Channel {
     /// An idle channel with every bank precharged; the first refresh of each
-    /// rank falls at tREFI.
+    /// rank falls at tREFI, or with `staggered` that of rank r at
+    /// (r + 1) tREFI / ranks.
     pub fn new(
         t: &Timing,
         ranks: u32,
         bank_groups: u32,
         banks_per_group: u32,
         closed_row: bool,
+        staggered: bool,
     ) -> Channel {
         let bgs = bank_groups as usize;
         let rank = Rank {
@@ -122,7 +124,16 @@ impl Channel {
                 };
                 per_rank * ranks as usize
             ],
-            ranks: vec![rank; ranks as usize],
+            ranks: (0..u64::from(ranks))
+                .map(|r| Rank {
+                    next_refresh: if staggered {
+                        (r + 1) * (u64::from(t.refi) / u64::from(ranks))
+                    } else {
+                        u64::from(t.refi)
+                    },
+                    ..rank.clone()
+                })
+                .collect(),
             bus_free: 0,
             refreshes: 0,
         }

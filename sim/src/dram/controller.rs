@@ -3,8 +3,11 @@
 //! watermarks in FR-FCFS order, each with a starvation cap, and counts every
 //! transfer by cause.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use super::channel::{Channel, RowOutcome, Service};
-use super::config::{DramConfig, MapField, RowPolicy};
+use super::config::{DramConfig, MapField, RefreshPolicy, RowPolicy};
 use super::mapping::{AddressMapping, Location};
 use super::standard::DramStandard;
 use crate::cause::{Cause, CauseCounts};
@@ -89,6 +92,9 @@ pub struct DramCounters {
     pub reordered_reads: u64,
     /// Sum of read latencies (arrival to last data beat).
     pub read_latency_sum: u64,
+    /// Sum of the cycles reads waited for a read-queue slot (part of
+    /// their latency).
+    pub read_queue_wait_sum: u64,
     /// Read-latency histogram in DRAM cycles.
     pub read_latency_histogram: Vec<u64>,
 }
@@ -108,8 +114,28 @@ impl DramCounters {
             reordered_writes: 0,
             reordered_reads: 0,
             read_latency_sum: 0,
+            read_queue_wait_sum: 0,
             read_latency_histogram: vec![0; HISTOGRAM_BUCKETS],
         }
+    }
+}
+
+/// Where the controller reports every request it receives: the address,
+/// whether it is a write, and its arrival in DRAM cycles, in the order the
+/// requests arrive (`memento replay --dram-trace`).
+pub trait DramRequestSink {
+    /// One request as the controller receives it.
+    fn request(&mut self, addr: u64, write: bool, at: u64);
+}
+
+/// The sink a controller reports its requests to, shared with whoever
+/// reads them afterwards.
+#[derive(Clone)]
+struct RequestLog(Rc<RefCell<dyn DramRequestSink>>);
+
+impl std::fmt::Debug for RequestLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestLog")
     }
 }
 
@@ -138,6 +164,10 @@ pub struct Dram {
     counters: DramCounters,
     /// Refreshes before the counters last started (a warm-up's).
     refreshes_before: u64,
+    /// The cycle after the last data beat of any access so far.
+    busy_until: u64,
+    /// Where every request is reported, when someone asked.
+    log: Option<RequestLog>,
 }
 
 impl Dram {
@@ -172,6 +202,7 @@ impl Dram {
                         o.bank_groups,
                         o.banks_per_group,
                         closed,
+                        config.refresh == RefreshPolicy::Staggered,
                     )
                 })
                 .collect(),
@@ -190,6 +221,8 @@ impl Dram {
             dram_mhz: u64::from(standard.clock_mhz()),
             refreshes_before: 0,
             counters: DramCounters::zero(),
+            busy_until: 0,
+            log: None,
         }
     }
 
@@ -201,6 +234,18 @@ impl Dram {
     /// The address mapping.
     pub fn mapping(&self) -> &AddressMapping {
         &self.mapping
+    }
+
+    /// Reports every request from now on to `sink`, as it arrives (reads
+    /// and writes, including those merged, forwarded or queued).
+    pub fn record_requests(&mut self, sink: Rc<RefCell<dyn DramRequestSink>>) {
+        self.log = Some(RequestLog(sink));
+    }
+
+    /// The cycle after the last data beat of any access so far (DRAM
+    /// cycles).
+    pub fn busy_until(&self) -> u64 {
+        self.busy_until
     }
 
     /// The counters so far.
@@ -286,6 +331,9 @@ impl Dram {
 
     /// A new read request, counted under `cause`.
     fn request(&mut self, addr: u64, cause: Cause, at: u64) -> QueuedRead {
+        if let Some(log) = &self.log {
+            log.0.borrow_mut().request(addr, false, at);
+        }
         let ticket = ReadTicket(self.next_ticket);
         self.next_ticket += 1;
         self.counters.reads.add(cause, 1);
@@ -327,18 +375,74 @@ impl Dram {
             .position(|q| q.iter().any(|r| r.ticket == ticket))
             .expect("a read is completed once");
         loop {
-            let pick = self.pick_read(ch);
-            let queue = &mut self.read_queues[ch];
-            for r in &mut queue[..pick] {
-                r.skipped += 1;
-            }
-            self.counters.reordered_reads += u64::from(pick > 0);
-            let r = queue.remove(pick);
-            let s = self.serve_read(ch, r);
-            if r.ticket == ticket {
+            let (served, s) = self.serve_next_read(ch);
+            if served == ticket {
                 return s;
             }
-            self.served_reads.push((r.ticket, s));
+            self.served_reads.push((served, s));
+        }
+    }
+
+    /// Serves the read of the queue of `ch` that FR-FCFS picks next (see
+    /// [`Self::finish_read_dram`]).
+    fn serve_next_read(&mut self, ch: usize) -> (ReadTicket, Service) {
+        let pick = self.pick_read(ch);
+        let queue = &mut self.read_queues[ch];
+        for r in &mut queue[..pick] {
+            r.skipped += 1;
+        }
+        self.counters.reordered_reads += u64::from(pick > 0);
+        let r = queue.remove(pick);
+        (r.ticket, self.serve_read(ch, r))
+    }
+
+    /// Trace-driven use (`memento dram`), where nobody waits for a read's
+    /// answer: a read arriving at DRAM cycle `at` joins its channel's
+    /// queue. First the reads already queued there whose turn is settled
+    /// before `at` are served: while the oldest one's first command could
+    /// issue before `at`, no read arriving at `at` could change FR-FCFS's
+    /// choice. A queue already holding `read_queue` reads serves its next
+    /// one to make room (the controller considers that many at once).
+    /// Reads served this way are not kept for [`Self::finish_read_dram`].
+    pub fn arrive_read(&mut self, addr: u64, cause: Cause, at: u64) {
+        let r = self.request(addr, cause, at);
+        let ch = r.loc.channel as usize;
+        while let Some(oldest) = self.read_queues[ch].first() {
+            let o = oldest.loc;
+            let ready = self.channels[ch].first_read_command(
+                o.rank,
+                o.bank_group,
+                o.bank,
+                o.row,
+                oldest.at,
+            );
+            if ready >= at && self.read_queues[ch].len() < self.read_queue {
+                break;
+            }
+            self.serve_next_read(ch);
+        }
+        self.queue(r);
+    }
+
+    /// Trace-driven use: a write arriving at DRAM cycle `at`, after every
+    /// read queued on its channel is served (as the machine posts a write
+    /// only once the reads queued before it are scheduled); then as
+    /// [`Self::write_dram`].
+    pub fn arrive_write(&mut self, addr: u64, cause: Cause, at: u64) {
+        let ch = self.mapping.locate(addr).channel as usize;
+        while !self.read_queues[ch].is_empty() {
+            self.serve_next_read(ch);
+        }
+        self.write_dram(addr, cause, at);
+    }
+
+    /// Trace-driven use: serves every queued read, as at the end of a
+    /// trace.
+    pub fn serve_queued_reads(&mut self) {
+        for ch in 0..self.read_queues.len() {
+            while !self.read_queues[ch].is_empty() {
+                self.serve_next_read(ch);
+            }
         }
     }
 
@@ -378,6 +482,7 @@ impl Dram {
             // The newest data is in the write queue: forward it.
             self.counters.forwarded_reads += 1;
             self.record_latency(1);
+            self.busy_until = self.busy_until.max(at + 1);
             return Service {
                 row: RowOutcome::Hit,
                 pre: None,
@@ -403,12 +508,17 @@ impl Dram {
         self.read_inflight[ch].push(s.col);
         self.count_row(s.row);
         self.record_latency(s.data_end - at);
+        self.counters.read_queue_wait_sum += start - at;
+        self.busy_until = self.busy_until.max(s.data_end);
         s
     }
 
     /// A write arriving at DRAM cycle `at`: queued; when the queue reaches
     /// the high watermark, writes are drained down to the low watermark.
     pub fn write_dram(&mut self, addr: u64, cause: Cause, at: u64) {
+        if let Some(log) = &self.log {
+            log.0.borrow_mut().request(addr, true, at);
+        }
         let line = addr >> self.line_shift;
         let loc = self.mapping.locate(addr);
         let ch = loc.channel as usize;
@@ -487,6 +597,7 @@ impl Dram {
             self.count_row(s.row);
             end = end.max(s.data_end);
         }
+        self.busy_until = self.busy_until.max(end);
         end
     }
 
@@ -503,6 +614,25 @@ impl Dram {
         self.counters.read_latency_histogram[latency_bucket(cycles)] += 1;
     }
 
+    /// The `percent`th percentile of the read latencies so far, in DRAM
+    /// cycles (the floor of its histogram bucket: exact below 4096
+    /// cycles); 0 before any read.
+    pub fn read_latency_percentile(&self, percent: u64) -> u64 {
+        let histogram = &self.counters.read_latency_histogram;
+        let served: u64 = histogram.iter().sum();
+        // The percentile's position (1-based): the 99th of 1000 reads is
+        // the 990th, the 50th of 3 the 2nd.
+        let rank = ((u128::from(served) * u128::from(percent)).div_ceil(100) as u64).max(1);
+        let mut seen = 0;
+        for (bucket, &n) in histogram.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return bucket_floor(bucket);
+            }
+        }
+        0
+    }
+
     /// The results after a run of `elapsed` core cycles.
     pub fn stats(&self, elapsed: u64) -> DramStats {
         let c = &self.counters;
@@ -513,18 +643,6 @@ impl Dram {
         } else {
             ns(c.read_latency_sum as f64 / served as f64)
         };
-        let mut p99 = 0.0;
-        if served > 0 {
-            let rank = served - served / 100; // the 99th percentile's position (1-based)
-            let mut seen = 0;
-            for (bucket, &n) in c.read_latency_histogram.iter().enumerate() {
-                seen += n;
-                if seen >= rank {
-                    p99 = ns(bucket_floor(bucket) as f64);
-                    break;
-                }
-            }
-        }
         let bytes = (c.reads.transfers() + c.writes.transfers()) << self.line_shift;
         let seconds = elapsed as f64 / (self.core_mhz as f64 * 1e6);
         DramStats {
@@ -541,7 +659,8 @@ impl Dram {
             reordered_writes: c.reordered_writes,
             reordered_reads: c.reordered_reads,
             avg_read_latency_ns: avg,
-            p99_read_latency_ns: p99,
+            p50_read_latency_ns: ns(self.read_latency_percentile(50) as f64),
+            p99_read_latency_ns: ns(self.read_latency_percentile(99) as f64),
             bytes,
             bandwidth_gb_s: if seconds > 0.0 {
                 bytes as f64 / seconds / 1e9
