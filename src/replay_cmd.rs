@@ -28,7 +28,8 @@ pub struct ReplayArgs {
     /// Machine configuration file (TOML; start from `memento config show`).
     #[arg(long, conflicts_with = "preset")]
     config: Option<PathBuf>,
-    /// Built-in machine: micro23 (the paper's), small, or either with
+    /// Built-in machine: micro23 (the paper's), small, dramsim3-ddr4
+    /// (micro23 over DRAMsim3's DDR4_8Gb_x8_3200.ini), or any with
     /// -memento (the extension on) [default: micro23].
     #[arg(long)]
     preset: Option<String>,

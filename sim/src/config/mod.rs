@@ -236,6 +236,10 @@ pub struct ConfigError {
 const MACHINES: &[(&str, &str)] = &[
     ("micro23", include_str!("../../presets/micro23.toml")),
     ("small", include_str!("../../presets/small.toml")),
+    (
+        "dramsim3-ddr4",
+        include_str!("../../presets/dramsim3-ddr4.toml"),
+    ),
 ];
 
 /// The extension's section, appended to a machine for `<machine>-memento`.
@@ -251,11 +255,18 @@ impl Config {
     }
 
     /// Names of the built-in presets.
-    pub const PRESETS: &'static [&'static str] =
-        &["micro23", "micro23-memento", "small", "small-memento"];
+    pub const PRESETS: &'static [&'static str] = &[
+        "micro23",
+        "micro23-memento",
+        "small",
+        "small-memento",
+        "dramsim3-ddr4",
+    ];
 
-    /// A built-in preset: `micro23` (the paper's machine), `small`, or
-    /// either with `-memento` (the extension on).
+    /// A built-in preset: `micro23` (the paper's machine), `small`,
+    /// `dramsim3-ddr4` (micro23 over the DRAM of DRAMsim3's
+    /// `DDR4_8Gb_x8_3200.ini`), or any of them with `-memento` (the
+    /// extension on).
     pub fn preset(name: &str) -> Result<Config, ConfigError> {
         let (machine, memento) = match name.strip_suffix("-memento") {
             Some(machine) => (machine, true),
