@@ -10,12 +10,13 @@
 //! finds the read queue full waits for a slot, and that wait is part of
 //! its latency (and reported apart, as queue wait).
 //!
-//! How the requests reach the controller ([`Dram::arrive_read`],
-//! [`Dram::arrive_write`]): reads join their channel's queue and are served
-//! in FR-FCFS order once nothing arriving later could change the choice;
-//! a write is posted once the reads queued before it are served, as the
-//! machine does. At the end the queued reads are served and the write
-//! queues drained.
+//! How the requests reach the controller ([`Schedule`]): by default reads
+//! join their channel's queue and are served in FR-FCFS order once nothing
+//! arriving later could change the choice ([`Dram::arrive_read`]), and
+//! writes go to the write queue ([`Dram::arrive_write`]); or, in order,
+//! each request is served as its line comes, which replays the trace of
+//! `memento replay --dram-trace` exactly. At the end the queued reads are
+//! served and the write queues drained.
 
 use crate::cause::Cause;
 use crate::config::{Config, ConfigError};
@@ -24,10 +25,26 @@ use crate::stats::DramRunStats;
 use memento_trace::dram_trace::DramRequest;
 use memento_trace::TraceError;
 
+/// How the driver hands reads to the controller.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Schedule {
+    /// Reads wait in the read queue and are served in FR-FCFS order
+    /// ([`Dram::arrive_read`]), writes posted as [`Dram::arrive_write`]
+    /// says: for traces of requests as they arrive.
+    #[default]
+    FrFcfs,
+    /// Each request is served when its line comes, in the order of the
+    /// trace ([`Dram::read_dram`], [`Dram::write_dram`]): for a trace whose
+    /// order is already the controller's, as `memento replay --dram-trace`
+    /// writes it, which this replays exactly.
+    InOrder,
+}
+
 /// Feeds requests to a machine's DRAM, alone, and collects the results.
 #[derive(Clone, Debug)]
 pub struct DramDriver {
     dram: Dram,
+    schedule: Schedule,
     config: String,
     requests: u64,
     last_arrival: u64,
@@ -37,7 +54,7 @@ impl DramDriver {
     /// Idle DRAM as the `[dram]` section of `config` (already validated)
     /// describes it; its standard file, if any, is found as the machine's
     /// would be.
-    pub fn new(config: &Config) -> Result<DramDriver, ConfigError> {
+    pub fn new(config: &Config, schedule: Schedule) -> Result<DramDriver, ConfigError> {
         let standard = config.dram_standard()?;
         // Clocked as the DRAM: a "core" cycle is a DRAM cycle.
         let dram = Dram::new(
@@ -48,6 +65,7 @@ impl DramDriver {
         );
         Ok(DramDriver {
             dram,
+            schedule,
             config: config.name.clone(),
             requests: 0,
             last_arrival: 0,
@@ -60,10 +78,13 @@ impl DramDriver {
         let at = cycle.unwrap_or(self.requests);
         self.requests += 1;
         self.last_arrival = self.last_arrival.max(at);
-        if write {
-            self.dram.arrive_write(addr, Cause::Writeback, at);
-        } else {
-            self.dram.arrive_read(addr, Cause::Demand, at);
+        match (self.schedule, write) {
+            (Schedule::FrFcfs, false) => self.dram.arrive_read(addr, Cause::Demand, at),
+            (Schedule::FrFcfs, true) => self.dram.arrive_write(addr, Cause::Writeback, at),
+            (Schedule::InOrder, false) => {
+                self.dram.read_dram(addr, Cause::Demand, at);
+            }
+            (Schedule::InOrder, true) => self.dram.write_dram(addr, Cause::Writeback, at),
         }
     }
 
@@ -109,13 +130,14 @@ pub enum DramRunError {
     Trace(#[from] TraceError),
 }
 
-/// Feeds every request of `requests` to the DRAM of `config` and returns
-/// the results, or the first error.
+/// Feeds every request of `requests` to the DRAM of `config`, scheduled
+/// as `schedule` says, and returns the results, or the first error.
 pub fn run_dram(
     config: &Config,
+    schedule: Schedule,
     requests: impl IntoIterator<Item = Result<DramRequest, TraceError>>,
 ) -> Result<DramRunStats, DramRunError> {
-    let mut driver = DramDriver::new(config)?;
+    let mut driver = DramDriver::new(config, schedule)?;
     for r in requests {
         let r = r?;
         driver.request(r.addr, r.write, r.cycle);

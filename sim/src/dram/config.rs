@@ -50,8 +50,9 @@ pub struct DramConfig {
     /// Times a queued write may be passed over by row hits before it is
     /// served first.
     pub starvation_cap: u32,
-    /// Times a queued read may be passed over by row hits before it is
-    /// served first.
+    /// Times a queued read may be passed over by younger reads to its own
+    /// bank (row hits keeping the row it needs closed) before it is served
+    /// first.
     pub read_starvation_cap: u32,
 }
 

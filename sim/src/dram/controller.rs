@@ -48,7 +48,7 @@ fn bucket_floor(bucket: usize) -> u64 {
 struct QueuedWrite {
     line: u64,
     loc: Location,
-    /// `Channel::bank_index` of `loc`, for the row-hit search of a drain.
+    /// `Channel::bank_index` of `loc`: which writes a pick passes over.
     bank: u32,
     skipped: u32,
 }
@@ -61,6 +61,17 @@ struct QueuedRead {
     loc: Location,
     at: u64,
     skipped: u32,
+}
+
+/// What FR-FCFS picks among the queued reads of a channel.
+#[derive(Clone, Copy, Debug)]
+struct Pick {
+    /// The read's index in its queue.
+    index: usize,
+    /// The first cycle its data could be on the bus.
+    data: u64,
+    /// The cycle the oldest queued read's first command could issue.
+    ready: u64,
 }
 
 /// Names a read queued by [`Dram::queue_read_dram`] until it is completed.
@@ -120,9 +131,12 @@ impl DramCounters {
     }
 }
 
-/// Where the controller reports every request it receives: the address,
-/// whether it is a write, and its arrival in DRAM cycles, in the order the
-/// requests arrive (`memento replay --dram-trace`).
+/// Where the controller reports every request it receives
+/// (`memento replay --dram-trace`): the address (of the line, for a read),
+/// whether it is a write, and its arrival in DRAM cycles. Writes are
+/// reported as they arrive, reads as they are served, in the order FR-FCFS
+/// chose: replayed in that order, one at a time, the requests take the
+/// controller through the same states (`memento dram --in-order`).
 pub trait DramRequestSink {
     /// One request as the controller receives it.
     fn request(&mut self, addr: u64, write: bool, at: u64);
@@ -156,6 +170,7 @@ pub struct Dram {
     read_queue: usize,
     write_high: usize,
     write_low: usize,
+
     starvation_cap: u32,
     read_starvation_cap: u32,
     line_shift: u32,
@@ -214,6 +229,7 @@ impl Dram {
             read_queue: config.read_queue as usize,
             write_high: config.write_high as usize,
             write_low: config.write_low as usize,
+
             starvation_cap: config.starvation_cap,
             read_starvation_cap: config.read_starvation_cap,
             line_shift: line_size.trailing_zeros(),
@@ -236,8 +252,8 @@ impl Dram {
         &self.mapping
     }
 
-    /// Reports every request from now on to `sink`, as it arrives (reads
-    /// and writes, including those merged, forwarded or queued).
+    /// Reports every request from now on to `sink` (reads and writes,
+    /// including those merged and forwarded; see [`DramRequestSink`]).
     pub fn record_requests(&mut self, sink: Rc<RefCell<dyn DramRequestSink>>) {
         self.log = Some(RequestLog(sink));
     }
@@ -331,9 +347,6 @@ impl Dram {
 
     /// A new read request, counted under `cause`.
     fn request(&mut self, addr: u64, cause: Cause, at: u64) -> QueuedRead {
-        if let Some(log) = &self.log {
-            log.0.borrow_mut().request(addr, false, at);
-        }
         let ticket = ReadTicket(self.next_ticket);
         self.next_ticket += 1;
         self.counters.reads.add(cause, 1);
@@ -386,10 +399,19 @@ impl Dram {
     /// Serves the read of the queue of `ch` that FR-FCFS picks next (see
     /// [`Self::finish_read_dram`]).
     fn serve_next_read(&mut self, ch: usize) -> (ReadTicket, Service) {
-        let pick = self.pick_read(ch);
+        let pick = self.pick_read(ch).index;
+        self.serve_picked(ch, pick)
+    }
+
+    /// Serves the read at index `pick` of the queue of `ch`; the older ones
+    /// to the same bank count it as passing them (a row kept open for it).
+    fn serve_picked(&mut self, ch: usize, pick: usize) -> (ReadTicket, Service) {
         let queue = &mut self.read_queues[ch];
+        let l = queue[pick].loc;
         for r in &mut queue[..pick] {
-            r.skipped += 1;
+            if (r.loc.rank, r.loc.bank_group, r.loc.bank) == (l.rank, l.bank_group, l.bank) {
+                r.skipped += 1;
+            }
         }
         self.counters.reordered_reads += u64::from(pick > 0);
         let r = queue.remove(pick);
@@ -400,39 +422,46 @@ impl Dram {
     /// answer: a read arriving at DRAM cycle `at` joins its channel's
     /// queue. First the reads already queued there whose turn is settled
     /// before `at` are served: while the oldest one's first command could
-    /// issue before `at`, no read arriving at `at` could change FR-FCFS's
-    /// choice. A queue already holding `read_queue` reads serves its next
-    /// one to make room (the controller considers that many at once).
-    /// Reads served this way are not kept for [`Self::finish_read_dram`].
+    /// issue before `at`, or FR-FCFS's pick could have its data on the bus
+    /// before a read arriving at `at` could (tCL after it), nothing arriving
+    /// later can change the choice. A queue already holding
+    /// `read_queue` reads serves its next one to make room (the controller
+    /// considers that many at once). Reads served this way are not kept for
+    /// [`Self::finish_read_dram`].
     pub fn arrive_read(&mut self, addr: u64, cause: Cause, at: u64) {
         let r = self.request(addr, cause, at);
         let ch = r.loc.channel as usize;
-        while let Some(oldest) = self.read_queues[ch].first() {
-            let o = oldest.loc;
-            let ready = self.channels[ch].first_read_command(
-                o.rank,
-                o.bank_group,
-                o.bank,
-                o.row,
-                oldest.at,
-            );
-            if ready >= at && self.read_queues[ch].len() < self.read_queue {
-                break;
-            }
-            self.serve_next_read(ch);
-        }
+        self.serve_settled_reads(ch, at, self.read_queue - 1);
         self.queue(r);
     }
 
-    /// Trace-driven use: a write arriving at DRAM cycle `at`, after every
-    /// read queued on its channel is served (as the machine posts a write
-    /// only once the reads queued before it are scheduled); then as
-    /// [`Self::write_dram`].
+    /// Serves the reads queued on `ch` whose turn is settled before `at`
+    /// (see [`Self::arrive_read`]), then more until at most `keep` are
+    /// left.
+    fn serve_settled_reads(&mut self, ch: usize, at: u64, keep: usize) {
+        let earliest = at + u64::from(self.standard.timing.cl);
+        while !self.read_queues[ch].is_empty() {
+            let pick = self.pick_read(ch);
+            let open = pick.ready >= at && pick.data >= earliest;
+            if open && self.read_queues[ch].len() <= keep {
+                break;
+            }
+            self.serve_picked(ch, pick.index);
+        }
+    }
+
+    /// Trace-driven use: a write arriving at DRAM cycle `at`, as
+    /// [`Self::write_dram`], once the queued reads whose turn is settled
+    /// are served. Every queued read of its channel is served first when
+    /// one of them reads the write's line (it must not be forwarded the
+    /// newer data). A drain the write starts passes the reads still
+    /// queued, as a controller stops taking reads while it drains.
     pub fn arrive_write(&mut self, addr: u64, cause: Cause, at: u64) {
         let ch = self.mapping.locate(addr).channel as usize;
-        while !self.read_queues[ch].is_empty() {
-            self.serve_next_read(ch);
-        }
+        let line = addr >> self.line_shift;
+        let read_of_line = self.read_queues[ch].iter().any(|r| r.line == line);
+        let keep = if read_of_line { 0 } else { usize::MAX };
+        self.serve_settled_reads(ch, at, keep);
         self.write_dram(addr, cause, at);
     }
 
@@ -446,31 +475,49 @@ impl Dram {
         }
     }
 
-    /// The index in the read queue of `ch` of the read to serve next.
-    fn pick_read(&self, ch: usize) -> usize {
+    /// FR-FCFS's choice among the reads queued on `ch`. A read passed over
+    /// `read_starvation_cap` times goes first. Otherwise the candidates are
+    /// the reads that had arrived when the oldest one's first command could
+    /// issue (a later one finds the bank as that command leaves it), and of
+    /// them goes the one whose data could come first, the oldest among
+    /// equals: first ready, then first come. So a row hit passes reads that
+    /// need their row opened, and a read to an idle bank or bank group
+    /// passes one that waits for a busy one.
+    fn pick_read(&self, ch: usize) -> Pick {
         let queue = &self.read_queues[ch];
         let channel = &self.channels[ch];
-        if queue.len() == 1 {
-            return 0;
-        }
+        let data = |r: &QueuedRead| {
+            let l = r.loc;
+            channel.data_start(l.rank, l.bank_group, l.bank, l.row, false, r.at)
+        };
+        let oldest = &queue[0];
+        let o = oldest.loc;
+        let ready = channel.first_read_command(o.rank, o.bank_group, o.bank, o.row, oldest.at);
         if let Some(i) = queue
             .iter()
             .position(|r| r.skipped >= self.read_starvation_cap)
         {
-            return i;
+            return Pick {
+                index: i,
+                data: data(&queue[i]),
+                ready,
+            };
         }
-        let oldest = &queue[0];
-        let o = oldest.loc;
-        // Younger reads count only if they were waiting when the oldest
-        // one's first command could go.
-        let ready = channel.first_read_command(o.rank, o.bank_group, o.bank, o.row, oldest.at);
-        queue
-            .iter()
-            .position(|r| {
-                r.at <= ready
-                    && channel.is_open(r.loc.rank, r.loc.bank_group, r.loc.bank, r.loc.row)
-            })
-            .unwrap_or(0)
+        let mut pick = Pick {
+            index: 0,
+            data: data(oldest),
+            ready,
+        };
+        for (i, r) in queue.iter().enumerate().skip(1) {
+            if r.at > ready {
+                continue;
+            }
+            let d = data(r);
+            if d < pick.data {
+                (pick.index, pick.data) = (i, d);
+            }
+        }
+        pick
     }
 
     /// Issues one read taken from the queue: forwarded from the write queue
@@ -478,6 +525,11 @@ impl Dram {
     /// waiting for a read-queue slot if all are taken.
     fn serve_read(&mut self, ch: usize, r: QueuedRead) -> Service {
         let (loc, at) = (r.loc, r.at);
+        if let Some(log) = &self.log {
+            log.0
+                .borrow_mut()
+                .request(r.line << self.line_shift, false, at);
+        }
         if self.write_queues[ch].iter().any(|w| w.line == r.line) {
             // The newest data is in the write queue: forward it.
             self.counters.forwarded_reads += 1;
@@ -560,29 +612,38 @@ impl Dram {
     }
 
     /// FR-FCFS over the write queue of `ch` until `keep` writes remain: a
-    /// write passed over `starvation_cap` times goes first, then the oldest
-    /// row hit, then the oldest write.
+    /// write passed over `starvation_cap` times by writes to its bank goes
+    /// first; otherwise the write whose data could go first, the oldest
+    /// among equals (a row hit passes writes that need their row opened, a
+    /// write to an idle bank passes one that waits for a busy one).
     fn drain(&mut self, ch: usize, keep: usize, at: u64) -> u64 {
         let mut end = at;
         while self.write_queues[ch].len() > keep {
             let queue = &self.write_queues[ch];
             let channel = &self.channels[ch];
-            // A pick passes over every older write, so skip counts never
-            // grow towards the back: only the oldest can be at the cap.
-            debug_assert!(queue.windows(2).all(|w| w[0].skipped >= w[1].skipped));
-            let pick = if queue[0].skipped >= self.starvation_cap {
-                0
-            } else {
-                queue
-                    .iter()
-                    .position(|w| channel.open_row(w.bank as usize) == w.loc.row)
-                    .unwrap_or(0)
+            let pick = match queue.iter().position(|w| w.skipped >= self.starvation_cap) {
+                Some(starved) => starved,
+                None => {
+                    let data = |w: &QueuedWrite| {
+                        let l = w.loc;
+                        channel.data_start(l.rank, l.bank_group, l.bank, l.row, true, at)
+                    };
+                    let mut best = (0, data(&queue[0]));
+                    for (i, w) in queue.iter().enumerate().skip(1) {
+                        let d = data(w);
+                        if d < best.1 {
+                            best = (i, d);
+                        }
+                    }
+                    best.0
+                }
             };
             if pick > 0 {
                 self.counters.reordered_writes += 1;
             }
             let queue = &mut self.write_queues[ch];
-            for w in &mut queue[..pick] {
+            let bank = queue[pick].bank;
+            for w in queue[..pick].iter_mut().filter(|w| w.bank == bank) {
                 w.skipped += 1;
             }
             let w = queue.remove(pick);
