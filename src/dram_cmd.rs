@@ -5,7 +5,7 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use memento_sim::dram_only::{run_dram, DramRunError};
+use memento_sim::dram_only::{run_dram, DramRunError, Schedule};
 use memento_sim::report;
 use memento_trace::dram_trace::{DramStyle, DramTraceReader};
 use memento_trace::{ErrorKind, TraceError};
@@ -41,6 +41,12 @@ pub struct DramArgs {
     /// fields DRAMsim3, two Ramulator].
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Serve each request as its line comes, in the trace's order, instead
+    /// of in FR-FCFS order from the read queue: for the traces of `memento
+    /// replay --dram-trace`, whose order is already the controller's (they
+    /// then give the replay's DRAM statistics exactly).
+    #[arg(long)]
+    in_order: bool,
     /// Print JSON instead of a table.
     #[arg(long, conflicts_with = "csv")]
     json: bool,
@@ -59,7 +65,12 @@ pub fn run(args: DramArgs) -> Result<(), UserError> {
         Format::Ramulator => DramStyle::Ramulator,
     });
     let mut reader = DramTraceReader::new(BufReader::new(file), &args.trace, style);
-    let mut stats = run_dram(&config, &mut reader).map_err(|e| match e {
+    let schedule = if args.in_order {
+        Schedule::InOrder
+    } else {
+        Schedule::FrFcfs
+    };
+    let mut stats = run_dram(&config, schedule, &mut reader).map_err(|e| match e {
         DramRunError::Config(e) => UserError::from(e),
         DramRunError::Trace(e) => UserError::from(e),
     })?;
