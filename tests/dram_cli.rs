@@ -138,7 +138,7 @@ fn a_replays_dram_trace_rescheduled_fr_fcfs_keeps_every_request() {
     );
     // Seeing the whole trace, FR-FCFS may serve a read after later ones
     // the replay had not met yet when its core needed the data: the same
-    // work, scheduled with more choice (3% lower mean latency here).
+    // work, scheduled with more choice (4% lower mean latency here).
     let (rl, al) = (
         r["avg_read_latency_ns"].as_f64().unwrap(),
         a["avg_read_latency_ns"].as_f64().unwrap(),
