@@ -261,16 +261,34 @@ def champsim(instructions):
     return b"".join(records)
 
 
+def dram_traces(instructions):
+    """The data accesses as DRAM requests, one per line touched, in
+    DRAMsim3's text (cycle = instructions before) and Ramulator's."""
+    dramsim3, ramulator = [], []
+    for i, (_, _, data) in enumerate(instructions):
+        for store, addr, size in data:
+            for line in range(addr // 64, (addr + max(size, 1) - 1) // 64 + 1):
+                dramsim3.append(f"{line * 64:#x} {'WRITE' if store else 'READ'} {i}")
+                ramulator.append(f"{line * 64:#x} {'W' if store else 'R'}")
+    return "\n".join(dramsim3) + "\n", "\n".join(ramulator) + "\n"
+
+
 # --- TOML inputs -------------------------------------------------------------
+
+def without_comments(text):
+    """TOML text without its comments when it is over the seed size (the
+    presets' comments hold no '#' inside strings)."""
+    return text if len(text) <= MAX_SEED else re.sub(r"[ \t]*#[^\n]*", "", text)
+
 
 def toml_seeds():
     presets = ROOT / "sim" / "presets"
     memento = (presets / "memento.toml").read_text()
     machines = {}
-    for machine in ("micro23", "small"):
+    for machine in ("micro23", "small", "dramsim3-ddr4"):
         text = (presets / f"{machine}.toml").read_text()
-        machines[machine] = text
-        machines[f"{machine}-memento"] = text + memento
+        machines[machine] = without_comments(text)
+        machines[f"{machine}-memento"] = without_comments(text + memento)
     for dram in sorted((presets / "dram").glob("*.toml")):
         machines[f"dram-{dram.stem}"] = dram.read_text()
     manifest = (ROOT / "workloads" / "manifest.toml").read_text()
@@ -321,6 +339,9 @@ def main():
         add("import_lackey", name, lackey(instructions))
         add("import_dinero", name, dinero(instructions))
         add("import_champsim", name, champsim(instructions[:40]))
+        dramsim3, ramulator = dram_traces(instructions)
+        add("dram_trace", f"{name}-dramsim3", dramsim3)
+        add("dram_trace", f"{name}-ramulator", ramulator)
 
     machines, manifests, profiles = toml_seeds()
     for name, text in machines.items():

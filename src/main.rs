@@ -3,6 +3,7 @@
 mod capture_cmd;
 mod compare_cmd;
 mod config_cmd;
+mod dram_cmd;
 mod replay_cmd;
 mod trace_cmd;
 mod workloads_cmd;
@@ -31,6 +32,9 @@ enum Command {
     /// Replay traces on the machine model and print cycles, caches, TLBs,
     /// page faults and DRAM traffic by cause.
     Replay(replay_cmd::ReplayArgs),
+    /// Replay a DRAM request trace (DRAMsim3 or Ramulator text) through
+    /// the DRAM model alone: read latency, bandwidth, row hits, refreshes.
+    Dram(dram_cmd::DramArgs),
     /// Compare the baseline, Memento and the ideal Mallacc on traces (or
     /// saved results): speedup, DRAM traffic by cause, memory, where the
     /// gain comes from, beside the paper's figures.
@@ -151,6 +155,7 @@ fn main() -> ExitCode {
         Command::Trace(command) => trace_cmd::run(command),
         Command::Workloads(command) => workloads_cmd::run(command),
         Command::Replay(args) => replay_cmd::run(args),
+        Command::Dram(args) => dram_cmd::run(args),
         Command::Compare(args) => compare_cmd::run(args),
         Command::Config(command) => config_cmd::run(command),
         Command::Capture(args) => capture_cmd::run(args),

@@ -1,15 +1,20 @@
 //! `memento replay`: traces through the machine model.
 
+use std::cell::RefCell;
+use std::io::BufWriter;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use clap::Args;
 use memento_analysis::compare::trace_name;
 use memento_sim::config::AllocatorKind;
+use memento_sim::dram::{DramRequestSink, RequestWriter};
 use memento_sim::machine::FallibleRunError;
 use memento_sim::stats::TraceId;
 use memento_sim::{report, Config, Drive};
-use memento_trace::{Drain, Event, TraceError, TraceFile};
+use memento_trace::atomic::AtomicFile;
+use memento_trace::{Drain, ErrorKind, Event, TraceError, TraceFile};
 use memento_workloads::suite::Manifest;
 
 use crate::UserError;
@@ -23,7 +28,8 @@ pub struct ReplayArgs {
     /// Machine configuration file (TOML; start from `memento config show`).
     #[arg(long, conflicts_with = "preset")]
     config: Option<PathBuf>,
-    /// Built-in machine: micro23 (the paper's), small, or either with
+    /// Built-in machine: micro23 (the paper's), small, dramsim3-ddr4
+    /// (micro23 over DRAMsim3's DDR4_8Gb_x8_3200.ini), or any with
     /// -memento (the extension on) [default: micro23].
     #[arg(long)]
     preset: Option<String>,
@@ -44,6 +50,12 @@ pub struct ReplayArgs {
     /// --warmup-instructions; overrides the config's warmup_instructions).
     #[arg(long, value_name = "N")]
     warmup: Option<u64>,
+    /// Also write every request that reaches the memory controller
+    /// (demand reads, prefetches, writebacks, page-walk reads, ...), with
+    /// its arrival in DRAM cycles, to this file as a DRAMsim3 trace, in the
+    /// order the controller receives them (`memento dram` reads it back).
+    #[arg(long, value_name = "OUT")]
+    dram_trace: Option<PathBuf>,
     /// Print JSON instead of a table.
     #[arg(long, conflicts_with = "csv")]
     json: bool,
@@ -202,13 +214,29 @@ pub fn run(args: ReplayArgs) -> Result<(), UserError> {
         .iter()
         .map(memento_analysis::branch_class::classes_for)
         .collect::<Result<Vec<_>, _>>()?;
-    let stats = memento_sim::replay_classified(&config, streams, args.shared, classes).map_err(
-        |e| match e {
-            FallibleRunError::Config(e) => UserError::from(e),
-            FallibleRunError::Run(e) => UserError::from(e),
-            FallibleRunError::Stream(e) => UserError::from(e.error),
-        },
-    )?;
+    let log = match &args.dram_trace {
+        Some(path) => Some(Rc::new(RefCell::new(RequestWriter::new(BufWriter::new(
+            AtomicFile::create(path)?,
+        ))))),
+        None => None,
+    };
+    let sink = log.clone().map(|l| l as Rc<RefCell<dyn DramRequestSink>>);
+    let stats =
+        memento_sim::replay_logged(&config, streams, args.shared, classes, sink).map_err(|e| {
+            match e {
+                FallibleRunError::Config(e) => UserError::from(e),
+                FallibleRunError::Run(e) => UserError::from(e),
+                FallibleRunError::Stream(e) => UserError::from(e.error),
+            }
+        })?;
+    if let (Some(log), Some(path)) = (log, &args.dram_trace) {
+        let io = |e: std::io::Error| UserError::from(TraceError::file(path, ErrorKind::Io(e)));
+        let writer = Rc::try_unwrap(log)
+            .map_err(|_| UserError::new("the DRAM request log is still in use"))?
+            .into_inner();
+        let (out, _) = writer.finish().map_err(io)?;
+        out.into_inner().map_err(|e| io(e.into_error()))?.commit()?;
+    }
     let mut stats = stats;
     stats.traces = args
         .traces

@@ -177,3 +177,46 @@ fn run_py_summarise_names_a_missing_file_and_exits_two() {
         "{err}"
     );
 }
+
+#[test]
+fn the_dram_validation_refuses_a_bad_request_count_with_status_two() {
+    for bad in ["x", "0", "-5"] {
+        let out = Command::new("bash")
+            .arg(path("bench/validate/dram.sh"))
+            .arg(bad)
+            .output()
+            .expect("bash runs");
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("usage"));
+    }
+}
+
+#[test]
+fn the_dram_streams_are_the_same_every_time_and_dramsim3_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let make = |out: &str| {
+        let out = dir.path().join(out);
+        let args = [out.to_str().unwrap(), "--requests", "30", "--rates", "1,4"];
+        let (status, _, stderr) = python("bench/validate/make_dram_streams.py", &args);
+        assert_eq!(status, Some(0), "{stderr}");
+        out
+    };
+    let (a, b) = (make("a"), make("b"));
+    for name in ["stream-1", "stream-4", "random-1", "mixed-4"] {
+        let text = std::fs::read_to_string(a.join(format!("{name}.trace"))).unwrap();
+        assert_eq!(
+            text,
+            std::fs::read_to_string(b.join(format!("{name}.trace"))).unwrap()
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 30);
+        let rate: u64 = name.rsplit('-').next().unwrap().parse().unwrap();
+        for (i, line) in lines.iter().enumerate() {
+            let fields: Vec<&str> = line.split(' ').collect();
+            assert!(fields[0].starts_with("0x"), "{line}");
+            let write = name.starts_with("mixed") && i % 3 == 2;
+            assert_eq!(fields[1], if write { "WRITE" } else { "READ" }, "{line}");
+            assert_eq!(fields[2].parse::<u64>().unwrap(), i as u64 * rate);
+        }
+    }
+}

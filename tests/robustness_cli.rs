@@ -112,6 +112,8 @@ fn every_subcommand_refuses_bad_input_with_one_line_and_status_2() {
         vec!["replay", "--json", "{}"],
         vec!["replay", "--allocator", "memento", "--csv", "{}"],
         vec!["replay", "--cores", "2", good, "{}"],
+        vec!["dram", "{}"],
+        vec!["dram", "--format", "ramulator", "--json", "{}"],
         vec!["compare", "{}"],
         vec!["compare", "--json", good, "{}"],
         vec!["workloads", "profile", "{}"],
@@ -126,7 +128,9 @@ fn every_subcommand_refuses_bad_input_with_one_line_and_status_2() {
         for (label, path) in &inputs {
             // An empty file is a valid (empty) input for the text importers
             // and for TOML files whose every field has a default.
-            let text_input = command.contains(&"--from") || command.contains(&"--profile");
+            let text_input = command.contains(&"--from")
+                || command.contains(&"--profile")
+                || command[0] == "dram";
             let toml_input = command.contains(&"--config") || command.contains(&"check");
             if label == "empty" && (text_input || toml_input) {
                 continue;
@@ -161,6 +165,12 @@ fn every_subcommand_refuses_bad_input_with_one_line_and_status_2() {
         "replay --allocator no-such-allocator {good}",
         "replay --json --csv {good}",
         "replay --preset small --config {good} {good}",
+        "replay --dram-trace /proc/no-such-dir/out.trace {good}",
+        "dram",
+        "dram --format no-such-format {good}",
+        "dram --preset no-such-machine {good}",
+        "dram --json --csv {good}",
+        "dram --preset small --config {good} {good}",
         "compare",
         "compare --jobs 0 {good}",
         "compare --jobs -3 {good}",

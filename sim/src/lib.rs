@@ -25,6 +25,7 @@ pub mod cause;
 pub mod config;
 pub mod core_timing;
 pub mod dram;
+pub mod dram_only;
 pub mod extension;
 pub mod geometry;
 pub mod hierarchy;
@@ -41,7 +42,7 @@ pub use cause::{Cause, CauseCounts};
 pub use config::{Config, ConfigError};
 pub use geometry::Geometry;
 pub use machine::{
-    replay, replay_classified, replay_driven, with_machine, BranchClasses, Drive, FallibleRunError,
-    Machine, RunError, StreamError, WithMachine,
+    replay, replay_classified, replay_driven, replay_logged, with_machine, BranchClasses, Drive,
+    FallibleRunError, Machine, RunError, StreamError, WithMachine,
 };
-pub use stats::{CacheStats, CoreStats, DramStats, InvocationStats, Stats};
+pub use stats::{CacheStats, CoreStats, DramRunStats, DramStats, InvocationStats, Stats};

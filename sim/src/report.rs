@@ -4,19 +4,40 @@
 
 use std::fmt::Write;
 
+use serde::Serialize;
+
 use crate::cause::{Cause, CauseCounts};
-use crate::stats::{CacheStats, ExtensionStats, HitMiss, Stats};
+use crate::stats::{CacheStats, DramRunStats, DramStats, ExtensionStats, HitMiss, Stats};
 
 /// The stats as pretty JSON.
 pub fn json(stats: &Stats) -> String {
-    serde_json::to_string_pretty(stats).expect("stats always serialise")
+    pretty(stats)
 }
 
 /// The stats as CSV rows `scope,metric,value` (one row per number).
 pub fn csv(stats: &Stats) -> String {
+    rows(stats, "machine")
+}
+
+/// The results of `memento dram` as pretty JSON.
+pub fn dram_json(stats: &DramRunStats) -> String {
+    pretty(stats)
+}
+
+/// The results of `memento dram` as CSV rows `scope,metric,value`, scope
+/// `dram` (one row per number; the latency histogram left out).
+pub fn dram_csv(stats: &DramRunStats) -> String {
+    rows(stats, "dram")
+}
+
+fn pretty(stats: &impl Serialize) -> String {
+    serde_json::to_string_pretty(stats).expect("stats always serialise")
+}
+
+fn rows(stats: &impl Serialize, scope: &str) -> String {
     let mut out = String::from("scope,metric,value\n");
     let value = serde_json::to_value(stats).expect("stats always serialise");
-    flatten(&mut out, "machine", "", &value);
+    flatten(&mut out, scope, "", &value);
     out
 }
 
@@ -170,15 +191,15 @@ pub fn text(stats: &Stats) -> String {
     let _ = writeln!(out);
     causes_row(&mut out, "reads", &d.reads);
     causes_row(&mut out, "writes", &d.writes);
+    rows_row(&mut out, d);
     let _ = writeln!(
         out,
-        "  row hits {}  misses {}  conflicts {}  refreshes {}",
-        d.row_hits, d.row_misses, d.row_conflicts, d.refreshes
-    );
-    let _ = writeln!(
-        out,
-        "  read latency avg {:.1} ns  p99 {:.1} ns  bandwidth {:.3} GB/s ({} bytes)",
-        d.avg_read_latency_ns, d.p99_read_latency_ns, d.bandwidth_gb_s, d.bytes
+        "  read latency avg {:.1} ns  p50 {:.1} ns  p99 {:.1} ns  bandwidth {:.3} GB/s ({} bytes)",
+        d.avg_read_latency_ns,
+        d.p50_read_latency_ns,
+        d.p99_read_latency_ns,
+        d.bandwidth_gb_s,
+        d.bytes
     );
     let m = &stats.memory;
     let _ = writeln!(
@@ -191,6 +212,61 @@ pub fn text(stats: &Stats) -> String {
     if let Some(e) = &stats.extension {
         extension(&mut out, e);
     }
+    out
+}
+
+/// Row-buffer outcomes and refreshes of `d`, as one line.
+fn rows_row(out: &mut String, d: &DramStats) {
+    let _ = writeln!(
+        out,
+        "  row hits {}  misses {}  conflicts {}  refreshes {}",
+        d.row_hits, d.row_misses, d.row_conflicts, d.refreshes
+    );
+}
+
+/// The results of `memento dram` as a human-readable table.
+pub fn dram_text(stats: &DramRunStats) -> String {
+    let mut out = String::new();
+    let d = &stats.dram;
+    let ns = |cycles: f64| cycles * 1000.0 / f64::from(stats.clock_mhz.max(1));
+    let _ = writeln!(
+        out,
+        "DRAM {} alone ({} MHz), the [dram] section of {}",
+        d.standard, stats.clock_mhz, stats.config
+    );
+    let _ = writeln!(out, "trace {} ({})", stats.trace, stats.format);
+    let _ = writeln!(
+        out,
+        "  requests {}  reads {}  writes {}  cycles {} ({:.1} us)",
+        stats.requests,
+        d.reads.transfers(),
+        d.writes.transfers() + d.merged_writes,
+        stats.cycles,
+        ns(stats.cycles as f64) / 1000.0
+    );
+    let _ = writeln!(
+        out,
+        "  read latency  mean {:.1} cycles ({:.1} ns)  p50 {} ({:.1} ns)  p99 {} ({:.1} ns)  \
+         of which queue wait {:.1} cycles",
+        stats.avg_read_latency_cycles,
+        d.avg_read_latency_ns,
+        stats.p50_read_latency_cycles,
+        d.p50_read_latency_ns,
+        stats.p99_read_latency_cycles,
+        d.p99_read_latency_ns,
+        stats.avg_read_queue_wait_cycles
+    );
+    let _ = writeln!(
+        out,
+        "  bandwidth {:.3} GB/s ({} bytes)",
+        d.bandwidth_gb_s, d.bytes
+    );
+    rows_row(&mut out, d);
+    let _ = writeln!(
+        out,
+        "  forwarded reads {}  merged writes {}  write drains {}  reordered reads {}  reordered writes {}",
+        d.forwarded_reads, d.merged_writes, d.write_drains, d.reordered_reads, d.reordered_writes
+    );
     out
 }
 

@@ -292,12 +292,47 @@ pub struct DramStats {
     pub reordered_reads: u64,
     /// Mean read latency (arrival at the controller to last beat), in ns.
     pub avg_read_latency_ns: f64,
+    /// Median read latency, in ns.
+    #[serde(default)]
+    pub p50_read_latency_ns: f64,
     /// 99th-percentile read latency, in ns.
     pub p99_read_latency_ns: f64,
     /// Bytes moved (reads and writes).
     pub bytes: u64,
     /// Bytes moved per second of simulated time, in GB/s.
     pub bandwidth_gb_s: f64,
+}
+
+/// The results of the DRAM model alone on a request trace (`memento dram`).
+/// Times are DRAM clock cycles unless named in ns.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DramRunStats {
+    /// Name of the machine configuration whose `[dram]` section ran.
+    pub config: String,
+    /// The trace (set by the caller: `memento dram` names the file).
+    pub trace: String,
+    /// Its format (`dramsim3`, `ramulator`; set by the caller).
+    pub format: String,
+    /// DRAM clock in MHz.
+    pub clock_mhz: u32,
+    /// Requests in the trace (reads and writes, merged and forwarded ones
+    /// included).
+    pub requests: u64,
+    /// Cycles from 0 to the last data beat (or the last arrival, if
+    /// later): the time the bandwidth is measured over.
+    pub cycles: u64,
+    /// Mean read latency (arrival to last data beat).
+    pub avg_read_latency_cycles: f64,
+    /// Median read latency.
+    pub p50_read_latency_cycles: u64,
+    /// 99th-percentile read latency.
+    pub p99_read_latency_cycles: u64,
+    /// Mean of the part of a read's latency spent waiting for a slot of a
+    /// full read queue.
+    pub avg_read_queue_wait_cycles: f64,
+    /// The controller's counters and the same latencies in ns; reads count
+    /// under `demand`, writes under `writeback`.
+    pub dram: DramStats,
 }
 
 /// One function invocation: what changed between its begin and end markers.

@@ -227,3 +227,64 @@ fn the_built_in_standards_are_the_files_of_presets_dram() {
         DramStandard::built_in(&name).unwrap();
     }
 }
+
+#[test]
+fn the_dramsim3_preset_holds_the_values_of_dramsim3s_ddr4_8gb_x8_3200_ini() {
+    use memento_sim::config::{MapField, RefreshPolicy};
+    let c = Config::preset("dramsim3-ddr4").unwrap();
+    c.validate().unwrap();
+    let d = &c.dram;
+    // address_mapping = rochrababgco, most significant first.
+    assert_eq!(
+        d.mapping,
+        [
+            MapField::Row,
+            MapField::Channel,
+            MapField::Rank,
+            MapField::Bank,
+            MapField::BankGroup,
+            MapField::Column
+        ]
+    );
+    assert_eq!((d.channels, d.ranks), (1, 2)); // 16384 MB of 8 GB ranks
+    assert_eq!((d.read_queue, d.write_queue, d.write_high), (32, 32, 32));
+    assert_eq!(d.row_policy, RowPolicy::Open);
+    assert_eq!(d.refresh, RefreshPolicy::Staggered);
+    let s = c.dram_standard().unwrap();
+    let t = &s.timing;
+    assert_eq!((t.cl, t.cwl, t.rcd, t.rp, t.ras), (22, 16, 22, 22, 52));
+    assert_eq!((t.wr, t.rtp, t.ccd_s, t.ccd_l), (24, 12, 4, 8));
+    assert_eq!(
+        (t.rrd_s, t.rrd_l, t.faw, t.wtr_s, t.wtr_l),
+        (4, 8, 34, 4, 12)
+    );
+    assert_eq!((t.rfc, t.refi, t.burst, t.rtw), (560, 12480, 4, 1));
+    let o = &s.organisation;
+    assert_eq!(
+        (
+            o.bank_groups,
+            o.banks_per_group,
+            o.rows,
+            o.columns,
+            o.device_width
+        ),
+        (4, 4, 65536, 1024, 8)
+    );
+    // tCK = 0.63 ns.
+    assert!((1000.0 / f64::from(s.clock_mhz()) - 0.63).abs() < 0.001);
+    // The whole machine around it is micro23's.
+    let micro23 = Config::preset("micro23").unwrap();
+    assert_eq!(
+        (c.core, c.l1d, c.llc),
+        (micro23.core, micro23.l1d, micro23.llc)
+    );
+}
+
+#[test]
+fn an_unknown_refresh_policy_names_the_field() {
+    let text = micro23_text().replace(
+        "row_policy = \"open\"",
+        "row_policy = \"open\"\nrefresh = \"sometimes\"",
+    );
+    assert_eq!(error_field(&text), "dram.refresh");
+}

@@ -3,7 +3,7 @@
 //! tRTP 12, tCCD_S 4, tCCD_L 8, tRRD_S 4, tRRD_L 8, tFAW 34, tWTR_S 4,
 //! tWTR_L 12, tRFC 560, tREFI 12480, tBURST 4). Times are DRAM cycles.
 
-use memento_sim::config::RowPolicy;
+use memento_sim::config::{RefreshPolicy, RowPolicy};
 use memento_sim::dram::{Dram, DramStandard, Location, RowOutcome};
 use memento_sim::{Cause, Config};
 
@@ -405,4 +405,79 @@ fn fr_fcfs_read_schedules_repeat_exactly_across_runs_and_threads() {
     for t in threads {
         assert_eq!(t.join().unwrap(), first);
     }
+}
+
+#[test]
+fn a_read_to_another_bank_group_passes_an_older_row_hit_waiting_for_tccd_l() {
+    let tt = t();
+    let mut d = dram();
+    d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100);
+    d.read_dram(at(&d, 1, 0, 1, 0), Cause::Demand, 100);
+    let first = d.read_dram(at(&d, 0, 0, 1, 2), Cause::Demand, 300);
+    assert_eq!(first.col, 300);
+    // Both row hits; the older one waits tCCD_L behind `first`, the
+    // younger, in another bank group, only tCCD_S.
+    let older = d.queue_read_dram(at(&d, 0, 0, 1, 3), Cause::Demand, 300);
+    let younger = d.queue_read_dram(at(&d, 1, 0, 1, 3), Cause::Demand, 300);
+    let a = d.finish_read_dram(older);
+    let b = d.finish_read_dram(younger);
+    assert_eq!(b.col, 300 + u64::from(tt.ccd_s));
+    assert_eq!(a.col, 300 + u64::from(tt.ccd_l));
+    assert_eq!(d.counters().reordered_reads, 1);
+}
+
+#[test]
+fn a_read_waiting_for_its_ranks_refresh_is_passed_by_a_read_of_another_rank() {
+    let mut d = dram_with(|c| {
+        c.dram.ranks = 2;
+        c.dram.refresh = RefreshPolicy::Staggered;
+    });
+    let rank = |d: &Dram, rank: u32| {
+        d.mapping().address(Location {
+            channel: 0,
+            rank,
+            bank_group: 0,
+            bank: 0,
+            row: 1,
+            column: 0,
+        })
+    };
+    let due = u64::from(t().refi) / 2; // rank 0's first refresh
+    let older = d.queue_read_dram(rank(&d, 0), Cause::Demand, due - 5);
+    let younger = d.queue_read_dram(rank(&d, 1), Cause::Demand, due - 4);
+    let a = d.finish_read_dram(older);
+    let b = d.finish_read_dram(younger);
+    assert_eq!(a.act, Some(due + u64::from(t().rfc)));
+    assert_eq!(b.act, Some(due - 4));
+    assert_eq!(d.counters().reordered_reads, 1);
+}
+
+#[test]
+fn staggered_refresh_takes_the_ranks_in_turn_every_trefi_over_ranks() {
+    let refi = u64::from(t().refi);
+    let refreshes_by = |policy: RefreshPolicy, cycle: u64| {
+        let mut d = dram_with(|c| {
+            c.dram.ranks = 2;
+            c.dram.refresh = policy;
+        });
+        d.flush(cycle);
+        d.refreshes()
+    };
+    assert_eq!(refreshes_by(RefreshPolicy::Staggered, refi / 2 - 1), 0);
+    assert_eq!(refreshes_by(RefreshPolicy::Staggered, refi / 2), 1);
+    assert_eq!(refreshes_by(RefreshPolicy::Staggered, refi), 2);
+    assert_eq!(refreshes_by(RefreshPolicy::AllRanks, refi / 2), 0);
+    assert_eq!(refreshes_by(RefreshPolicy::AllRanks, refi), 2);
+    // Either way, each rank once per tREFI.
+    assert_eq!(refreshes_by(RefreshPolicy::Staggered, 10 * refi), 20);
+}
+
+#[test]
+fn a_drain_serves_a_write_to_an_idle_bank_before_an_older_one_to_a_busy_bank() {
+    let mut d = dram();
+    d.read_dram(at(&d, 0, 0, 1, 0), Cause::Demand, 100); // row 1 open until tRAS
+    d.write_dram(at(&d, 0, 0, 2, 0), Cause::Writeback, 110); // conflict, older
+    d.write_dram(at(&d, 1, 0, 1, 0), Cause::Writeback, 110); // idle bank
+    d.flush(110);
+    assert_eq!(d.counters().reordered_writes, 1);
 }

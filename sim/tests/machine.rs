@@ -252,6 +252,10 @@ fn printers_show_the_same_numbers() {
             &mut back.dram.p99_read_latency_ns,
             s.dram.p99_read_latency_ns,
         ),
+        (
+            &mut back.dram.p50_read_latency_ns,
+            s.dram.p50_read_latency_ns,
+        ),
         (&mut back.dram.bandwidth_gb_s, s.dram.bandwidth_gb_s),
     ] {
         assert!((*a - b).abs() <= 1e-9 * b.abs());

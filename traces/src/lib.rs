@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod branch;
 pub mod codec;
 pub mod convert;
+pub mod dram_trace;
 pub mod error;
 pub mod event;
 pub mod export;

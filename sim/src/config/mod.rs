@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use std::path::{Path, PathBuf};
 
-pub use crate::dram::{DramConfig, MapField, RowPolicy};
+pub use crate::dram::{DramConfig, MapField, RefreshPolicy, RowPolicy};
 
 /// A whole machine: cores, caches, TLBs, kernel costs and DRAM.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -236,6 +236,10 @@ pub struct ConfigError {
 const MACHINES: &[(&str, &str)] = &[
     ("micro23", include_str!("../../presets/micro23.toml")),
     ("small", include_str!("../../presets/small.toml")),
+    (
+        "dramsim3-ddr4",
+        include_str!("../../presets/dramsim3-ddr4.toml"),
+    ),
 ];
 
 /// The extension's section, appended to a machine for `<machine>-memento`.
@@ -251,11 +255,18 @@ impl Config {
     }
 
     /// Names of the built-in presets.
-    pub const PRESETS: &'static [&'static str] =
-        &["micro23", "micro23-memento", "small", "small-memento"];
+    pub const PRESETS: &'static [&'static str] = &[
+        "micro23",
+        "micro23-memento",
+        "small",
+        "small-memento",
+        "dramsim3-ddr4",
+    ];
 
-    /// A built-in preset: `micro23` (the paper's machine), `small`, or
-    /// either with `-memento` (the extension on).
+    /// A built-in preset: `micro23` (the paper's machine), `small`,
+    /// `dramsim3-ddr4` (micro23 over the DRAM of DRAMsim3's
+    /// `DDR4_8Gb_x8_3200.ini`), or any of them with `-memento` (the
+    /// extension on).
     pub fn preset(name: &str) -> Result<Config, ConfigError> {
         let (machine, memento) = match name.strip_suffix("-memento") {
             Some(machine) => (machine, true),
@@ -349,6 +360,18 @@ impl Config {
         self.memento
             .as_ref()
             .map_or(AllocatorKind::Baseline, |m| m.allocator)
+    }
+
+    /// The DRAM standard the `[dram]` section names, loaded (a
+    /// `standard_file` is found relative to the config's folder).
+    pub fn dram_standard(&self) -> Result<crate::dram::DramStandard, ConfigError> {
+        self.dram
+            .load_standard(self.source_dir.as_deref())
+            .map_err(|(field, message)| ConfigError {
+                source_name: self.name.clone(),
+                field,
+                message,
+            })
     }
 
     /// Checks every value; the error is `(field, message)`.

@@ -87,13 +87,15 @@ fn max(a: u64, b: u64) -> u64 {
 
 impl Channel {
     /// An idle channel with every bank precharged; the first refresh of each
-    /// rank falls at tREFI.
+    /// rank falls at tREFI, or with `staggered` that of rank r at
+    /// (r + 1) tREFI / ranks.
     pub fn new(
         t: &Timing,
         ranks: u32,
         bank_groups: u32,
         banks_per_group: u32,
         closed_row: bool,
+        staggered: bool,
     ) -> Channel {
         let bgs = bank_groups as usize;
         let rank = Rank {
@@ -122,7 +124,16 @@ impl Channel {
                 };
                 per_rank * ranks as usize
             ],
-            ranks: vec![rank; ranks as usize],
+            ranks: (0..u64::from(ranks))
+                .map(|r| Rank {
+                    next_refresh: if staggered {
+                        (r + 1) * (u64::from(t.refi) / u64::from(ranks))
+                    } else {
+                        u64::from(t.refi)
+                    },
+                    ..rank.clone()
+                })
+                .collect(),
             bus_free: 0,
             refreshes: 0,
         }
@@ -132,18 +143,6 @@ impl Channel {
     #[inline]
     pub(crate) fn bank_index(&self, rank: u32, bg: u32, bank: u32) -> usize {
         (rank as usize * self.bank_groups + bg as usize) * self.banks_per_group + bank as usize
-    }
-
-    /// The row open in the bank of [`Self::bank_index`] `bank` (`u32::MAX`
-    /// when none is).
-    #[inline]
-    pub(crate) fn open_row(&self, bank: usize) -> u32 {
-        self.banks[bank].open
-    }
-
-    /// Whether `row` is open in the bank (what FR-FCFS calls a row hit).
-    pub fn is_open(&self, rank: u32, bg: u32, bank: u32, row: u32) -> bool {
-        self.banks[self.bank_index(rank, bg, bank)].open == row
     }
 
     /// Performs every refresh of `rank` due at or before `t`: all banks are
@@ -217,11 +216,50 @@ impl Channel {
 
     /// The cycle at which the first command (precharge, activate or
     /// column) of a read arriving at `at` could issue, without issuing
-    /// anything (refresh not considered).
+    /// anything (after the rank's next refresh when that comes first).
     pub fn first_read_command(&self, rank: u32, bg: u32, bank: u32, row: u32, at: u64) -> u64 {
-        let bi = self.bank_index(rank, bg, bank);
-        let s = self.plan(bi, rank as usize, bg as usize, row, false, at);
+        let s = self.plan_queued(rank, bg, bank, row, false, at);
         s.pre.or(s.act).unwrap_or(s.col)
+    }
+
+    /// The first cycle of the data of an access (a write when `write`)
+    /// arriving at `at`, were it issued next (after the rank's next refresh
+    /// when that comes first); nothing is issued.
+    pub fn data_start(&self, rank: u32, bg: u32, bank: u32, row: u32, write: bool, at: u64) -> u64 {
+        self.plan_queued(rank, bg, bank, row, write, at).data_start
+    }
+
+    /// The commands of an access, as [`Self::access`] would issue them next,
+    /// for choosing among queued ones: when the rank's next refresh falls
+    /// before the column command, the access waits until at least tRFC
+    /// after the refresh is due, then opens its row in the closed bank.
+    fn plan_queued(
+        &self,
+        rank: u32,
+        bg: u32,
+        bank: u32,
+        row: u32,
+        write: bool,
+        at: u64,
+    ) -> Service {
+        let (r, g) = (rank as usize, bg as usize);
+        let s = self.plan(self.bank_index(rank, bg, bank), r, g, row, write, at);
+        let due = self.ranks[r].next_refresh;
+        if s.col < due {
+            return s;
+        }
+        let t = &self.t;
+        let act = at.max(due + u64::from(t.rfc));
+        let col = act + u64::from(t.rcd);
+        let data_start = col + u64::from(if write { t.cwl } else { t.cl });
+        Service {
+            row: RowOutcome::Miss,
+            pre: None,
+            act: Some(act),
+            col,
+            data_start,
+            data_end: data_start + u64::from(t.burst),
+        }
     }
 
     fn plan(&self, bi: usize, r: usize, g: usize, row: u32, write: bool, at: u64) -> Service {

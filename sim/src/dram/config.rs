@@ -36,6 +36,9 @@ pub struct DramConfig {
     pub mapping: Vec<MapField>,
     /// What happens to a row after a column access.
     pub row_policy: RowPolicy,
+    /// When each rank refreshes (all together by default).
+    #[serde(default, skip_serializing_if = "RefreshPolicy::is_default")]
+    pub refresh: RefreshPolicy,
     /// Reads the controller holds before new reads wait.
     pub read_queue: u32,
     /// Writes the controller holds.
@@ -47,8 +50,9 @@ pub struct DramConfig {
     /// Times a queued write may be passed over by row hits before it is
     /// served first.
     pub starvation_cap: u32,
-    /// Times a queued read may be passed over by row hits before it is
-    /// served first.
+    /// Times a queued read may be passed over by younger reads to its own
+    /// bank (row hits keeping the row it needs closed) before it is served
+    /// first.
     pub read_starvation_cap: u32,
 }
 
@@ -78,6 +82,25 @@ pub enum RowPolicy {
     Open,
     /// Precharge as soon as the access allows (every access is a row miss).
     Closed,
+}
+
+/// When the ranks of a channel refresh. Either way each rank refreshes
+/// every tREFI, closing all its banks for tRFC.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefreshPolicy {
+    /// Every rank at tREFI, 2 tREFI, ...: all ranks at once.
+    #[default]
+    AllRanks,
+    /// One rank every tREFI / ranks, in turn: rank r first at
+    /// (r + 1) tREFI / ranks (DRAMsim3's `RANK_LEVEL_STAGGERED`).
+    Staggered,
+}
+
+impl RefreshPolicy {
+    fn is_default(&self) -> bool {
+        *self == RefreshPolicy::default()
+    }
 }
 
 impl DramConfig {

@@ -3,8 +3,11 @@
 //! watermarks in FR-FCFS order, each with a starvation cap, and counts every
 //! transfer by cause.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use super::channel::{Channel, RowOutcome, Service};
-use super::config::{DramConfig, MapField, RowPolicy};
+use super::config::{DramConfig, MapField, RefreshPolicy, RowPolicy};
 use super::mapping::{AddressMapping, Location};
 use super::standard::DramStandard;
 use crate::cause::{Cause, CauseCounts};
@@ -45,7 +48,7 @@ fn bucket_floor(bucket: usize) -> u64 {
 struct QueuedWrite {
     line: u64,
     loc: Location,
-    /// `Channel::bank_index` of `loc`, for the row-hit search of a drain.
+    /// `Channel::bank_index` of `loc`: which writes a pick passes over.
     bank: u32,
     skipped: u32,
 }
@@ -58,6 +61,17 @@ struct QueuedRead {
     loc: Location,
     at: u64,
     skipped: u32,
+}
+
+/// What FR-FCFS picks among the queued reads of a channel.
+#[derive(Clone, Copy, Debug)]
+struct Pick {
+    /// The read's index in its queue.
+    index: usize,
+    /// The first cycle its data could be on the bus.
+    data: u64,
+    /// The cycle the oldest queued read's first command could issue.
+    ready: u64,
 }
 
 /// Names a read queued by [`Dram::queue_read_dram`] until it is completed.
@@ -89,6 +103,9 @@ pub struct DramCounters {
     pub reordered_reads: u64,
     /// Sum of read latencies (arrival to last data beat).
     pub read_latency_sum: u64,
+    /// Sum of the cycles reads waited for a read-queue slot (part of
+    /// their latency).
+    pub read_queue_wait_sum: u64,
     /// Read-latency histogram in DRAM cycles.
     pub read_latency_histogram: Vec<u64>,
 }
@@ -108,8 +125,31 @@ impl DramCounters {
             reordered_writes: 0,
             reordered_reads: 0,
             read_latency_sum: 0,
+            read_queue_wait_sum: 0,
             read_latency_histogram: vec![0; HISTOGRAM_BUCKETS],
         }
+    }
+}
+
+/// Where the controller reports every request it receives
+/// (`memento replay --dram-trace`): the address (of the line, for a read),
+/// whether it is a write, and its arrival in DRAM cycles. Writes are
+/// reported as they arrive, reads as they are served, in the order FR-FCFS
+/// chose: replayed in that order, one at a time, the requests take the
+/// controller through the same states (`memento dram --in-order`).
+pub trait DramRequestSink {
+    /// One request as the controller receives it.
+    fn request(&mut self, addr: u64, write: bool, at: u64);
+}
+
+/// The sink a controller reports its requests to, shared with whoever
+/// reads them afterwards.
+#[derive(Clone)]
+struct RequestLog(Rc<RefCell<dyn DramRequestSink>>);
+
+impl std::fmt::Debug for RequestLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestLog")
     }
 }
 
@@ -130,6 +170,7 @@ pub struct Dram {
     read_queue: usize,
     write_high: usize,
     write_low: usize,
+
     starvation_cap: u32,
     read_starvation_cap: u32,
     line_shift: u32,
@@ -138,6 +179,10 @@ pub struct Dram {
     counters: DramCounters,
     /// Refreshes before the counters last started (a warm-up's).
     refreshes_before: u64,
+    /// The cycle after the last data beat of any access so far.
+    busy_until: u64,
+    /// Where every request is reported, when someone asked.
+    log: Option<RequestLog>,
 }
 
 impl Dram {
@@ -172,6 +217,7 @@ impl Dram {
                         o.bank_groups,
                         o.banks_per_group,
                         closed,
+                        config.refresh == RefreshPolicy::Staggered,
                     )
                 })
                 .collect(),
@@ -183,6 +229,7 @@ impl Dram {
             read_queue: config.read_queue as usize,
             write_high: config.write_high as usize,
             write_low: config.write_low as usize,
+
             starvation_cap: config.starvation_cap,
             read_starvation_cap: config.read_starvation_cap,
             line_shift: line_size.trailing_zeros(),
@@ -190,6 +237,8 @@ impl Dram {
             dram_mhz: u64::from(standard.clock_mhz()),
             refreshes_before: 0,
             counters: DramCounters::zero(),
+            busy_until: 0,
+            log: None,
         }
     }
 
@@ -201,6 +250,18 @@ impl Dram {
     /// The address mapping.
     pub fn mapping(&self) -> &AddressMapping {
         &self.mapping
+    }
+
+    /// Reports every request from now on to `sink` (reads and writes,
+    /// including those merged and forwarded; see [`DramRequestSink`]).
+    pub fn record_requests(&mut self, sink: Rc<RefCell<dyn DramRequestSink>>) {
+        self.log = Some(RequestLog(sink));
+    }
+
+    /// The cycle after the last data beat of any access so far (DRAM
+    /// cycles).
+    pub fn busy_until(&self) -> u64 {
+        self.busy_until
     }
 
     /// The counters so far.
@@ -327,46 +388,136 @@ impl Dram {
             .position(|q| q.iter().any(|r| r.ticket == ticket))
             .expect("a read is completed once");
         loop {
-            let pick = self.pick_read(ch);
-            let queue = &mut self.read_queues[ch];
-            for r in &mut queue[..pick] {
-                r.skipped += 1;
-            }
-            self.counters.reordered_reads += u64::from(pick > 0);
-            let r = queue.remove(pick);
-            let s = self.serve_read(ch, r);
-            if r.ticket == ticket {
+            let (served, s) = self.serve_next_read(ch);
+            if served == ticket {
                 return s;
             }
-            self.served_reads.push((r.ticket, s));
+            self.served_reads.push((served, s));
         }
     }
 
-    /// The index in the read queue of `ch` of the read to serve next.
-    fn pick_read(&self, ch: usize) -> usize {
+    /// Serves the read of the queue of `ch` that FR-FCFS picks next (see
+    /// [`Self::finish_read_dram`]).
+    fn serve_next_read(&mut self, ch: usize) -> (ReadTicket, Service) {
+        let pick = self.pick_read(ch).index;
+        self.serve_picked(ch, pick)
+    }
+
+    /// Serves the read at index `pick` of the queue of `ch`; the older ones
+    /// to the same bank count it as passing them (a row kept open for it).
+    fn serve_picked(&mut self, ch: usize, pick: usize) -> (ReadTicket, Service) {
+        let queue = &mut self.read_queues[ch];
+        let l = queue[pick].loc;
+        for r in &mut queue[..pick] {
+            if (r.loc.rank, r.loc.bank_group, r.loc.bank) == (l.rank, l.bank_group, l.bank) {
+                r.skipped += 1;
+            }
+        }
+        self.counters.reordered_reads += u64::from(pick > 0);
+        let r = queue.remove(pick);
+        (r.ticket, self.serve_read(ch, r))
+    }
+
+    /// Trace-driven use (`memento dram`), where nobody waits for a read's
+    /// answer: a read arriving at DRAM cycle `at` joins its channel's
+    /// queue. First the reads already queued there whose turn is settled
+    /// before `at` are served: while the oldest one's first command could
+    /// issue before `at`, or FR-FCFS's pick could have its data on the bus
+    /// before a read arriving at `at` could (tCL after it), nothing arriving
+    /// later can change the choice. A queue already holding
+    /// `read_queue` reads serves its next one to make room (the controller
+    /// considers that many at once). Reads served this way are not kept for
+    /// [`Self::finish_read_dram`].
+    pub fn arrive_read(&mut self, addr: u64, cause: Cause, at: u64) {
+        let r = self.request(addr, cause, at);
+        let ch = r.loc.channel as usize;
+        self.serve_settled_reads(ch, at, self.read_queue - 1);
+        self.queue(r);
+    }
+
+    /// Serves the reads queued on `ch` whose turn is settled before `at`
+    /// (see [`Self::arrive_read`]), then more until at most `keep` are
+    /// left.
+    fn serve_settled_reads(&mut self, ch: usize, at: u64, keep: usize) {
+        let earliest = at + u64::from(self.standard.timing.cl);
+        while !self.read_queues[ch].is_empty() {
+            let pick = self.pick_read(ch);
+            let open = pick.ready >= at && pick.data >= earliest;
+            if open && self.read_queues[ch].len() <= keep {
+                break;
+            }
+            self.serve_picked(ch, pick.index);
+        }
+    }
+
+    /// Trace-driven use: a write arriving at DRAM cycle `at`, as
+    /// [`Self::write_dram`], once the queued reads whose turn is settled
+    /// are served. Every queued read of its channel is served first when
+    /// one of them reads the write's line (it must not be forwarded the
+    /// newer data). A drain the write starts passes the reads still
+    /// queued, as a controller stops taking reads while it drains.
+    pub fn arrive_write(&mut self, addr: u64, cause: Cause, at: u64) {
+        let ch = self.mapping.locate(addr).channel as usize;
+        let line = addr >> self.line_shift;
+        let read_of_line = self.read_queues[ch].iter().any(|r| r.line == line);
+        let keep = if read_of_line { 0 } else { usize::MAX };
+        self.serve_settled_reads(ch, at, keep);
+        self.write_dram(addr, cause, at);
+    }
+
+    /// Trace-driven use: serves every queued read, as at the end of a
+    /// trace.
+    pub fn serve_queued_reads(&mut self) {
+        for ch in 0..self.read_queues.len() {
+            while !self.read_queues[ch].is_empty() {
+                self.serve_next_read(ch);
+            }
+        }
+    }
+
+    /// FR-FCFS's choice among the reads queued on `ch`. A read passed over
+    /// `read_starvation_cap` times goes first. Otherwise the candidates are
+    /// the reads that had arrived when the oldest one's first command could
+    /// issue (a later one finds the bank as that command leaves it), and of
+    /// them goes the one whose data could come first, the oldest among
+    /// equals: first ready, then first come. So a row hit passes reads that
+    /// need their row opened, and a read to an idle bank or bank group
+    /// passes one that waits for a busy one.
+    fn pick_read(&self, ch: usize) -> Pick {
         let queue = &self.read_queues[ch];
         let channel = &self.channels[ch];
-        if queue.len() == 1 {
-            return 0;
-        }
+        let data = |r: &QueuedRead| {
+            let l = r.loc;
+            channel.data_start(l.rank, l.bank_group, l.bank, l.row, false, r.at)
+        };
+        let oldest = &queue[0];
+        let o = oldest.loc;
+        let ready = channel.first_read_command(o.rank, o.bank_group, o.bank, o.row, oldest.at);
         if let Some(i) = queue
             .iter()
             .position(|r| r.skipped >= self.read_starvation_cap)
         {
-            return i;
+            return Pick {
+                index: i,
+                data: data(&queue[i]),
+                ready,
+            };
         }
-        let oldest = &queue[0];
-        let o = oldest.loc;
-        // Younger reads count only if they were waiting when the oldest
-        // one's first command could go.
-        let ready = channel.first_read_command(o.rank, o.bank_group, o.bank, o.row, oldest.at);
-        queue
-            .iter()
-            .position(|r| {
-                r.at <= ready
-                    && channel.is_open(r.loc.rank, r.loc.bank_group, r.loc.bank, r.loc.row)
-            })
-            .unwrap_or(0)
+        let mut pick = Pick {
+            index: 0,
+            data: data(oldest),
+            ready,
+        };
+        for (i, r) in queue.iter().enumerate().skip(1) {
+            if r.at > ready {
+                continue;
+            }
+            let d = data(r);
+            if d < pick.data {
+                (pick.index, pick.data) = (i, d);
+            }
+        }
+        pick
     }
 
     /// Issues one read taken from the queue: forwarded from the write queue
@@ -374,10 +525,16 @@ impl Dram {
     /// waiting for a read-queue slot if all are taken.
     fn serve_read(&mut self, ch: usize, r: QueuedRead) -> Service {
         let (loc, at) = (r.loc, r.at);
+        if let Some(log) = &self.log {
+            log.0
+                .borrow_mut()
+                .request(r.line << self.line_shift, false, at);
+        }
         if self.write_queues[ch].iter().any(|w| w.line == r.line) {
             // The newest data is in the write queue: forward it.
             self.counters.forwarded_reads += 1;
             self.record_latency(1);
+            self.busy_until = self.busy_until.max(at + 1);
             return Service {
                 row: RowOutcome::Hit,
                 pre: None,
@@ -403,12 +560,17 @@ impl Dram {
         self.read_inflight[ch].push(s.col);
         self.count_row(s.row);
         self.record_latency(s.data_end - at);
+        self.counters.read_queue_wait_sum += start - at;
+        self.busy_until = self.busy_until.max(s.data_end);
         s
     }
 
     /// A write arriving at DRAM cycle `at`: queued; when the queue reaches
     /// the high watermark, writes are drained down to the low watermark.
     pub fn write_dram(&mut self, addr: u64, cause: Cause, at: u64) {
+        if let Some(log) = &self.log {
+            log.0.borrow_mut().request(addr, true, at);
+        }
         let line = addr >> self.line_shift;
         let loc = self.mapping.locate(addr);
         let ch = loc.channel as usize;
@@ -450,29 +612,38 @@ impl Dram {
     }
 
     /// FR-FCFS over the write queue of `ch` until `keep` writes remain: a
-    /// write passed over `starvation_cap` times goes first, then the oldest
-    /// row hit, then the oldest write.
+    /// write passed over `starvation_cap` times by writes to its bank goes
+    /// first; otherwise the write whose data could go first, the oldest
+    /// among equals (a row hit passes writes that need their row opened, a
+    /// write to an idle bank passes one that waits for a busy one).
     fn drain(&mut self, ch: usize, keep: usize, at: u64) -> u64 {
         let mut end = at;
         while self.write_queues[ch].len() > keep {
             let queue = &self.write_queues[ch];
             let channel = &self.channels[ch];
-            // A pick passes over every older write, so skip counts never
-            // grow towards the back: only the oldest can be at the cap.
-            debug_assert!(queue.windows(2).all(|w| w[0].skipped >= w[1].skipped));
-            let pick = if queue[0].skipped >= self.starvation_cap {
-                0
-            } else {
-                queue
-                    .iter()
-                    .position(|w| channel.open_row(w.bank as usize) == w.loc.row)
-                    .unwrap_or(0)
+            let pick = match queue.iter().position(|w| w.skipped >= self.starvation_cap) {
+                Some(starved) => starved,
+                None => {
+                    let data = |w: &QueuedWrite| {
+                        let l = w.loc;
+                        channel.data_start(l.rank, l.bank_group, l.bank, l.row, true, at)
+                    };
+                    let mut best = (0, data(&queue[0]));
+                    for (i, w) in queue.iter().enumerate().skip(1) {
+                        let d = data(w);
+                        if d < best.1 {
+                            best = (i, d);
+                        }
+                    }
+                    best.0
+                }
             };
             if pick > 0 {
                 self.counters.reordered_writes += 1;
             }
             let queue = &mut self.write_queues[ch];
-            for w in &mut queue[..pick] {
+            let bank = queue[pick].bank;
+            for w in queue[..pick].iter_mut().filter(|w| w.bank == bank) {
                 w.skipped += 1;
             }
             let w = queue.remove(pick);
@@ -487,6 +658,7 @@ impl Dram {
             self.count_row(s.row);
             end = end.max(s.data_end);
         }
+        self.busy_until = self.busy_until.max(end);
         end
     }
 
@@ -503,6 +675,25 @@ impl Dram {
         self.counters.read_latency_histogram[latency_bucket(cycles)] += 1;
     }
 
+    /// The `percent`th percentile of the read latencies so far, in DRAM
+    /// cycles (the floor of its histogram bucket: exact below 4096
+    /// cycles); 0 before any read.
+    pub fn read_latency_percentile(&self, percent: u64) -> u64 {
+        let histogram = &self.counters.read_latency_histogram;
+        let served: u64 = histogram.iter().sum();
+        // The percentile's position (1-based): the 99th of 1000 reads is
+        // the 990th, the 50th of 3 the 2nd.
+        let rank = ((u128::from(served) * u128::from(percent)).div_ceil(100) as u64).max(1);
+        let mut seen = 0;
+        for (bucket, &n) in histogram.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return bucket_floor(bucket);
+            }
+        }
+        0
+    }
+
     /// The results after a run of `elapsed` core cycles.
     pub fn stats(&self, elapsed: u64) -> DramStats {
         let c = &self.counters;
@@ -513,18 +704,6 @@ impl Dram {
         } else {
             ns(c.read_latency_sum as f64 / served as f64)
         };
-        let mut p99 = 0.0;
-        if served > 0 {
-            let rank = served - served / 100; // the 99th percentile's position (1-based)
-            let mut seen = 0;
-            for (bucket, &n) in c.read_latency_histogram.iter().enumerate() {
-                seen += n;
-                if seen >= rank {
-                    p99 = ns(bucket_floor(bucket) as f64);
-                    break;
-                }
-            }
-        }
         let bytes = (c.reads.transfers() + c.writes.transfers()) << self.line_shift;
         let seconds = elapsed as f64 / (self.core_mhz as f64 * 1e6);
         DramStats {
@@ -541,7 +720,8 @@ impl Dram {
             reordered_writes: c.reordered_writes,
             reordered_reads: c.reordered_reads,
             avg_read_latency_ns: avg,
-            p99_read_latency_ns: p99,
+            p50_read_latency_ns: ns(self.read_latency_percentile(50) as f64),
+            p99_read_latency_ns: ns(self.read_latency_percentile(99) as f64),
             bytes,
             bandwidth_gb_s: if seconds > 0.0 {
                 bytes as f64 / seconds / 1e9

@@ -4,11 +4,13 @@
 mod channel;
 mod config;
 mod controller;
+mod log;
 mod mapping;
 mod standard;
 
 pub use channel::{RowOutcome, Service};
-pub use config::{DramConfig, MapField, RowPolicy};
-pub use controller::{Dram, DramCounters, ReadTicket};
+pub use config::{DramConfig, MapField, RefreshPolicy, RowPolicy};
+pub use controller::{Dram, DramCounters, DramRequestSink, ReadTicket};
+pub use log::RequestWriter;
 pub use mapping::{AddressMapping, Location};
 pub use standard::{DramStandard, Organisation, Timing};

@@ -18,7 +18,7 @@ mod replay;
 use crate::allocator::{AllocatorModel, Baseline};
 use crate::config::{AllocatorKind, Config, ConfigError};
 use crate::core_timing::CoreTiming;
-use crate::dram::Dram;
+use crate::dram::{Dram, DramRequestSink};
 use crate::extension::{IdealMallacc, Memento};
 use crate::geometry::Geometry;
 use crate::hierarchy::MemorySystem;
@@ -115,17 +115,44 @@ pub fn replay_classified<D: Drive>(
     shared: bool,
     classes: Vec<Rc<RefCell<dyn BranchClasses>>>,
 ) -> Result<Stats, FallibleRunError<TraceError>> {
-    struct Driving<D>(Vec<D>, bool, Vec<Rc<RefCell<dyn BranchClasses>>>);
+    replay_logged(config, streams, shared, classes, None)
+}
+
+/// [`replay_classified`] that also reports every request reaching the
+/// memory controller to `dram_log`, as it arrives
+/// ([`Dram::record_requests`]; `memento replay --dram-trace`).
+pub fn replay_logged<D: Drive>(
+    config: &Config,
+    streams: Vec<D>,
+    shared: bool,
+    classes: Vec<Rc<RefCell<dyn BranchClasses>>>,
+    dram_log: Option<Rc<RefCell<dyn DramRequestSink>>>,
+) -> Result<Stats, FallibleRunError<TraceError>> {
+    struct Driving<D> {
+        streams: Vec<D>,
+        shared: bool,
+        classes: Vec<Rc<RefCell<dyn BranchClasses>>>,
+        dram_log: Option<Rc<RefCell<dyn DramRequestSink>>>,
+    }
     impl<D: Drive> WithMachine for Driving<D> {
         type Output = Result<Stats, FallibleRunError<TraceError>>;
         fn run<M: AllocatorModel>(self, mut machine: Machine<M>) -> Self::Output {
-            for (core, classes) in self.2.into_iter().enumerate() {
+            for (core, classes) in self.classes.into_iter().enumerate() {
                 machine.set_branch_classes(core, classes);
             }
-            machine.run_driven(self.0, self.1)
+            if let Some(log) = self.dram_log {
+                machine.memory_mut().dram.record_requests(log);
+            }
+            machine.run_driven(self.streams, self.shared)
         }
     }
-    with_machine(config, Driving(streams, shared, classes))?
+    let work = Driving {
+        streams,
+        shared,
+        classes,
+        dram_log,
+    };
+    with_machine(config, work)?
 }
 
 /// [`replay_driven`] for streams that may fail (any iterator of results).
@@ -257,14 +284,7 @@ impl<M: AllocatorModel> Machine<M> {
             field,
             message,
         })?;
-        let standard = config
-            .dram
-            .load_standard(config.source_dir.as_deref())
-            .map_err(|(field, message)| ConfigError {
-                source_name: config.name.clone(),
-                field,
-                message,
-            })?;
+        let standard = config.dram_standard()?;
         let dram = Dram::new(
             &config.dram,
             &standard,

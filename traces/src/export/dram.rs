@@ -8,20 +8,13 @@
 
 use std::io::{self, Write};
 
+use crate::dram_trace::write_request;
+pub use crate::dram_trace::DramStyle;
 use crate::event::Event;
 use crate::sink::EventSink;
 
 /// Bytes per DRAM request.
 pub const LINE_BYTES: u64 = 64;
-
-/// Which tool's text to write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DramStyle {
-    /// `0x1f40 READ 1234` (address, command, cycle).
-    Dramsim3,
-    /// `0x1f40 R` (address, R or W), Ramulator's DRAM trace.
-    Ramulator,
-}
 
 /// Writes loads and stores as DRAM requests.
 pub struct DramExporter<W: Write> {
@@ -57,18 +50,8 @@ impl<W: Write> DramExporter<W> {
         let first = addr / LINE_BYTES;
         let last = addr.saturating_add(u64::from(size) - 1) / LINE_BYTES;
         for line in first..=last {
-            let line_addr = line * LINE_BYTES;
-            match self.style {
-                DramStyle::Dramsim3 => writeln!(
-                    self.out,
-                    "{line_addr:#x} {} {}",
-                    if write { "WRITE" } else { "READ" },
-                    self.instructions
-                )?,
-                DramStyle::Ramulator => {
-                    writeln!(self.out, "{line_addr:#x} {}", if write { 'W' } else { 'R' })?
-                }
-            }
+            let cycle = self.instructions;
+            write_request(&mut self.out, self.style, line * LINE_BYTES, write, cycle)?;
             self.requests = self.requests.saturating_add(1);
         }
         Ok(())

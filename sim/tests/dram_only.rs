@@ -1,0 +1,149 @@
+//! The DRAM model alone (`memento dram`): requests fed at their arrival
+//! cycles on the `dramsim3-ddr4` preset (DDR4-3200, CL 22, tRCD 22, tRP 22,
+//! BL8: 4 cycles of data), latencies from arrival to the last data beat, in
+//! DRAM cycles.
+
+use std::path::Path;
+
+use memento_sim::dram::{Dram, Location};
+use memento_sim::dram_only::{run_dram, Schedule};
+use memento_sim::{Config, DramRunStats};
+use memento_trace::dram_trace::{DramRequest, DramTraceReader};
+
+fn config() -> Config {
+    Config::preset("dramsim3-ddr4").unwrap()
+}
+
+/// The byte address of a line of rank 0, bank group `bg`, bank 0.
+fn line(bg: u32, row: u32, column: u32) -> u64 {
+    let c = config();
+    let s = c.dram_standard().unwrap();
+    Dram::new(&c.dram, &s, c.line_size, 3000)
+        .mapping()
+        .address(Location {
+            channel: 0,
+            rank: 0,
+            bank_group: bg,
+            bank: 0,
+            row,
+            column,
+        })
+}
+
+fn run(text: &str, schedule: Schedule) -> DramRunStats {
+    let reader = DramTraceReader::new(text.as_bytes(), Path::new("t.trace"), None);
+    run_dram(&config(), schedule, reader).unwrap()
+}
+
+fn read(addr: u64, cycle: u64) -> String {
+    format!("{addr:#x} READ {cycle}\n")
+}
+
+#[test]
+fn a_row_miss_a_row_hit_and_a_row_conflict_take_their_exact_cycles() {
+    // Miss: ACT, tRCD, CL, burst = 22 + 22 + 4; hit: CL + burst = 26;
+    // conflict: PRE, tRP, then a miss = 22 + 48 = 70. The hit and the
+    // conflict follow a miss that opens row 1: their latency is what the
+    // mean adds to the miss's 48.
+    let miss = read(line(0, 1, 0), 0);
+    for (text, latency, (hits, misses, conflicts)) in [
+        (read(line(0, 1, 0), 100), 48.0, (0, 1, 0)),
+        (miss.clone() + &read(line(0, 1, 1), 1000), 26.0, (1, 1, 0)),
+        (miss.clone() + &read(line(0, 2, 0), 1000), 70.0, (0, 1, 1)),
+    ] {
+        let s = run(&text, Schedule::FrFcfs);
+        let d = &s.dram;
+        let reads = hits + misses + conflicts;
+        assert_eq!(
+            (d.row_hits, d.row_misses, d.row_conflicts),
+            (hits, misses, conflicts)
+        );
+        let last = s.avg_read_latency_cycles * reads as f64 - 48.0 * (reads - 1) as f64;
+        assert_eq!(last, latency, "{text}");
+        assert_eq!(s.avg_read_queue_wait_cycles, 0.0);
+    }
+    let s = run(
+        &(read(line(0, 1, 0), 0) + &read(line(0, 1, 1), 1000) + &read(line(0, 2, 0), 2000)),
+        Schedule::FrFcfs,
+    );
+    assert_eq!(s.avg_read_latency_cycles, (48.0 + 26.0 + 70.0) / 3.0);
+    assert_eq!(
+        (s.p50_read_latency_cycles, s.p99_read_latency_cycles),
+        (48, 70)
+    );
+    // ns at the preset's 1587 MHz clock (tCK 0.63 ns).
+    assert!((s.dram.p99_read_latency_ns - 70.0 * 1000.0 / 1587.0).abs() < 1e-9);
+}
+
+#[test]
+fn ramulator_requests_arrive_one_cycle_apart() {
+    // The hit arrives at cycle 1 and follows the miss by tCCD_L (8 cycles).
+    let text = format!("{:#x} R\n{:#x} R\n", line(0, 1, 0), line(0, 1, 1));
+    let s = run(&text, Schedule::FrFcfs);
+    assert_eq!(s.requests, 2);
+    assert_eq!(
+        s.avg_read_latency_cycles,
+        (48.0 + (22.0 + 8.0 + 26.0 - 1.0)) / 2.0
+    );
+}
+
+#[test]
+fn an_empty_trace_reports_nothing_done() {
+    let s = run("\n\n", Schedule::FrFcfs);
+    assert_eq!((s.requests, s.cycles, s.dram.bytes), (0, 0, 0));
+    assert_eq!(s.avg_read_latency_cycles, 0.0);
+    assert_eq!(s.dram.bandwidth_gb_s, 0.0);
+}
+
+#[test]
+fn fr_fcfs_overlaps_a_saturating_stream_across_bank_groups_where_in_order_cannot() {
+    // One read a cycle over the lines of two bank groups, interleaved 8 by
+    // 8: in order, reads alternate groups only at each switch; FR-FCFS
+    // keeps both busy, one burst every 4 cycles.
+    let mut text = String::new();
+    for i in 0..512u32 {
+        let (bg, column) = (i / 8 % 2, i / 16 * 8 + i % 8);
+        text += &read(line(bg, 1, column % 128), u64::from(i));
+    }
+    let fr_fcfs = run(&text, Schedule::FrFcfs);
+    let in_order = run(&text, Schedule::InOrder);
+    assert!(
+        fr_fcfs.cycles * 10 < in_order.cycles * 8,
+        "FR-FCFS {} cycles, in order {}",
+        fr_fcfs.cycles,
+        in_order.cycles
+    );
+    assert!(fr_fcfs.dram.reordered_reads > 0);
+    assert_eq!(in_order.dram.reordered_reads, 0);
+}
+
+#[test]
+fn a_write_passes_no_queued_read_of_its_line() {
+    // The read arrived first: it must get the old data from DRAM, not the
+    // queued write's.
+    let a = line(0, 1, 0);
+    let text = read(line(0, 2, 0), 0) + &read(a, 1) + &format!("{a:#x} WRITE 2\n");
+    let s = run(&text, Schedule::FrFcfs);
+    assert_eq!(s.dram.forwarded_reads, 0);
+    let later = text + &read(a, 3);
+    assert_eq!(run(&later, Schedule::FrFcfs).dram.forwarded_reads, 1);
+}
+
+#[test]
+fn requests_parsed_and_fed_are_counted_once_each() {
+    let requests = [
+        DramRequest {
+            addr: line(0, 1, 0),
+            write: false,
+            cycle: Some(0),
+        },
+        DramRequest {
+            addr: line(0, 1, 1),
+            write: true,
+            cycle: Some(5),
+        },
+    ];
+    let s = run_dram(&config(), Schedule::InOrder, requests.map(Ok)).unwrap();
+    assert_eq!(s.requests, 2);
+    assert_eq!((s.dram.reads.demand, s.dram.writes.writeback), (1, 1));
+}
