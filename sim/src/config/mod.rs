@@ -236,6 +236,7 @@ pub struct ConfigError {
 const MACHINES: &[(&str, &str)] = &[
     ("micro23", include_str!("../../presets/micro23.toml")),
     ("small", include_str!("../../presets/small.toml")),
+    ("champsim", include_str!("../../presets/champsim.toml")),
 ];
 
 /// The extension's section, appended to a machine for `<machine>-memento`.
@@ -252,7 +253,7 @@ impl Config {
 
     /// Names of the built-in presets.
     pub const PRESETS: &'static [&'static str] =
-        &["micro23", "micro23-memento", "small", "small-memento"];
+        &["micro23", "micro23-memento", "small", "small-memento", "champsim"];
 
     /// A built-in preset: `micro23` (the paper's machine), `small`, or
     /// either with `-memento` (the extension on).
