@@ -252,8 +252,13 @@ impl Config {
     }
 
     /// Names of the built-in presets.
-    pub const PRESETS: &'static [&'static str] =
-        &["micro23", "micro23-memento", "small", "small-memento", "champsim"];
+    pub const PRESETS: &'static [&'static str] = &[
+        "micro23",
+        "micro23-memento",
+        "small",
+        "small-memento",
+        "champsim",
+    ];
 
     /// A built-in preset: `micro23` (the paper's machine), `small`, or
     /// either with `-memento` (the extension on).
