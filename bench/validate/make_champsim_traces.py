@@ -109,28 +109,36 @@ def random_heap(n, rng):
 
 
 def branchy(n, rng):
-    """Over a 16 KiB array (L1-resident): if (x & 7 pattern) skip; if (rare) skip."""
+    """Over a 16 KiB array (L1-resident), two data-dependent branches, each
+    skipping 4 instructions (16 bytes) when taken: one follows a period-8
+    pattern, one is taken at random 1 time in 8. A taken target lies more
+    than 15 bytes past the branch, so the importer, which infers lengths
+    from the next IP, sees it as taken."""
     base = 0x30000000
     elems = (16 << 10) // 8
     pattern = [True, True, False, True, False, False, True, False]
     i = 0
     while True:
-        # mov rax,[rsi+rcx*8]; cmp rax,rdi; jl +4; add r8,1; cmp rax,rdx; je +4; add r9,1;
-        # add rcx,1; cmp; jne loop
+        # mov rax,[rsi+rcx*8]; cmp rax,rdi; jl L1; 4 x add r8,1; L1: cmp rax,rdx; je L2;
+        # 4 x add rbx,1; L2: add rcx,1; cmp; jne loop. Every branch is 4 bytes long, the
+        # length the importer gives an instruction whose successor is not adjacent, so a
+        # branch ends at the same address whether taken or not.
         yield rec(CODE, dst_regs=(RAX,), src_regs=(RSI, RCX), src_mem=(base + 8 * (i % elems),))
         yield cmp_(CODE + 4, RAX)
         t1 = pattern[i % 8]
         yield jcc(CODE + 7, t1)
         if not t1:
-            yield rec(CODE + 9, dst_regs=(R8,), src_regs=(R8,))
-        yield cmp_(CODE + 13, RAX)
+            for j in range(4):
+                yield rec(CODE + 11 + 4 * j, dst_regs=(R8,), src_regs=(R8,))
+        yield cmp_(CODE + 27, RAX)
         t2 = rng.random() < 0.125
-        yield jcc(CODE + 16, t2)
+        yield jcc(CODE + 30, t2)
         if not t2:
-            yield rec(CODE + 18, dst_regs=(RBX,), src_regs=(RBX,))
-        yield rec(CODE + 22, dst_regs=(RCX,), src_regs=(RCX,))
-        yield rec(CODE + 26, dst_regs=(FLAGS_REG,), src_regs=(RCX, RDX))
-        yield jcc(CODE + 29, True)
+            for j in range(4):
+                yield rec(CODE + 34 + 4 * j, dst_regs=(RBX,), src_regs=(RBX,))
+        yield rec(CODE + 50, dst_regs=(RCX,), src_regs=(RCX,))
+        yield rec(CODE + 54, dst_regs=(FLAGS_REG,), src_regs=(RCX, RDX))
+        yield jcc(CODE + 57, True)
         i += 1
 
 
