@@ -23,8 +23,9 @@ pub struct ReplayArgs {
     /// Machine configuration file (TOML; start from `memento config show`).
     #[arg(long, conflicts_with = "preset")]
     config: Option<PathBuf>,
-    /// Built-in machine: micro23 (the paper's), small, or either with
-    /// -memento (the extension on) [default: micro23].
+    /// Built-in machine: micro23 (the paper's), small, champsim
+    /// (ChampSim's defaults), or any with -memento (the extension on)
+    /// [default: micro23].
     #[arg(long)]
     preset: Option<String>,
     /// Memory management to model: baseline (the traced allocator and
