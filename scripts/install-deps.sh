@@ -14,7 +14,11 @@
 #   scripts/install-deps.sh --sanitizers
 #                                     plus the nightly toolchain's rust-src
 #                                     and miri (for scripts/sanitize.sh)
-#   scripts/install-deps.sh --dry-run [--bench] [--pgo] [--fuzz] [--sanitizers]
+#   scripts/install-deps.sh --validate
+#                                     plus the libraries ChampSim builds
+#                                     with in place of its vcpkg step (for
+#                                     bench/validate/champsim.sh)
+#   scripts/install-deps.sh --dry-run [--bench] [--pgo] [--fuzz] [--sanitizers] [--validate]
 #                                     print what is missing, install nothing
 #
 # MEMENTO_DEPS_ROOT, if set, is put before every file that shows a package
@@ -36,6 +40,12 @@ libmimalloc2.0 /usr/lib/x86_64-linux-gnu/libmimalloc.so.2
 libtcmalloc-minimal4 /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 linux-perf /usr/bin/perf
 libc6-dbg /usr/share/doc/libc6-dbg/copyright
+"
+validate_pkgs="
+libfmt-dev /usr/include/fmt/core.h
+libcli11-dev /usr/include/CLI/CLI.hpp
+nlohmann-json3-dev /usr/include/nlohmann/json.hpp
+xz-utils /usr/bin/xz
 "
 
 want="$test_pkgs"
@@ -72,8 +82,9 @@ cargo-fuzz ${CARGO_HOME:-$HOME/.cargo}/bin/cargo-fuzz
 "
             ;;
         --sanitizers) components="rust-src miri" ;;
+        --validate) extra="$extra$validate_pkgs" ;;
         --dry-run) dry=1 ;;
-        *) echo "install-deps: unknown option '$arg' (use --bench, --pgo, --fuzz, --sanitizers, --dry-run or nothing)" >&2; exit 2 ;;
+        *) echo "install-deps: unknown option '$arg' (use --bench, --pgo, --fuzz, --sanitizers, --validate, --dry-run or nothing)" >&2; exit 2 ;;
     esac
 done
 want="$want$extra"

@@ -29,8 +29,9 @@ pub struct ReplayArgs {
     #[arg(long, conflicts_with = "preset")]
     config: Option<PathBuf>,
     /// Built-in machine: micro23 (the paper's), small, dramsim3-ddr4
-    /// (micro23 over DRAMsim3's DDR4_8Gb_x8_3200.ini), or any with
-    /// -memento (the extension on) [default: micro23].
+    /// (micro23 over DRAMsim3's DDR4_8Gb_x8_3200.ini), champsim
+    /// (ChampSim's defaults), or any with -memento (the extension on)
+    /// [default: micro23].
     #[arg(long)]
     preset: Option<String>,
     /// Memory management to model: baseline (the traced allocator and

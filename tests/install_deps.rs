@@ -96,3 +96,16 @@ fn dry_run_with_fuzz_adds_a_nightly_toolchain_and_cargo_fuzz() {
         "{stdout}"
     );
 }
+
+#[test]
+fn dry_run_with_validate_adds_champsims_libraries() {
+    let out = dry_run(&["--validate"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .trim()
+            .ends_with("time libfmt-dev libcli11-dev nlohmann-json3-dev xz-utils"),
+        "{stdout}"
+    );
+}

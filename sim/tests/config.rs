@@ -1,7 +1,7 @@
 //! Config: presets, TOML round trip, and validation errors that name the
 //! field at fault.
 
-use memento_sim::config::{Replacement, RowPolicy};
+use memento_sim::config::{PredictorKind, PrefetcherKind, Replacement, RowPolicy};
 use memento_sim::dram::DramStandard;
 use memento_sim::Config;
 
@@ -287,4 +287,26 @@ fn an_unknown_refresh_policy_names_the_field() {
         "row_policy = \"open\"\nrefresh = \"sometimes\"",
     );
     assert_eq!(error_field(&text), "dram.refresh");
+}
+
+#[test]
+fn the_champsim_preset_loads_with_champsims_defaults() {
+    let c = Config::preset("champsim").unwrap();
+    assert_eq!(c.name, "champsim");
+    assert_eq!((c.cores, c.frequency_mhz), (1, 4000));
+    assert_eq!(
+        (c.core.rob, c.core.load_queue, c.core.store_queue),
+        (352, 128, 72)
+    );
+    assert_eq!(c.branch.predictor, PredictorKind::Bimodal);
+    assert_eq!((c.branch.btb_sets, c.branch.btb_ways), (1024, 8));
+    // 48 KiB 12-way L1D, 512 KiB L2, 2 MiB LLC, all LRU.
+    assert_eq!((c.l1d.sets, c.l1d.ways, c.l1d.latency), (64, 12, 5));
+    assert_eq!((c.l2.sets, c.l2.ways, c.l2.latency), (1024, 8, 10));
+    assert_eq!((c.llc.sets, c.llc.ways, c.llc.latency), (2048, 16, 20));
+    for cache in [&c.l1i, &c.l1d, &c.l2, &c.llc] {
+        assert_eq!(cache.replacement, Replacement::Lru);
+        assert_eq!(cache.prefetcher, PrefetcherKind::None);
+    }
+    assert_eq!((c.dram.channels, c.dram.ranks), (1, 1));
 }

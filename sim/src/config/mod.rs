@@ -240,6 +240,7 @@ const MACHINES: &[(&str, &str)] = &[
         "dramsim3-ddr4",
         include_str!("../../presets/dramsim3-ddr4.toml"),
     ),
+    ("champsim", include_str!("../../presets/champsim.toml")),
 ];
 
 /// The extension's section, appended to a machine for `<machine>-memento`.
@@ -261,6 +262,7 @@ impl Config {
         "small",
         "small-memento",
         "dramsim3-ddr4",
+        "champsim",
     ];
 
     /// A built-in preset: `micro23` (the paper's machine), `small`,
