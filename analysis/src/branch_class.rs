@@ -50,14 +50,17 @@
 //! the capture's superblock ran through can lie inside one (in the suite's
 //! `json-warm` sample, 90 of its 5,483 distinct blocks hold one).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use capstone::arch::x86::{ArchMode, X86Insn, X86InsnGroup, X86OperandType};
 use capstone::arch::{ArchDetail, BuildsCapstone, DetailsArchInsn};
 use capstone::{Capstone, InsnDetail, InsnGroupType};
 use goblin::elf::header::EM_X86_64;
 use goblin::elf::Elf;
-use memento_trace::{BranchClass, ModuleInfo};
+use memento_sim::BranchClasses;
+use memento_trace::{BranchClass, ModuleInfo, TraceError, TraceFile};
 
 use crate::module_map::{gnu_build_id, load_segments, module_at, Segment};
 
@@ -266,14 +269,14 @@ pub struct RecordedBranches {
     by_end: HashMap<u64, BranchClass>,
 }
 
-impl memento_sim::BranchClasses for RecordedBranches {
+impl BranchClasses for RecordedBranches {
     fn class_of(&mut self, addr: u64, len: u32) -> Option<BranchClass> {
         let end = addr.wrapping_add(u64::from(len));
         Some(self.by_end.get(&end).copied().unwrap_or(BranchClass::None))
     }
 }
 
-impl memento_sim::BranchClasses for BlockClassifier {
+impl BranchClasses for BlockClassifier {
     fn class_of(&mut self, addr: u64, len: u32) -> Option<BranchClass> {
         self.classify(addr, len)
     }
@@ -281,19 +284,12 @@ impl memento_sim::BranchClasses for BlockClassifier {
 
 /// The provider of branch classes for replaying `trace`: its metadata's
 /// when the producer recorded them, else its modules' code.
-pub fn classes_for(
-    trace: &memento_trace::TraceFile,
-) -> Result<
-    std::rc::Rc<std::cell::RefCell<dyn memento_sim::BranchClasses>>,
-    memento_trace::TraceError,
-> {
+pub fn classes_for(trace: &TraceFile) -> Result<Rc<RefCell<dyn BranchClasses>>, TraceError> {
     let metadata = trace.metadata()?;
     Ok(if metadata.branches.is_empty() {
-        std::rc::Rc::new(std::cell::RefCell::new(BlockClassifier::new(
-            &metadata.modules,
-        )))
+        Rc::new(RefCell::new(BlockClassifier::new(&metadata.modules)))
     } else {
-        std::rc::Rc::new(std::cell::RefCell::new(RecordedBranches {
+        Rc::new(RefCell::new(RecordedBranches {
             by_end: metadata.branches.iter().map(|b| (b.end, b.class)).collect(),
         }))
     })

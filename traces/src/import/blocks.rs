@@ -44,13 +44,9 @@ impl BlockBuilder {
         }
     }
 
-    /// Ends the open block after its last instruction (a branch), so that
-    /// the next instruction starts a new one even if it is adjacent.
-    pub fn end_block(&mut self, sink: &mut dyn EventSink) -> io::Result<()> {
-        self.flush(sink)
-    }
-
-    /// Emits the open block, then the accesses made inside it.
+    /// Emits the open block, then the accesses made inside it; the next
+    /// instruction starts a new block even if it is adjacent (an importer
+    /// calls this after a branch, so that the branch ends its block).
     pub fn flush(&mut self, sink: &mut dyn EventSink) -> io::Result<()> {
         if self.count > 0 {
             sink.push(&Event::Block {

@@ -221,7 +221,7 @@ pub fn import(
             if prev.is_branch {
                 let class = branch_class(&prev.src_regs, &prev.dst_regs);
                 branches.insert(prev.ip.wrapping_add(u64::from(len)), class);
-                blocks.end_block(sink).map_err(io)?;
+                blocks.flush(sink).map_err(io)?;
             }
         }
         match record {
