@@ -4,9 +4,11 @@
 # IPC, demand L1D/L2/LLC MPKI, their relative differences and wall times.
 #
 #   bench/validate/champsim.sh [--instructions N] [--warmup W] [--kernels k1,k2]
-#                              [--table-only]
+#                              [--table-only | --ours-only]
 #
-# --table-only prints the table from the outputs already in $VALIDATE_OUT.
+# --table-only prints the table from the outputs already in $VALIDATE_OUT;
+# --ours-only reruns only our side against ChampSim's outputs there (a
+# model change need not wait 15 minutes for ChampSim's pointer chase).
 #
 # ChampSim is built from its public source (github.com/ChampSim/ChampSim)
 # in $CHAMPSIM_DIR (default /work/ext/ChampSim, outside the repository),
@@ -24,12 +26,14 @@ n=600000
 w=100000
 kernels=chase,stream,random,branchy
 table_only=""
+ours_only=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --instructions) n=$2; shift 2 ;;
         --warmup) w=$2; shift 2 ;;
         --kernels) kernels=$2; shift 2 ;;
         --table-only) table_only=1; shift ;;
+        --ours-only) ours_only=1; shift ;;
         *) echo "champsim.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
 done
@@ -37,6 +41,7 @@ done
 if [ -z "$table_only" ]; then
 "$repo/scripts/install-deps.sh" --validate
 
+if [ -z "$ours_only" ]; then
 # ChampSim: configure its defaults and build. Its Makefile links -lCLI11
 # and adds the vcpkg triplet folder to the include path; Debian's CLI11 is
 # header-only, so an empty triplet folder with an empty libCLI11.a stands in.
@@ -45,6 +50,7 @@ if [ ! -x "$cs/bin/champsim" ]; then
     mkdir -p "$cs/vcpkg_installed/x64-linux/include" "$cs/vcpkg_installed/x64-linux/lib"
     [ -f "$cs/vcpkg_installed/x64-linux/lib/libCLI11.a" ] || ar rc "$cs/vcpkg_installed/x64-linux/lib/libCLI11.a"
     (cd "$cs" && ./config.sh champsim_config.json && nice -n 10 make -j2 bin/champsim)
+fi
 fi
 
 memento=${MEMENTO:-}
@@ -58,8 +64,13 @@ nice -n 10 python3 "$here/make_champsim_traces.py" "$out" --instructions "$n" --
 sim=$((n - w))
 for k in $(echo "$kernels" | tr , ' '); do
     t="$out/$k.champsimtrace.xz"
-    /usr/bin/time -f %e -o "$out/$k.cs.time" \
-        "$cs/bin/champsim" --warmup-instructions "$w" --simulation-instructions "$sim" "$t" >"$out/$k.cs.txt"
+    if [ -z "$ours_only" ]; then
+        /usr/bin/time -f %e -o "$out/$k.cs.time" \
+            "$cs/bin/champsim" --warmup-instructions "$w" --simulation-instructions "$sim" "$t" >"$out/$k.cs.txt"
+    elif [ ! -f "$out/$k.cs.txt" ]; then
+        echo "champsim.sh: --ours-only needs ChampSim's output $out/$k.cs.txt from a full run" >&2
+        exit 2
+    fi
     start=$(date +%s.%N)
     "$memento" trace convert --from champsim "$t" "$out/$k.mtrace" 2>/dev/null
     "$memento" replay --preset champsim --warmup "$w" --json "$out/$k.mtrace" >"$out/$k.ours.json"

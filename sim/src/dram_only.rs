@@ -57,12 +57,13 @@ impl DramDriver {
     pub fn new(config: &Config, schedule: Schedule) -> Result<DramDriver, ConfigError> {
         let standard = config.dram_standard()?;
         // Clocked as the DRAM: a "core" cycle is a DRAM cycle.
-        let dram = Dram::new(
+        let mut dram = Dram::new(
             &config.dram,
             &standard,
             config.line_size,
             standard.clock_mhz(),
         );
+        dram.set_fill_gaps(schedule == Schedule::InOrder);
         Ok(DramDriver {
             dram,
             schedule,

@@ -96,25 +96,47 @@ fn an_empty_trace_reports_nothing_done() {
 }
 
 #[test]
-fn fr_fcfs_overlaps_a_saturating_stream_across_bank_groups_where_in_order_cannot() {
+fn reads_of_another_bank_group_fill_the_gaps_tccd_l_leaves_in_either_order() {
     // One read a cycle over the lines of two bank groups, interleaved 8 by
-    // 8: in order, reads alternate groups only at each switch; FR-FCFS
-    // keeps both busy, one burst every 4 cycles.
-    let mut text = String::new();
+    // 8: tCCD_L (8) spaces the reads of one group, and the other group's
+    // take the gaps at tCCD_S (4), one burst every 4 cycles, whether the
+    // controller picks them (FR-FCFS) or serves them as they come, each
+    // at its earliest legal cycles.
+    let mut two = String::new();
+    let mut one = String::new();
     for i in 0..512u32 {
         let (bg, column) = (i / 8 % 2, i / 16 * 8 + i % 8);
-        text += &read(line(bg, 1, column % 128), u64::from(i));
+        two += &read(line(bg, 1, column % 128), u64::from(i));
+        one += &read(line(0, 1 + i / 128, i % 128), u64::from(i));
     }
-    let fr_fcfs = run(&text, Schedule::FrFcfs);
+    for schedule in [Schedule::FrFcfs, Schedule::InOrder] {
+        let s = run(&two, schedule);
+        assert!(
+            s.cycles <= 512 * 4 + 100,
+            "{schedule:?}: {} cycles",
+            s.cycles
+        );
+    }
+    let s = run(&one, Schedule::InOrder);
+    assert!(s.cycles >= 512 * 8, "one bank group: {} cycles", s.cycles);
+}
+
+#[test]
+fn fr_fcfs_serves_a_row_hit_before_an_older_conflict_where_in_order_cannot() {
+    // A opens row 1; B (row 2, same bank) arrives before C (row 1 again).
+    let text = read(line(0, 1, 0), 0) + &read(line(0, 2, 0), 1) + &read(line(0, 1, 1), 2);
+    // In order: B precharges at tRAS (52), activates at 74, reads at 96
+    // (data 118-122); C precharges again at B's activate + tRAS (126),
+    // activates at 148, reads at 170: its data ends at 196.
     let in_order = run(&text, Schedule::InOrder);
-    assert!(
-        fr_fcfs.cycles * 10 < in_order.cycles * 8,
-        "FR-FCFS {} cycles, in order {}",
-        fr_fcfs.cycles,
-        in_order.cycles
-    );
-    assert!(fr_fcfs.dram.reordered_reads > 0);
+    assert_eq!(in_order.cycles, 196);
     assert_eq!(in_order.dram.reordered_reads, 0);
+    // FR-FCFS: C hits the open row at A's column + tCCD_L (30, data
+    // 52-56), then B as before, ending at 122.
+    let fr_fcfs = run(&text, Schedule::FrFcfs);
+    assert_eq!(fr_fcfs.cycles, 122);
+    assert_eq!(fr_fcfs.dram.reordered_reads, 1);
+    assert_eq!(fr_fcfs.dram.row_hits, 1);
 }
 
 #[test]

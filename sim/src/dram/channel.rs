@@ -14,6 +14,7 @@
 //! - the on-die ECC's read-modify-write of partial writes (not modelled:
 //!   a write is always a whole line).
 
+use super::history::{History, Past};
 use super::standard::Timing;
 
 const NO_ROW: u32 = u32::MAX;
@@ -58,8 +59,10 @@ struct Bank {
 struct Rank {
     ready_act: u64,
     ready_act_bg: Vec<u64>,
-    faw: [Option<u64>; 4],
-    faw_next: usize,
+    /// Recent activates (for tRRD and tFAW in a gap).
+    acts: History,
+    /// Recent column commands (for tCCD and turnarounds in a gap).
+    cols: History,
     ready_rd: u64,
     ready_rd_bg: Vec<u64>,
     ready_wr: u64,
@@ -76,7 +79,12 @@ pub struct Channel {
     banks_per_group: usize,
     banks: Vec<Bank>,
     ranks: Vec<Rank>,
+    /// The cycle after the latest data burst.
     bus_free: u64,
+    /// Recent data bursts, by first cycle.
+    bursts: History,
+    /// Whether a command may take a gap before later committed ones.
+    fill_gaps: bool,
     /// Refreshes performed so far.
     pub refreshes: u64,
 }
@@ -101,8 +109,8 @@ impl Channel {
         let rank = Rank {
             ready_act: 0,
             ready_act_bg: vec![0; bgs],
-            faw: [None; 4],
-            faw_next: 0,
+            acts: History::default(),
+            cols: History::default(),
             ready_rd: 0,
             ready_rd_bg: vec![0; bgs],
             ready_wr: 0,
@@ -135,8 +143,18 @@ impl Channel {
                 })
                 .collect(),
             bus_free: 0,
+            bursts: History::default(),
+            fill_gaps: true,
             refreshes: 0,
         }
+    }
+
+    /// Whether an access may take an idle gap before commands committed
+    /// earlier (on by default): for requests served out of arrival order.
+    /// Off, each access's commands come after everything committed at rank
+    /// and bus level, so the order of service is the order of commands.
+    pub fn set_fill_gaps(&mut self, on: bool) {
+        self.fill_gaps = on;
     }
 
     /// The index of a bank among the channel's banks.
@@ -265,7 +283,6 @@ impl Channel {
     fn plan(&self, bi: usize, r: usize, g: usize, row: u32, write: bool, at: u64) -> Service {
         let t = &self.t;
         let bank = &self.banks[bi];
-        let rank = &self.ranks[r];
         let outcome = if bank.open == row {
             RowOutcome::Hit
         } else if bank.open == NO_ROW {
@@ -283,21 +300,12 @@ impl Channel {
                 pre = Some(p);
                 act_min = max(act_min, p + u64::from(t.rp));
             }
-            let mut a = max(act_min, max(rank.ready_act, rank.ready_act_bg[g]));
-            if let Some(oldest) = rank.faw[rank.faw_next] {
-                a = max(a, oldest + u64::from(t.faw));
-            }
+            let a = self.earliest_act(r, g, act_min, write);
             act = Some(a);
             col_min = a + u64::from(t.rcd);
         }
-        let (cas, ready, ready_bg) = if write {
-            (t.cwl, rank.ready_wr, rank.ready_wr_bg[g])
-        } else {
-            (t.cl, rank.ready_rd, rank.ready_rd_bg[g])
-        };
-        let cas = u64::from(cas);
-        let mut col = max(col_min, max(bank.ready_col, max(ready, ready_bg)));
-        col = max(col, self.bus_free.saturating_sub(cas));
+        let cas = u64::from(if write { t.cwl } else { t.cl });
+        let col = self.earliest_col(r, g, write, max(col_min, bank.ready_col));
         let data_start = col + cas;
         Service {
             row: outcome,
@@ -306,6 +314,66 @@ impl Channel {
             col,
             data_start,
             data_end: data_start + u64::from(t.burst),
+        }
+    }
+
+    /// The earliest legal activate of rank `r`, bank group `g`, at or
+    /// after `lb`: after everything committed when that allows (the usual
+    /// case), otherwise, for a read, in the earliest gap between committed
+    /// activates that keeps tRRD and tFAW. Writes (posted, then drained
+    /// back to back) always go after.
+    fn earliest_act(&self, r: usize, g: usize, lb: u64, write: bool) -> u64 {
+        let t = &self.t;
+        let rank = &self.ranks[r];
+        let faw = u64::from(t.faw);
+        let after_all = max(rank.ready_act, rank.ready_act_bg[g])
+            .max(rank.acts.nth_latest(4).map_or(0, |a| a + faw));
+        if lb >= after_all || !self.fill_gaps || write {
+            return lb.max(after_all);
+        }
+        let (s, l) = (u64::from(t.rrd_s), u64::from(t.rrd_l));
+        let mut a = lb;
+        loop {
+            a = rank.acts.earliest(a, l.max(s), |e| {
+                let d = if e.bg == g as u32 { l } else { s };
+                (d, d)
+            });
+            match faw_violation(rank.acts.near(a, faw), a, faw) {
+                None => return a,
+                Some(next) => a = next,
+            }
+        }
+    }
+
+    /// The earliest legal column command (a write when `write`) of rank
+    /// `r`, bank group `g`, at or after `lb`, whose burst finds the data
+    /// bus free: after everything committed when that allows, otherwise,
+    /// for a read, in the earliest gap that keeps tCCD, the turnarounds and
+    /// the bus.
+    fn earliest_col(&self, r: usize, g: usize, write: bool, lb: u64) -> u64 {
+        let t = &self.t;
+        let rank = &self.ranks[r];
+        let cas = u64::from(if write { t.cwl } else { t.cl });
+        let (ready, ready_bg) = if write {
+            (rank.ready_wr, rank.ready_wr_bg[g])
+        } else {
+            (rank.ready_rd, rank.ready_rd_bg[g])
+        };
+        let after_all = max(ready, ready_bg).max(self.bus_free.saturating_sub(cas));
+        if lb >= after_all || !self.fill_gaps || write {
+            return lb.max(after_all);
+        }
+        let burst = u64::from(t.burst);
+        let mut c = lb;
+        loop {
+            c = rank
+                .cols
+                .earliest(c, column_reach(t), |e| column_gap(t, e, g as u32, write));
+            let d = self.bursts.earliest(c + cas, burst, |_| (burst, burst));
+            if d == c + cas {
+                return c;
+            }
+            c = d - cas;
         }
     }
 
@@ -323,8 +391,12 @@ impl Channel {
             bank.ready_col = max(bank.ready_col, a + u(t.rcd));
             rank.ready_act = max(rank.ready_act, a + u(t.rrd_s));
             rank.ready_act_bg[g] = max(rank.ready_act_bg[g], a + u(t.rrd_l));
-            rank.faw[rank.faw_next] = Some(a);
-            rank.faw_next = (rank.faw_next + 1) % 4;
+            let past = Past {
+                at: a,
+                bg: g as u32,
+                write: false,
+            };
+            rank.acts.push(past, u(t.faw).max(u(t.rrd_l)));
         }
         let c = s.col;
         if write {
@@ -344,7 +416,22 @@ impl Channel {
                 *w = max(*w, turn);
             }
         }
-        self.bus_free = s.data_end;
+        let col_fold = column_reach(t);
+        let past = Past {
+            at: c,
+            bg: g as u32,
+            write,
+        };
+        rank.cols.push(past, col_fold);
+        self.bursts.push(
+            Past {
+                at: s.data_start,
+                bg: 0,
+                write,
+            },
+            u(t.burst),
+        );
+        self.bus_free = self.bus_free.max(s.data_end);
         if self.closed_row {
             // Auto-precharge at the first legal cycle.
             let p = bank.ready_pre;
@@ -352,4 +439,77 @@ impl Channel {
             bank.ready_act = max(bank.ready_act, p + u(t.rp));
         }
     }
+}
+
+/// The widest spacing between two column commands of a rank.
+fn column_reach(t: &Timing) -> u64 {
+    let u = u64::from;
+    (u(t.cwl) + u(t.burst) + u(t.wtr_l))
+        .max(u(t.cl) + u(t.burst) + u(t.rtw))
+        .max(u(t.ccd_l))
+}
+
+/// The spacing a column command (a write when `write`, bank group `g`)
+/// needs from the past one `e`, as `(before, after)` for
+/// [`History::earliest`]: tCCD between two of a kind, and the write-to-read
+/// and read-to-write turnarounds, as [`Channel::commit`] sets them.
+fn column_gap(t: &Timing, e: &Past, g: u32, write: bool) -> (u64, u64) {
+    let u = u64::from;
+    let same = e.bg == g;
+    let wtr = u(if same { t.wtr_l } else { t.wtr_s });
+    let write_then_read = u(t.cwl) + u(t.burst) + wtr;
+    let read_then_write = (u(t.cl) + u(t.burst) + u(t.rtw)).saturating_sub(u(t.cwl));
+    match (e.write, write) {
+        (false, false) | (true, true) => {
+            let ccd = u(if same { t.ccd_l } else { t.ccd_s });
+            (ccd, ccd)
+        }
+        (true, false) => (read_then_write, write_then_read),
+        (false, true) => (write_then_read, read_then_write),
+    }
+}
+
+/// Whether an activate at `a` would put five activates in a window of
+/// `faw` cycles, given the committed ones `near` it (in order); if so, a
+/// later cycle to try.
+fn faw_violation(near: impl Iterator<Item = u64>, a: u64, faw: u64) -> Option<u64> {
+    // Only the four activates either side of `a` can share a window with it.
+    let mut times = [0u64; 9];
+    let mut n = 0;
+    let mut i = None;
+    for x in near {
+        if i.is_none() && x > a {
+            i = Some(n);
+            times[n] = a;
+            n += 1;
+        }
+        if i.is_none() && n == 4 {
+            times.copy_within(1..4, 0);
+            n = 3;
+        }
+        if n == times.len() {
+            break;
+        }
+        times[n] = x;
+        n += 1;
+    }
+    let i = i.unwrap_or_else(|| {
+        times[n] = a;
+        n += 1;
+        n - 1
+    });
+    for start in i.saturating_sub(4)..=i {
+        if start + 4 >= n {
+            break;
+        }
+        if times[start + 4] - times[start] < faw {
+            let first_other = if start == i {
+                times[start + 1]
+            } else {
+                times[start]
+            };
+            return Some((first_other + faw).max(a + 1));
+        }
+    }
+    None
 }

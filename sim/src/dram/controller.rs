@@ -242,6 +242,17 @@ impl Dram {
         }
     }
 
+    /// Whether a request served after a later-arriving one may take the
+    /// idle gaps before that one's commands (on by default, as the machine
+    /// settles reads in batches). Trace-driven FR-FCFS serving, whose
+    /// arrivals come in order, turns it off: there the order of service is
+    /// the controller's choice, and each access follows the one before.
+    pub fn set_fill_gaps(&mut self, on: bool) {
+        for c in &mut self.channels {
+            c.set_fill_gaps(on);
+        }
+    }
+
     /// The standard this memory follows.
     pub fn standard(&self) -> &DramStandard {
         &self.standard

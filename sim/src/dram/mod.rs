@@ -4,6 +4,7 @@
 mod channel;
 mod config;
 mod controller;
+mod history;
 mod log;
 mod mapping;
 mod standard;
