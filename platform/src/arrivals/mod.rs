@@ -199,7 +199,7 @@ pub enum ScheduleError {
         found: String,
     },
     /// A row has more or fewer fields than the header.
-    #[error("{file}:{line}: column {column}: {problem} (the row has {found} fields, the header {expected}); fix the row or remove it")]
+    #[error("{file}:{line}: column {column} {problem} (the row has {found} fields, the header {expected}); fix the row or remove it")]
     FieldCount {
         /// The file.
         file: String,
