@@ -2,3 +2,7 @@
 //! the machine model's cores, LLC and DRAM. Invocations arrive from real
 //! schedules (Azure Functions 2019 and 2021) or seeded generators;
 //! keep-alive, snapshot and harvest policies decide what each start costs.
+
+pub mod harvest;
+pub mod keepalive;
+pub mod snapshot;
