@@ -224,12 +224,12 @@ impl SafeguardConfig {
 /// A harvesting policy, as a scenario file names it. The policies keep
 /// no state of their own; an instance's history is in its
 /// [`InstanceMemory`].
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "policy", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum HarvestPolicy {
-    /// The user's size, never changed.
-    #[default]
-    Fixed,
+    /// The user's size, never changed. (Braces, not a unit variant, so
+    /// that serde rejects stray fields after `policy = "fixed"`.)
+    Fixed {},
     /// [`GreedyConfig`].
     Greedy(GreedyConfig),
     /// [`SafeguardConfig`].
@@ -241,11 +241,18 @@ fn round_up(x: u64, unit: u64) -> u64 {
     x.div_ceil(unit).saturating_mul(unit)
 }
 
+impl Default for HarvestPolicy {
+    /// Fixed: harvesting is opt-in.
+    fn default() -> Self {
+        HarvestPolicy::Fixed {}
+    }
+}
+
 impl HarvestPolicy {
     /// Checks the chosen policy's fields.
     pub fn check(&self) -> Result<(), ParamError> {
         match self {
-            HarvestPolicy::Fixed => Ok(()),
+            HarvestPolicy::Fixed {} => Ok(()),
             HarvestPolicy::Greedy(g) => g.check(),
             HarvestPolicy::Safeguard(s) => s.check(),
         }
@@ -273,7 +280,7 @@ impl HarvestPolicy {
         let peak = peak_bytes.max(live_bytes);
         let user = mem.user_bytes;
         let target = match self {
-            HarvestPolicy::Fixed => alloc,
+            HarvestPolicy::Fixed {} => alloc,
             HarvestPolicy::Greedy(g) => {
                 if peak as f64 > g.threshold * alloc as f64 {
                     (alloc.saturating_add(g.unit_bytes)).min(user.max(alloc))
@@ -294,8 +301,8 @@ impl HarvestPolicy {
                     user
                 } else {
                     let recent = mem.recent_peaks.iter().copied().max().unwrap_or(peak);
-                    let ceiling = user
-                        .saturating_add((s.max_borrow_share * user as f64).round() as u64);
+                    let ceiling =
+                        user.saturating_add((s.max_borrow_share * user as f64).round() as u64);
                     round_up(recent.saturating_add(s.margin_bytes), s.unit_bytes).min(ceiling)
                 }
             }

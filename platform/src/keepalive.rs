@@ -46,7 +46,12 @@ impl ParamError {
 }
 
 /// Checks that `value` is a finite number in `lo..=hi`.
-pub(crate) fn check_range(field: &'static str, value: f64, lo: f64, hi: f64) -> Result<(), ParamError> {
+pub(crate) fn check_range(
+    field: &'static str,
+    value: f64,
+    lo: f64,
+    hi: f64,
+) -> Result<(), ParamError> {
     if value.is_finite() && (lo..=hi).contains(&value) {
         Ok(())
     } else {
@@ -59,7 +64,12 @@ pub(crate) fn check_range(field: &'static str, value: f64, lo: f64, hi: f64) -> 
 }
 
 /// Checks that an integer lies in `lo..=hi`.
-pub(crate) fn check_int(field: &'static str, value: u64, lo: u64, hi: u64) -> Result<(), ParamError> {
+pub(crate) fn check_int(
+    field: &'static str,
+    value: u64,
+    lo: u64,
+    hi: u64,
+) -> Result<(), ParamError> {
     if (lo..=hi).contains(&value) {
         Ok(())
     } else {
@@ -212,7 +222,7 @@ impl HybridConfig {
     pub fn check(&self) -> Result<(), ParamError> {
         check_int("bin_us", self.bin_us, 1, MAX_WINDOW_US)?;
         check_int("range_us", self.range_us, self.bin_us, MAX_WINDOW_US / 2)?;
-        if self.range_us % self.bin_us != 0 || self.range_us / self.bin_us > MAX_BINS {
+        if !self.range_us.is_multiple_of(self.bin_us) || self.range_us / self.bin_us > MAX_BINS {
             return Err(ParamError::new(
                 "range_us",
                 self.range_us,
@@ -223,7 +233,12 @@ impl HybridConfig {
             ));
         }
         check_range("head_percentile", self.head_percentile, 0.0, 100.0)?;
-        check_range("tail_percentile", self.tail_percentile, self.head_percentile, 100.0)?;
+        check_range(
+            "tail_percentile",
+            self.tail_percentile,
+            self.head_percentile,
+            100.0,
+        )?;
         check_range("head_margin", self.head_margin, 0.0, 1.0)?;
         check_range("tail_margin", self.tail_margin, 1.0, 10.0)?;
         check_range("cv_threshold", self.cv_threshold, 0.0, 1e6)?;
@@ -236,7 +251,12 @@ impl HybridConfig {
         }
         check_range("forecast_margin", self.forecast_margin, 0.0, 0.99)?;
         check_int("forecast_history", self.forecast_history, 1, 1 << 16)?;
-        check_int("min_observations", self.min_observations, 0, u64::from(u32::MAX))
+        check_int(
+            "min_observations",
+            self.min_observations,
+            0,
+            u64::from(u32::MAX),
+        )
     }
 }
 
@@ -406,11 +426,7 @@ pub fn cv(bins: &[u64]) -> f64 {
         return 0.0;
     }
     let mean = sum as f64 / n;
-    let var = bins
-        .iter()
-        .map(|&b| (b as f64 - mean).powi(2))
-        .sum::<f64>()
-        / n;
+    let var = bins.iter().map(|&b| (b as f64 - mean).powi(2)).sum::<f64>() / n;
     var.sqrt() / mean
 }
 

@@ -253,8 +253,8 @@ impl Pronghorn {
         // The pool is in id order, and the sort is stable.
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
         let mut rest = order.split_off(best);
-        let random = ((self.config.keep_random * rest.len() as f64).round() as usize)
-            .min(n - 1 - best);
+        let random =
+            ((self.config.keep_random * rest.len() as f64).round() as usize).min(n - 1 - best);
         // Partial Fisher-Yates: the first `random` of `rest` are the draw.
         for i in 0..random {
             let j = i + self.rng.below((rest.len() - i) as u64) as usize;
@@ -318,16 +318,23 @@ pub struct AfterFirst {
 }
 
 /// A snapshot policy as a scenario file names it.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "policy", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum SnapshotConfig {
-    /// Every instance starts cold.
-    #[default]
-    Never,
+    /// Every instance starts cold. (Braces, not a unit variant, so that
+    /// serde rejects stray fields after `policy = "never"`.)
+    Never {},
     /// [`AfterFirst`].
-    AfterFirst,
+    AfterFirst {},
     /// [`Pronghorn`] with [`PronghornConfig`].
     Pronghorn(PronghornConfig),
+}
+
+impl Default for SnapshotConfig {
+    /// Never: snapshots are opt-in.
+    fn default() -> Self {
+        SnapshotConfig::Never {}
+    }
 }
 
 impl SnapshotConfig {
@@ -335,7 +342,7 @@ impl SnapshotConfig {
     pub fn check(&self) -> Result<(), ParamError> {
         match self {
             SnapshotConfig::Pronghorn(p) => p.check(),
-            SnapshotConfig::Never | SnapshotConfig::AfterFirst => Ok(()),
+            SnapshotConfig::Never {} | SnapshotConfig::AfterFirst {} => Ok(()),
         }
     }
 }
@@ -356,8 +363,8 @@ impl SnapshotPolicy {
     /// choices (only Pronghorn makes any).
     pub fn new(config: &SnapshotConfig, seed: u64) -> Result<Self, ParamError> {
         Ok(match config {
-            SnapshotConfig::Never => SnapshotPolicy::Never,
-            SnapshotConfig::AfterFirst => SnapshotPolicy::AfterFirst(AfterFirst::default()),
+            SnapshotConfig::Never {} => SnapshotPolicy::Never,
+            SnapshotConfig::AfterFirst {} => SnapshotPolicy::AfterFirst(AfterFirst::default()),
             SnapshotConfig::Pronghorn(p) => {
                 SnapshotPolicy::Pronghorn(Box::new(Pronghorn::new(p.clone(), seed)?))
             }
