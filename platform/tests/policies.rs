@@ -221,15 +221,16 @@ fn hybrid_waits_for_enough_observations() {
 
 #[test]
 fn hybrid_rounds_an_exact_tail_to_its_own_bin_edge() {
-    // 10 idle times in bin 9 (9 min 5 s): pre-warm floor(9 x 0.9 = 8.1) =
-    // 8 min; the tail's upper edge 10 x 1.1 is exactly 11 min (11.000000000000002
-    // in binary floating point, which must not round up to 12): keep-alive 3 min.
+    // 10 idle times in bin 49 (49 min 5 s): pre-warm floor(49 x 0.9 =
+    // 44.1) = 44 min; the tail's upper edge 50 x 1.1 is exactly 55 min
+    // (55.00000000000001 in binary floating point, which must not round up
+    // to 56): keep-alive 55 - 44 = 11 min.
     let mut policy = hybrid();
     assert_eq!(
-        feed(&mut policy, &[9 * MIN + 5 * SEC; 10]),
+        feed(&mut policy, &[49 * MIN + 5 * SEC; 10]),
         Windows {
-            prewarm_us: 8 * MIN,
-            keep_alive_us: 3 * MIN
+            prewarm_us: 44 * MIN,
+            keep_alive_us: 11 * MIN
         }
     );
 }
