@@ -4,3 +4,6 @@
 //! keep-alive, snapshot and harvest policies decide what each start costs.
 
 pub mod arrivals;
+pub mod harvest;
+pub mod keepalive;
+pub mod snapshot;
