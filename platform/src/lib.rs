@@ -1,0 +1,9 @@
+//! The platform layer: a serverless node whose function instances share
+//! the machine model's cores, LLC and DRAM. Invocations arrive from real
+//! schedules (Azure Functions 2019 and 2021) or seeded generators;
+//! keep-alive, snapshot and harvest policies decide what each start costs.
+
+pub mod arrivals;
+pub mod harvest;
+pub mod keepalive;
+pub mod snapshot;
