@@ -1,7 +1,10 @@
 //! `memento capture` and `memento trace sites` through the command line.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
+
+mod common;
+use common::memento;
 
 const PROGRAM: &str = r#"#include <stdlib.h>
 static void *keep[100];
@@ -16,14 +19,6 @@ int main(void) {
     return 0;
 }
 "#;
-
-fn memento(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memento"))
-        .env_remove("RUST_BACKTRACE")
-        .args(args)
-        .output()
-        .expect("memento runs")
-}
 
 fn build(dir: &Path) -> String {
     let src = dir.join("sites.c");

@@ -4,13 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn memento(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memento"))
-        .env_remove("RUST_BACKTRACE")
-        .args(args)
-        .output()
-        .expect("memento runs")
-}
+mod common;
+use common::{json, memento, stderr, stdout};
 
 fn sample(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,19 +13,6 @@ fn sample(name: &str) -> String {
         .join(format!("{name}.mtrace"))
         .display()
         .to_string()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", stderr(out));
-    serde_json::from_str(&stdout(out)).expect("JSON")
 }
 
 fn write(dir: &Path, name: &str, out: &Output) -> PathBuf {

@@ -2,41 +2,16 @@
 //! `memento replay --dram-trace` through it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn memento(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memento"))
-        .env_remove("RUST_BACKTRACE")
-        .args(args)
-        .output()
-        .expect("memento runs")
-}
+mod common;
+use common::{json, memento, refused};
 
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("traces/samples")
         .join(name)
-}
-
-fn json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// Checks a refused run: status 2 and one line naming `what`.
-fn refused(out: &Output, what: &[&str]) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    for w in what {
-        assert!(err.contains(w), "{w}: {err}");
-    }
 }
 
 fn total(counts: &Value) -> u64 {

@@ -18,13 +18,8 @@ use std::process::{Command, Output};
 use memento_trace::{AllocFn, Event, Header, TraceFileWriter};
 use suite_common::{root, setup};
 
-fn memento(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memento"))
-        .env_remove("RUST_BACKTRACE")
-        .args(args)
-        .output()
-        .expect("memento runs")
-}
+mod common;
+use common::memento;
 
 /// `trace info --json` of `path`: event counts by kind.
 fn event_counts(path: &Path) -> Vec<(String, u64)> {

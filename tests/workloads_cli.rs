@@ -1,14 +1,7 @@
 //! End-to-end: `memento workloads synth` as a user runs it.
 
-use std::process::{Command, Output};
-
-fn memento(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memento"))
-        .env_remove("RUST_BACKTRACE")
-        .args(args)
-        .output()
-        .expect("memento runs")
-}
+mod common;
+use common::memento;
 
 #[test]
 fn synth_writes_a_trace_that_info_reads() {
