@@ -4,6 +4,7 @@ mod capture_cmd;
 mod compare_cmd;
 mod config_cmd;
 mod dram_cmd;
+mod platform_cmd;
 mod replay_cmd;
 mod trace_cmd;
 mod workloads_cmd;
@@ -47,6 +48,10 @@ enum Command {
     Workloads(workloads_cmd::WorkloadsCommand),
     /// Run a program and capture its trace (Valgrind, or --alloc-only).
     Capture(capture_cmd::CaptureArgs),
+    /// A serverless node on the machine model: keep-alive, snapshots and
+    /// harvesting under real or generated arrivals.
+    #[command(subcommand)]
+    Platform(platform_cmd::PlatformCommand),
 }
 
 /// A failure the user can act on: printed as one line, exit status 2;
@@ -159,6 +164,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare_cmd::run(args),
         Command::Config(command) => config_cmd::run(command),
         Command::Capture(args) => capture_cmd::run(args),
+        Command::Platform(command) => platform_cmd::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

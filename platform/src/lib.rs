@@ -3,7 +3,15 @@
 //! schedules (Azure Functions 2019 and 2021) or seeded generators;
 //! keep-alive, snapshot and harvest policies decide what each start costs.
 
+#![warn(missing_docs)]
+
 pub mod arrivals;
+pub mod cost;
 pub mod harvest;
 pub mod keepalive;
+pub mod measure;
+pub mod node;
+pub mod print;
+pub mod report;
+pub mod scenario;
 pub mod snapshot;

@@ -118,7 +118,7 @@ pub struct Schedule {
 impl Schedule {
     /// A schedule from its parts: sorts the arrivals and sets each
     /// function's invocation count from them, so the two always agree.
-    pub(crate) fn from_parts(
+    pub fn from_parts(
         functions: Vec<TraceFunction>,
         mut arrivals: Vec<Arrival>,
         span_us: u64,

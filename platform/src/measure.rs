@@ -1,0 +1,122 @@
+//! The costs of [`crate::cost::FunctionCost`] measured on the machine
+//! model: each function's cold and warm traces (from `memento workloads
+//! capture`) replayed once per mode on one core.
+
+use std::path::{Path, PathBuf};
+
+use memento_analysis::compare::Mode;
+use memento_sim::{CauseCounts, Config, Stats};
+use memento_trace::{Event, TraceFile};
+use rustc_hash::FxHashSet;
+
+use crate::cost::{FunctionCost, Traffic};
+
+/// One of our functions as a scenario names it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionTraces {
+    /// Its name.
+    pub name: String,
+    /// Start-up and first invocation.
+    pub cold: PathBuf,
+    /// Warm invocations (one or more, between invocation markers).
+    pub warm: PathBuf,
+    /// The memory size the user configured.
+    pub user_bytes: u64,
+}
+
+/// A trace that could not be measured: the file and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct MeasureError {
+    /// The trace.
+    pub file: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+fn error(file: &Path, message: impl ToString) -> MeasureError {
+    MeasureError {
+        file: file.display().to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// Replays `path` on one core of `config` in `mode`.
+fn replay(config: &Config, mode: Mode, path: &Path) -> Result<Stats, MeasureError> {
+    let trace = TraceFile::open(path).map_err(|e| error(path, e))?;
+    let mut config = mode.config(config);
+    config.cores = 1;
+    config
+        .resolve_load_dependence(trace.header().dependences)
+        .map_err(|e| error(path, e))?;
+    let classes =
+        memento_analysis::branch_class::classes_for(&trace).map_err(|e| error(path, e))?;
+    memento_sim::replay_classified(&config, vec![trace.events()], false, vec![classes])
+        .map_err(|e| error(path, e))
+}
+
+fn traffic(reads: &CauseCounts, writes: &CauseCounts, line: u64, per: u64) -> Traffic {
+    let bytes = |f: fn(&CauseCounts) -> u64| (f(reads) + f(writes)) * line / per;
+    Traffic {
+        demand: bytes(|c| c.demand),
+        writeback: bytes(|c| c.writeback),
+        prefetch: bytes(|c| c.prefetch),
+        page_zeroing: bytes(|c| c.page_zeroing),
+        page_walk: bytes(|c| c.page_walk),
+        alloc_metadata: bytes(|c| c.alloc_metadata),
+        restore_copy: 0,
+        restore_prefetch: 0,
+    }
+}
+
+/// Distinct pages of `page_bytes` the trace loads from or stores to, and
+/// of them those it stores to.
+pub fn working_set(path: &Path, page_bytes: u64) -> Result<(u64, u64), MeasureError> {
+    let trace = TraceFile::open(path).map_err(|e| error(path, e))?;
+    let shift = page_bytes.trailing_zeros();
+    let (mut touched, mut written) = (FxHashSet::default(), FxHashSet::default());
+    for event in trace.events() {
+        match event.map_err(|e| error(path, e))? {
+            Event::Load { addr, size } => {
+                touched.insert(addr >> shift);
+                touched.insert((addr + u64::from(size) - 1) >> shift);
+            }
+            Event::Store { addr, size } => {
+                for page in [addr >> shift, (addr + u64::from(size) - 1) >> shift] {
+                    touched.insert(page);
+                    written.insert(page);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((touched.len() as u64, written.len() as u64))
+}
+
+/// The costs of `f` in `mode` on `config`; `page_bytes` is the snapshot's
+/// page size (restores fault and copy in its pages).
+pub fn measure(
+    config: &Config,
+    mode: Mode,
+    f: &FunctionTraces,
+    page_bytes: u64,
+) -> Result<FunctionCost, MeasureError> {
+    let cold = replay(config, mode, &f.cold)?;
+    let warm = replay(config, mode, &f.warm)?;
+    let mhz = u64::from(config.frequency_mhz);
+    let line = u64::from(config.line_size);
+    let invocations = (warm.invocations.len() as u64).max(1);
+    let (touched, written) = working_set(&f.warm, page_bytes)?;
+    let peak = |s: &Stats| s.memory.peak_resident_pages * u64::from(s.memory.page_size);
+    Ok(FunctionCost {
+        name: f.name.clone(),
+        user_bytes: f.user_bytes,
+        cold_us: cold.cycles.div_ceil(mhz),
+        warm_us: (warm.cycles / invocations).div_ceil(mhz),
+        peak_bytes: peak(&cold).max(peak(&warm)),
+        cold_traffic: traffic(&cold.dram.reads, &cold.dram.writes, line, 1),
+        warm_traffic: traffic(&warm.dram.reads, &warm.dram.writes, line, invocations),
+        pages_touched: touched.div_ceil(invocations),
+        pages_written: written.div_ceil(invocations),
+    })
+}

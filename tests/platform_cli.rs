@@ -1,0 +1,138 @@
+//! End-to-end: `memento platform run` on scenarios written by the tests.
+//! The sample traces stand for both the cold and the warm trace of a
+//! function (the pipeline is under test here, not the figures).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+mod common;
+use common::{json, memento, refused};
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("traces/samples")
+        .join(name)
+}
+
+fn scenario(dir: &Path, arrivals: &str, extra: &str) -> PathBuf {
+    let warm = sample("rsjson-warm.mtrace");
+    let text = format!(
+        "seed = 1\n{extra}\n[node]\ncores = 2\nmemory_mb = 1024\n\n\
+         [functions.rsjson]\ncold = {warm:?}\nwarm = {warm:?}\nmemory_mb = 256\n\n\
+         [arrivals]\n{arrivals}\n"
+    );
+    let path = dir.join("scenario.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_fixed_schedule_gives_its_hand_counted_starts_in_both_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    // 0 s cold; 1 s warm; 700 s: expired after 10 minutes, cold again.
+    let path = scenario(dir.path(), "source = \"times\"\ntimes_s = [0, 1, 700]", "");
+    let r = json(&memento(&[
+        "platform",
+        "run",
+        "--json",
+        path.to_str().unwrap(),
+    ]));
+    assert_eq!(r["schema"], "memento-platform/1");
+    let modes = r["modes"].as_array().unwrap();
+    assert_eq!(modes.len(), 2);
+    for (m, name) in modes.iter().zip(["baseline", "memento"]) {
+        assert_eq!(m["mode"], name);
+        let f = &m["functions"][0];
+        assert_eq!(
+            (f["cold"].as_u64(), f["warm"].as_u64()),
+            (Some(2), Some(1)),
+            "{name}"
+        );
+        assert!(m["dram"]["demand"].as_u64().unwrap() > 0);
+    }
+    // The same traces cost less DRAM traffic with Memento.
+    let total = |m: &Value| {
+        m["dram"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert!(total(&modes[1]) < total(&modes[0]));
+}
+
+#[test]
+fn identical_seeds_give_identical_reports_and_csv_has_a_row_per_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let arrivals = "source = \"poisson\"\nfunctions = 5\nduration_s = 600\nrate_per_min = 30";
+    let path = scenario(dir.path(), arrivals, "[snapshot]\npolicy = \"pronghorn\"");
+    let p = path.to_str().unwrap();
+    let a = memento(&["platform", "run", "--json", p]);
+    let b = memento(&["platform", "run", "--json", p]);
+    assert_eq!(json(&a), json(&b));
+    let csv = memento(&["platform", "run", "--csv", p]);
+    let text = String::from_utf8(csv.stdout).unwrap();
+    // A header, then rsjson and all for each mode.
+    assert_eq!(text.lines().count(), 1 + 2 * 2, "{text}");
+}
+
+#[test]
+fn an_unknown_scenario_field_exits_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario(
+        dir.path(),
+        "source = \"times\"\ntimes_s = [0]",
+        "[keep_alive]\npolicy = \"fixed\"\nkeep_alive_s = 5",
+    );
+    let out = memento(&["platform", "run", path.to_str().unwrap()]);
+    refused(&out, &["scenario.toml", "keep_alive", "keep_alive_s"]);
+}
+
+#[test]
+fn a_function_larger_than_the_node_exits_2_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario(dir.path(), "source = \"times\"\ntimes_s = [0]", "");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("memory_mb = 256", "memory_mb = 4096");
+    std::fs::write(&path, text).unwrap();
+    let out = memento(&["platform", "run", path.to_str().unwrap()]);
+    refused(&out, &["functions.rsjson.memory_mb"]);
+}
+
+#[test]
+fn a_malformed_schedule_row_exits_2_naming_the_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("HashOwner,HashApp,HashFunction,Trigger");
+    for m in 1..=1440 {
+        csv += &format!(",{m}");
+    }
+    csv += "\no,a,f,http";
+    for m in 1..=1440 {
+        csv += if m == 7 { ",x" } else { ",1" };
+    }
+    csv += "\n";
+    std::fs::write(dir.path().join("inv.csv"), csv).unwrap();
+    let path = scenario(
+        dir.path(),
+        "source = \"azure2019\"\ninvocations = \"inv.csv\"",
+        "",
+    );
+    let out = memento(&["platform", "run", path.to_str().unwrap()]);
+    refused(&out, &["inv.csv:2", "column '7'"]);
+}
+
+#[test]
+fn a_missing_trace_exits_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario(dir.path(), "source = \"times\"\ntimes_s = [0]", "");
+    let text =
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .replacen("rsjson-warm.mtrace", "nope.mtrace", 1);
+    std::fs::write(&path, text).unwrap();
+    let out = memento(&["platform", "run", path.to_str().unwrap()]);
+    refused(&out, &["nope.mtrace"]);
+}
