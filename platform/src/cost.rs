@@ -96,6 +96,38 @@ pub struct FunctionCost {
     pub pages_written: u64,
 }
 
+/// What a cold start costs beside its trace: the sandbox that the traced
+/// process starts in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ColdCosts {
+    /// Creating and booting the sandbox, microseconds: 125,000 for a
+    /// Firecracker microVM (Agache et al., NSDI 2020: "boots in as little
+    /// as 125 ms"), the starting point a snapshot restore's 5-8 ms is
+    /// measured against. 0 charges the cold trace alone.
+    pub boot_us: u64,
+}
+
+impl Default for ColdCosts {
+    fn default() -> Self {
+        ColdCosts { boot_us: 125_000 }
+    }
+}
+
+impl ColdCosts {
+    /// Checks the fields; the error names the bad one.
+    pub fn check(&self) -> Result<(), ParamError> {
+        if self.boot_us > 600_000_000 {
+            return Err(ParamError::new(
+                "cold.boot_us",
+                self.boot_us,
+                "at most 600,000,000 (10 minutes)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// What mapping a snapshot back costs, beside the warm invocation itself.
 /// Defaults and sources in the crate README ("Restore costs").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use serde::Serialize;
 
 use crate::arrivals::Schedule;
-use crate::cost::{FunctionCost, RestoreCosts, Traffic};
+use crate::cost::{ColdCosts, FunctionCost, RestoreCosts, Traffic};
 use crate::harvest::{HarvestPolicy, HarvestPool, InstanceMemory};
 use crate::keepalive::{AppId, KeepAlive, KeepAliveConfig, ParamError, Windows};
 use crate::snapshot::{Restore, SnapshotConfig, SnapshotId, SnapshotPolicy};
@@ -37,6 +37,8 @@ pub struct Policies {
     pub snapshot: SnapshotConfig,
     /// How instances are resized after each invocation.
     pub harvest: HarvestPolicy,
+    /// What a cold start costs beside its trace.
+    pub cold: ColdCosts,
     /// What a restore costs beside the warm invocation.
     pub restore: RestoreCosts,
     /// Seed of every random choice.
@@ -202,6 +204,7 @@ impl<'a> Sim<'a> {
         costs: &'a [FunctionCost],
     ) -> Result<Sim<'a>, ParamError> {
         policies.restore.check()?;
+        policies.cold.check()?;
         policies.harvest.check()?;
         let mut apps = BTreeMap::new();
         let app_of = schedule
@@ -404,7 +407,10 @@ impl<'a> Sim<'a> {
     fn begin(&mut self, t: u64, arrived: u64, inst: usize, start: Start) {
         let cost = self.cost(self.instances[inst].tf);
         let (service, traffic) = match start {
-            Start::Cold => (cost.cold_us, cost.cold_traffic.clone()),
+            Start::Cold => (
+                self.policies.cold.boot_us + cost.cold_us,
+                cost.cold_traffic.clone(),
+            ),
             Start::Warm => (cost.warm_us, cost.warm_traffic.clone()),
             Start::Restore => {
                 let (us, mut traffic) = self.policies.restore.overhead(cost);

@@ -12,7 +12,7 @@ use crate::arrivals::azure2019::{self, Azure2019Files, Azure2019Options, Spread}
 use crate::arrivals::generate::{self, Generator, Process};
 use crate::arrivals::mapping::Mapping;
 use crate::arrivals::{azure2021, Arrival, Schedule, TraceFunction, US_PER_S};
-use crate::cost::RestoreCosts;
+use crate::cost::{ColdCosts, RestoreCosts};
 use crate::harvest::HarvestPolicy;
 use crate::keepalive::KeepAliveConfig;
 use crate::measure::FunctionTraces;
@@ -49,6 +49,9 @@ pub struct Scenario {
     /// Harvest policy (default: fixed).
     #[serde(default)]
     pub harvest: HarvestPolicy,
+    /// Cold-start costs beside the trace.
+    #[serde(default)]
+    pub cold: ColdCosts,
     /// Restore costs.
     #[serde(default)]
     pub restore: RestoreCosts,
@@ -328,6 +331,9 @@ impl Scenario {
         if let Err(e) = self.restore.check() {
             return policy(e);
         }
+        if let Err(e) = self.cold.check() {
+            return policy(e);
+        }
         Ok(())
     }
 
@@ -349,6 +355,7 @@ impl Scenario {
             keep_alive: self.keep_alive.clone(),
             snapshot: self.snapshot.clone(),
             harvest: self.harvest.clone(),
+            cold: self.cold.clone(),
             restore: self.restore.clone(),
             seed: self.seed,
         }

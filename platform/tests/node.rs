@@ -2,7 +2,7 @@
 //! can be worked out by hand.
 
 use memento_platform::arrivals::{generate, Arrival, Schedule, TraceFunction};
-use memento_platform::cost::{FunctionCost, RestoreCosts, Traffic};
+use memento_platform::cost::{ColdCosts, FunctionCost, RestoreCosts, Traffic};
 use memento_platform::harvest::{GreedyConfig, HarvestPolicy};
 use memento_platform::keepalive::{FixedKeepAlive, KeepAliveConfig};
 use memento_platform::node::{self, NodeConfig, NodeRun, Policies};
@@ -37,6 +37,8 @@ fn policies(snapshot: SnapshotConfig) -> Policies {
         keep_alive: KeepAliveConfig::Fixed(FixedKeepAlive::ten_minutes()),
         snapshot,
         harvest: HarvestPolicy::Fixed {},
+        // The cold trace alone: the latencies below are the traces' costs.
+        cold: ColdCosts { boot_us: 0 },
         restore: RestoreCosts::default(),
         seed: 1,
     }
@@ -198,4 +200,13 @@ fn identical_seeds_give_identical_runs() {
         go(&other).functions[0].latencies_us,
         a.functions[0].latencies_us
     );
+}
+
+#[test]
+fn a_cold_start_adds_the_sandbox_boot_to_its_trace() {
+    let mut p = policies(SnapshotConfig::Never {});
+    p.cold = ColdCosts::default();
+    let r = run(NODE, &p, &one_function(&[0, S]));
+    // A Firecracker boot (125 ms) and the cold trace (100 ms); then warm.
+    assert_eq!(r.functions[0].latencies_us, vec![10 * MS, 225 * MS]);
 }
