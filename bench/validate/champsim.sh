@@ -16,7 +16,7 @@
 # its vcpkg step (scripts/install-deps.sh --validate). If the folder has no
 # source, it is cloned. Traces and outputs go to $VALIDATE_OUT (default
 # /work/ext/champsim-runs). Memento is run from $MEMENTO (default: built
-# with cargo --release). Results: sim/VALIDATION-champsim.md.
+# with cargo --release). Results: sim/VALIDATION.md, "Whole machine".
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)

@@ -132,16 +132,36 @@ pub enum DramRunError {
 }
 
 /// Feeds every request of `requests` to the DRAM of `config`, scheduled
-/// as `schedule` says, and returns the results, or the first error.
+/// as `schedule` says, and returns the results, or the first error. In
+/// FR-FCFS order the requests arrive in the order of their cycles (a
+/// stable sort: `memento replay --dram-trace` writes them in the
+/// controller's order of service, which is not always that of arrival);
+/// in order, as the trace lists them.
 pub fn run_dram(
     config: &Config,
     schedule: Schedule,
     requests: impl IntoIterator<Item = Result<DramRequest, TraceError>>,
 ) -> Result<DramRunStats, DramRunError> {
     let mut driver = DramDriver::new(config, schedule)?;
-    for r in requests {
-        let r = r?;
-        driver.request(r.addr, r.write, r.cycle);
+    match schedule {
+        Schedule::InOrder => {
+            for r in requests {
+                let r = r?;
+                driver.request(r.addr, r.write, r.cycle);
+            }
+        }
+        Schedule::FrFcfs => {
+            // A Ramulator line arrives one cycle after the one before.
+            let mut all = requests
+                .into_iter()
+                .enumerate()
+                .map(|(n, r)| r.map(|r| (r.cycle.unwrap_or(n as u64), r)))
+                .collect::<Result<Vec<_>, _>>()?;
+            all.sort_by_key(|&(at, _)| at);
+            for (at, r) in all {
+                driver.request(r.addr, r.write, Some(at));
+            }
+        }
     }
     Ok(driver.finish())
 }

@@ -169,3 +169,19 @@ fn requests_parsed_and_fed_are_counted_once_each() {
     assert_eq!(s.requests, 2);
     assert_eq!((s.dram.reads.demand, s.dram.writes.writeback), (1, 1));
 }
+
+#[test]
+fn fr_fcfs_takes_the_requests_in_the_order_of_their_cycles() {
+    // A dump of `replay --dram-trace` lists requests in the order they
+    // were served, not always that of arrival: FR-FCFS sorts them first.
+    // Listed in this order, the read at 1000 would have the one at 300
+    // served before the one at 100 even came.
+    let (a, b, c, d) = (line(0, 1, 0), line(1, 2, 0), line(2, 3, 0), line(3, 4, 0));
+    let sorted = read(a, 100) + &read(b, 200) + &read(c, 300) + &read(d, 1000);
+    let shuffled = read(c, 300) + &read(d, 1000) + &read(a, 100) + &read(b, 200);
+    let (x, y) = (run(&sorted, Schedule::FrFcfs), run(&shuffled, Schedule::FrFcfs));
+    assert_eq!(x.avg_read_latency_cycles, y.avg_read_latency_cycles);
+    assert_eq!(x.cycles, y.cycles);
+    // Each to an idle bank: a row miss, 48 cycles.
+    assert_eq!(x.avg_read_latency_cycles, 48.0);
+}
