@@ -12,6 +12,7 @@
 
 pub mod alloc;
 pub mod driver;
+pub mod json_transform;
 pub mod markers;
 pub mod rng;
 
