@@ -33,6 +33,10 @@ pub struct RunArgs {
     /// Print CSV, one row per mode and function.
     #[arg(long)]
     csv: bool,
+    /// Write the plots (SVG and PNG: memory over time, latency CDF) into
+    /// this folder.
+    #[arg(long)]
+    plot: Option<PathBuf>,
     /// Print on stderr how long the cost measurement and the node
     /// simulation took (host time; for bench/platform.sh).
     #[arg(long)]
@@ -126,6 +130,9 @@ fn run_scenario(args: RunArgs) -> Result<(), UserError> {
         arrivals: schedule.arrivals.len() as u64,
         modes: reports,
     };
+    if let Some(dir) = &args.plot {
+        memento_platform::plot::all(&report, dir).map_err(UserError::new)?;
+    }
     if args.json {
         println!("{}", print::json(&report));
     } else if args.csv {

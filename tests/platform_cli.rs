@@ -136,3 +136,37 @@ fn a_missing_trace_exits_2_naming_it() {
     let out = memento(&["platform", "run", path.to_str().unwrap()]);
     refused(&out, &["nope.mtrace"]);
 }
+
+#[test]
+fn plots_are_written_as_valid_svg_and_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let arrivals = "source = \"poisson\"\nfunctions = 3\nduration_s = 600\nrate_per_min = 20";
+    let path = scenario(dir.path(), arrivals, "");
+    let plots = dir.path().join("plots");
+    let out = memento(&[
+        "platform",
+        "run",
+        path.to_str().unwrap(),
+        "--plot",
+        plots.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in ["memory", "latency-cdf"] {
+        let svg = std::fs::read_to_string(plots.join(format!("{name}.svg"))).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{name}.svg"
+        );
+        assert!(
+            svg.contains("latency (ms") || svg.contains("memory loaded (MiB)"),
+            "{name}: axis label"
+        );
+        let png = std::fs::read(plots.join(format!("{name}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}.png");
+        assert!(png.len() > 10_000, "{name}.png: {} bytes", png.len());
+    }
+}

@@ -11,6 +11,7 @@ pub mod harvest;
 pub mod keepalive;
 pub mod measure;
 pub mod node;
+pub mod plot;
 pub mod print;
 pub mod report;
 pub mod scenario;

@@ -38,6 +38,9 @@ pub struct ModeReport {
     pub functions: Vec<FunctionReport>,
     /// Every invocation together.
     pub all: FunctionReport,
+    /// Latency of every invocation at percentiles 0, 0.5, ..., 100,
+    /// milliseconds: the CDF.
+    pub latency_quantiles_ms: Vec<f64>,
     /// Loaded memory sampled every `memory_step_s`, MiB.
     pub memory_mib: Vec<f64>,
     /// The sampling step of `memory_mib`, seconds.
@@ -136,6 +139,9 @@ impl ModeReport {
             .flat_map(|f| f.latencies_us.iter().copied())
             .collect();
         all.sort_unstable();
+        let latency_quantiles_ms = (0..=200)
+            .map(|i| percentile(&all, f64::from(i) / 2.0) as f64 / 1e3)
+            .collect();
         let sum = |g: fn(&FunctionReport) -> u64| functions.iter().map(g).sum();
         let all = function_report(
             "all",
@@ -151,6 +157,7 @@ impl ModeReport {
             mode: mode.into(),
             functions,
             all,
+            latency_quantiles_ms,
             memory_mib: sample(&run.memory, step_us, run.end_us),
             memory_step_s: step_us as f64 / US,
             peak_memory_mib: run.memory.iter().map(|p| p.1).max().unwrap_or(0) as f64

@@ -45,12 +45,12 @@ pub const NAMES: [&str; 3] = [
 /// The font every text is drawn in: DejaVu Sans.
 const FONT: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
 /// The family name [`FONT`] is registered under with plotters.
-const FAMILY: &str = "sans-serif";
+pub const FAMILY: &str = "sans-serif";
 
 /// A whole plot's drawing area.
-type Area<DB> = DrawingArea<DB, Shift>;
+pub type Area<DB> = DrawingArea<DB, Shift>;
 /// What drawing gives: plotters' errors and ours, as text.
-type Drawn = Result<(), Box<dyn Error>>;
+pub type Drawn = Result<(), Box<dyn Error>>;
 
 /// Writes every plot of `c` into `dir`, which it creates if needed: for
 /// each name of [`NAMES`], `NAME.svg` and `NAME.png`. With no workload
@@ -116,6 +116,63 @@ fn render_png(c: &Comparison, name: &str) -> Result<Vec<u8>, Box<dyn Error>> {
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CompareError> {
     memento_trace::atomic::write_atomically(path, bytes)
         .map_err(|e| CompareError::new(path, format!("cannot write the plot: {e}")))
+}
+
+/// The drawing kit of these plots, for plots drawn elsewhere (the platform
+/// layer's) in the same style: the font, the frame and legend, the
+/// palette, and the writing of a plot as SVG and PNG.
+pub mod kit {
+    use std::path::Path;
+
+    use plotters::prelude::*;
+
+    pub use super::bitmap::Sharp;
+    pub use super::frame::{
+        frame, legend, tick, Mark, BLUE, DESC_SIZE, GREEN, GREY, LABEL_SIZE, MARGIN, ORANGE,
+        PURPLE, SKY_BLUE, VERMILLION,
+    };
+    pub use super::{Area, Drawn, FAMILY, HEIGHT, WIDTH};
+
+    /// Writes `NAME.svg` and `NAME.png` into `dir` (created if needed),
+    /// each drawn by `draw` on a white page with the embedded font, each
+    /// file written atomically; the error names the folder or file at
+    /// fault.
+    pub fn write_pair(
+        dir: &Path,
+        name: &str,
+        svg: impl FnOnce(&Area<SVGBackend>) -> Drawn,
+        png: impl FnOnce(&Area<Sharp>) -> Drawn,
+    ) -> Result<(), String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("{}: cannot create the plot folder: {e}", dir.display()))?;
+        super::register();
+        let (svg_path, png_path) = (
+            dir.join(format!("{name}.svg")),
+            dir.join(format!("{name}.png")),
+        );
+        let failed = |p: &Path, e: Box<dyn std::error::Error>| {
+            format!("{}: cannot draw the plot: {e}", p.display())
+        };
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| failed(&svg_path, e.into()))?;
+            svg(&root).map_err(|e| failed(&svg_path, e))?;
+            root.present().map_err(|e| failed(&svg_path, e.into()))?;
+        }
+        let bytes = super::bitmap::render(|root| {
+            root.fill(&WHITE)?;
+            png(root)?;
+            root.present()?;
+            Ok(())
+        })
+        .map_err(|e| failed(&png_path, e))?;
+        for (path, data) in [(&svg_path, text.as_bytes()), (&png_path, &bytes[..])] {
+            memento_trace::atomic::write_atomically(path, data)
+                .map_err(|e| format!("{}: cannot write the plot: {e}", path.display()))?;
+        }
+        Ok(())
+    }
 }
 
 /// Registers the embedded font with plotters, once per process.
