@@ -179,7 +179,10 @@ fn fr_fcfs_takes_the_requests_in_the_order_of_their_cycles() {
     let (a, b, c, d) = (line(0, 1, 0), line(1, 2, 0), line(2, 3, 0), line(3, 4, 0));
     let sorted = read(a, 100) + &read(b, 200) + &read(c, 300) + &read(d, 1000);
     let shuffled = read(c, 300) + &read(d, 1000) + &read(a, 100) + &read(b, 200);
-    let (x, y) = (run(&sorted, Schedule::FrFcfs), run(&shuffled, Schedule::FrFcfs));
+    let (x, y) = (
+        run(&sorted, Schedule::FrFcfs),
+        run(&shuffled, Schedule::FrFcfs),
+    );
     assert_eq!(x.avg_read_latency_cycles, y.avg_read_latency_cycles);
     assert_eq!(x.cycles, y.cycles);
     // Each to an idle bank: a row miss, 48 cycles.
