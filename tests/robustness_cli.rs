@@ -121,6 +121,8 @@ fn every_subcommand_refuses_bad_input_with_one_line_and_status_2() {
         vec!["compare", "--config", "{}", good],
         vec!["config", "check", "{}"],
         vec!["workloads", "synth", "--profile", "{}", "--out", out],
+        vec!["platform", "run", "{}"],
+        vec!["platform", "run", "--json", "{}"],
     ];
     let mut failures = Vec::new();
     let mut runs = 0;
@@ -193,6 +195,10 @@ fn every_subcommand_refuses_bad_input_with_one_line_and_status_2() {
         "capture --out {out} -- /no/such/program",
         "capture --out {out}",
         "capture --out /proc/no-such-dir/t.mtrace -- true",
+        "platform",
+        "platform run",
+        "platform run /no/such/scenario.toml",
+        "platform run --json --csv {good}",
     ]
     .iter()
     .map(|line| {
