@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use memento_analysis::compare::Mode;
+use memento_sim::machine::Then;
 use memento_sim::{CauseCounts, Config, Stats};
 use memento_trace::{Event, TraceFile};
 use rustc_hash::FxHashSet;
@@ -41,18 +42,38 @@ fn error(file: &Path, message: impl ToString) -> MeasureError {
     }
 }
 
-/// Replays `path` on one core of `config` in `mode`.
-fn replay(config: &Config, mode: Mode, path: &Path) -> Result<Stats, MeasureError> {
-    let trace = TraceFile::open(path).map_err(|e| error(path, e))?;
+fn open(path: &Path) -> Result<TraceFile, MeasureError> {
+    TraceFile::open(path).map_err(|e| error(path, e))
+}
+
+/// Replays `first` then, when given, `second` on one core of `config` in
+/// `mode`, as one process (the second trace finds the caches, TLBs,
+/// allocator and extension state the first left).
+fn replay(
+    config: &Config,
+    mode: Mode,
+    first: &Path,
+    second: Option<&Path>,
+) -> Result<Stats, MeasureError> {
+    let a = open(first)?;
+    let b = second.map(open).transpose()?;
     let mut config = mode.config(config);
     config.cores = 1;
+    let dependences = a.header().dependences && b.as_ref().is_none_or(|b| b.header().dependences);
     config
-        .resolve_load_dependence(trace.header().dependences)
-        .map_err(|e| error(path, e))?;
-    let classes =
-        memento_analysis::branch_class::classes_for(&trace).map_err(|e| error(path, e))?;
-    memento_sim::replay_classified(&config, vec![trace.events()], false, vec![classes])
-        .map_err(|e| error(path, e))
+        .resolve_load_dependence(dependences)
+        .map_err(|e| error(first, e))?;
+    let classes = memento_analysis::branch_class::classes_for(&a).map_err(|e| error(first, e))?;
+    let run = match &b {
+        None => memento_sim::replay_classified(&config, vec![a.events()], false, vec![classes]),
+        Some(b) => memento_sim::replay_classified(
+            &config,
+            vec![Then::new(a.events(), b.events())],
+            false,
+            vec![classes],
+        ),
+    };
+    run.map_err(|e| error(second.unwrap_or(first), e))
 }
 
 fn traffic(reads: &CauseCounts, writes: &CauseCounts, line: u64, per: u64) -> Traffic {
@@ -93,29 +114,51 @@ pub fn working_set(path: &Path, page_bytes: u64) -> Result<(u64, u64), MeasureEr
     Ok((touched.len() as u64, written.len() as u64))
 }
 
+/// `a - b`, cause by cause (the part of a run after a common prefix).
+fn minus(a: &CauseCounts, b: &CauseCounts) -> CauseCounts {
+    let mut d = CauseCounts::default();
+    for cause in memento_sim::Cause::ALL {
+        d.add(cause, a.get(cause).saturating_sub(b.get(cause)));
+    }
+    d
+}
+
 /// The costs of `f` in `mode` on `config`; `page_bytes` is the snapshot's
-/// page size (restores fault and copy in its pages).
+/// page size (restores fault and copy in its pages). The cold trace is
+/// replayed alone; the warm one after it, as the same process, so that a
+/// warm invocation finds what a kept-alive instance holds (warm caches,
+/// the allocator's and the extension's state): its time is its
+/// invocations' mean between their markers, its DRAM traffic what the
+/// pair moved beyond the cold trace alone, per invocation.
 pub fn measure(
     config: &Config,
     mode: Mode,
     f: &FunctionTraces,
     page_bytes: u64,
 ) -> Result<FunctionCost, MeasureError> {
-    let cold = replay(config, mode, &f.cold)?;
-    let warm = replay(config, mode, &f.warm)?;
+    let cold = replay(config, mode, &f.cold, None)?;
+    let both = replay(config, mode, &f.cold, Some(&f.warm))?;
     let mhz = u64::from(config.frequency_mhz);
     let line = u64::from(config.line_size);
-    let invocations = (warm.invocations.len() as u64).max(1);
+    let warm_invocations = &both.invocations[cold.invocations.len().min(both.invocations.len())..];
+    let invocations = (warm_invocations.len() as u64).max(1);
+    let warm_cycles = if warm_invocations.is_empty() {
+        both.cycles.saturating_sub(cold.cycles)
+    } else {
+        warm_invocations.iter().map(|i| i.cycles).sum::<u64>() / invocations
+    };
     let (touched, written) = working_set(&f.warm, page_bytes)?;
     let peak = |s: &Stats| s.memory.peak_resident_pages * u64::from(s.memory.page_size);
+    let reads = minus(&both.dram.reads, &cold.dram.reads);
+    let writes = minus(&both.dram.writes, &cold.dram.writes);
     Ok(FunctionCost {
         name: f.name.clone(),
         user_bytes: f.user_bytes,
         cold_us: cold.cycles.div_ceil(mhz),
-        warm_us: (warm.cycles / invocations).div_ceil(mhz),
-        peak_bytes: peak(&cold).max(peak(&warm)),
+        warm_us: warm_cycles.div_ceil(mhz),
+        peak_bytes: peak(&both),
         cold_traffic: traffic(&cold.dram.reads, &cold.dram.writes, line, 1),
-        warm_traffic: traffic(&warm.dram.reads, &warm.dram.writes, line, invocations),
+        warm_traffic: traffic(&reads, &writes, line, invocations),
         pages_touched: touched.div_ceil(invocations),
         pages_written: written.div_ceil(invocations),
     })

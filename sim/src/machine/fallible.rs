@@ -92,6 +92,37 @@ pub trait Drive {
     fn drive(&mut self, drain: &mut impl Drain) -> bool;
 }
 
+/// Two streams one after the other on one core: a process's cold trace and
+/// then its warm one, the warm one finding the state the cold one left.
+pub struct Then<A, B> {
+    first: A,
+    second: B,
+    first_done: bool,
+}
+
+impl<A, B> Then<A, B> {
+    /// `first`, then `second`.
+    pub fn new(first: A, second: B) -> Then<A, B> {
+        Then {
+            first,
+            second,
+            first_done: false,
+        }
+    }
+}
+
+impl<A: Drive, B: Drive> Drive for Then<A, B> {
+    fn drive(&mut self, drain: &mut impl Drain) -> bool {
+        if !self.first_done {
+            if self.first.drive(drain) {
+                return true;
+            }
+            self.first_done = true;
+        }
+        self.second.drive(drain)
+    }
+}
+
 impl Drive for memento_trace::Events<'_> {
     #[inline(always)]
     fn drive(&mut self, drain: &mut impl Drain) -> bool {

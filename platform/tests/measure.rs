@@ -1,0 +1,55 @@
+//! Costs measured on the machine model from real traces.
+
+use std::path::Path;
+
+use memento_analysis::compare::Mode;
+use memento_platform::measure::{measure, FunctionTraces};
+use memento_sim::Config;
+
+fn sample(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../traces/samples")
+        .join(name)
+}
+
+#[test]
+fn a_warm_invocation_is_measured_after_the_cold_trace_with_the_state_it_left() {
+    // The same warm sample as both traces: replayed after itself it finds
+    // its caches, TLBs and heap warm, so it costs less than alone.
+    let f = FunctionTraces {
+        name: "rsjson".into(),
+        cold: sample("rsjson-warm.mtrace"),
+        warm: sample("rsjson-warm.mtrace"),
+        user_bytes: 256 << 20,
+    };
+    let config = Config::preset("micro23").unwrap();
+    for mode in [Mode::BASELINE, Mode::MEMENTO] {
+        let c = measure(&config, mode, &f, 4096).unwrap();
+        assert!(
+            c.warm_us < c.cold_us,
+            "{mode:?}: warm {} us, alone {} us",
+            c.warm_us,
+            c.cold_us
+        );
+        assert!(c.warm_traffic.total() < c.cold_traffic.total(), "{mode:?}");
+        assert!(c.pages_touched > 0 && c.pages_written > 0 && c.pages_written <= c.pages_touched);
+    }
+}
+
+#[test]
+fn a_missing_trace_is_an_error_naming_it() {
+    let f = FunctionTraces {
+        name: "x".into(),
+        cold: sample("rsjson-warm.mtrace"),
+        warm: sample("no-such.mtrace"),
+        user_bytes: 1 << 20,
+    };
+    let e = measure(
+        &Config::preset("micro23").unwrap(),
+        Mode::BASELINE,
+        &f,
+        4096,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("no-such.mtrace"), "{e}");
+}
