@@ -78,7 +78,14 @@ fn run_scenario(args: RunArgs) -> Result<(), UserError> {
     let costs = jobs
         .par_iter()
         .map(|&(m, f)| {
-            let c = measure::measure(&config, modes[m].1, &functions[f], page);
+            let others: Vec<_> = functions
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != f || functions.len() == 1)
+                .map(|(_, o)| o)
+                .collect();
+            let cores = scenario.node.cores;
+            let c = measure::measure(&config, modes[m].1, &functions[f], &others, cores, page);
             bar.inc(1);
             c
         })

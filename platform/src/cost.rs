@@ -81,8 +81,13 @@ pub struct FunctionCost {
     pub user_bytes: u64,
     /// Start-up and first invocation (the cold trace), in microseconds.
     pub cold_us: u64,
-    /// One warm invocation, in microseconds.
+    /// One warm invocation, in microseconds, alone on the machine.
     pub warm_us: u64,
+    /// One warm invocation while every other core of the node runs other
+    /// functions (their cold then warm traces): what sharing the LLC and
+    /// DRAM costs it. The node charges between the two by how many other
+    /// cores are busy.
+    pub warm_us_shared: u64,
     /// Peak resident memory of an invocation.
     pub peak_bytes: u64,
     /// DRAM traffic of a cold start.

@@ -46,34 +46,40 @@ fn open(path: &Path) -> Result<TraceFile, MeasureError> {
     TraceFile::open(path).map_err(|e| error(path, e))
 }
 
-/// Replays `first` then, when given, `second` on one core of `config` in
-/// `mode`, as one process (the second trace finds the caches, TLBs,
-/// allocator and extension state the first left).
+/// Replays each `(first, second)` pair on a core of its own of `config`
+/// in `mode` (as many cores as pairs, sharing the LLC and DRAM): `first`
+/// then, when given, `second`, as one process (the second trace finds the
+/// caches, TLBs, allocator and extension state the first left).
 fn replay(
     config: &Config,
     mode: Mode,
-    first: &Path,
-    second: Option<&Path>,
+    pairs: &[(&Path, Option<&Path>)],
 ) -> Result<Stats, MeasureError> {
-    let a = open(first)?;
-    let b = second.map(open).transpose()?;
+    let files = pairs
+        .iter()
+        .map(|&(a, b)| Ok((open(a)?, b.map(open).transpose()?)))
+        .collect::<Result<Vec<_>, MeasureError>>()?;
     let mut config = mode.config(config);
-    config.cores = 1;
-    let dependences = a.header().dependences && b.as_ref().is_none_or(|b| b.header().dependences);
+    config.cores = pairs.len() as u32;
+    let dependences = files
+        .iter()
+        .all(|(a, b)| a.header().dependences && b.as_ref().is_none_or(|b| b.header().dependences));
+    let first = pairs[0].0;
     config
         .resolve_load_dependence(dependences)
         .map_err(|e| error(first, e))?;
-    let classes = memento_analysis::branch_class::classes_for(&a).map_err(|e| error(first, e))?;
-    let run = match &b {
-        None => memento_sim::replay_classified(&config, vec![a.events()], false, vec![classes]),
-        Some(b) => memento_sim::replay_classified(
-            &config,
-            vec![Then::new(a.events(), b.events())],
-            false,
-            vec![classes],
-        ),
-    };
-    run.map_err(|e| error(second.unwrap_or(first), e))
+    let mut classes = Vec::new();
+    for ((a, _), &(path, _)) in files.iter().zip(pairs) {
+        classes.push(memento_analysis::branch_class::classes_for(a).map_err(|e| error(path, e))?);
+    }
+    let streams = files
+        .iter()
+        .map(|(a, b)| Then::new(a.events(), b.as_ref().map(TraceFile::events)))
+        .collect();
+    memento_sim::replay_classified(&config, streams, false, classes).map_err(|e| {
+        let at = pairs.last().map(|&(a, b)| b.unwrap_or(a)).unwrap_or(first);
+        error(at, e)
+    })
 }
 
 fn traffic(reads: &CauseCounts, writes: &CauseCounts, line: u64, per: u64) -> Traffic {
@@ -123,21 +129,47 @@ fn minus(a: &CauseCounts, b: &CauseCounts) -> CauseCounts {
     d
 }
 
+/// The mean cycles of core 0's invocations after its first `skip`.
+fn core0_mean(s: &Stats, skip: usize) -> Option<u64> {
+    let mine: Vec<u64> = s
+        .invocations
+        .iter()
+        .filter(|i| i.core == 0)
+        .skip(skip)
+        .map(|i| i.cycles)
+        .collect();
+    (!mine.is_empty()).then(|| mine.iter().sum::<u64>() / mine.len() as u64)
+}
+
 /// The costs of `f` in `mode` on `config`; `page_bytes` is the snapshot's
 /// page size (restores fault and copy in its pages). The cold trace is
 /// replayed alone; the warm one after it, as the same process, so that a
 /// warm invocation finds what a kept-alive instance holds (warm caches,
 /// the allocator's and the extension's state): its time is its
 /// invocations' mean between their markers, its DRAM traffic what the
-/// pair moved beyond the cold trace alone, per invocation.
+/// pair moved beyond the cold trace alone, per invocation. With `cores`
+/// above 1, the pair is replayed again beside `others` (cycled), one per
+/// other core, each its cold then warm trace: the warm invocation's time
+/// with every core of the node busy.
 pub fn measure(
     config: &Config,
     mode: Mode,
     f: &FunctionTraces,
+    others: &[&FunctionTraces],
+    cores: u32,
     page_bytes: u64,
 ) -> Result<FunctionCost, MeasureError> {
-    let cold = replay(config, mode, &f.cold, None)?;
-    let both = replay(config, mode, &f.cold, Some(&f.warm))?;
+    let cold = replay(config, mode, &[(&f.cold, None)])?;
+    let both = replay(config, mode, &[(&f.cold, Some(&f.warm))])?;
+    let shared = if cores > 1 && !others.is_empty() {
+        let mut pairs = vec![(f.cold.as_path(), Some(f.warm.as_path()))];
+        for o in others.iter().cycle().take(cores as usize - 1) {
+            pairs.push((o.cold.as_path(), Some(o.warm.as_path())));
+        }
+        Some(replay(config, mode, &pairs)?)
+    } else {
+        None
+    };
     let mhz = u64::from(config.frequency_mhz);
     let line = u64::from(config.line_size);
     let warm_invocations = &both.invocations[cold.invocations.len().min(both.invocations.len())..];
@@ -151,11 +183,16 @@ pub fn measure(
     let peak = |s: &Stats| s.memory.peak_resident_pages * u64::from(s.memory.page_size);
     let reads = minus(&both.dram.reads, &cold.dram.reads);
     let writes = minus(&both.dram.writes, &cold.dram.writes);
+    let shared_cycles = shared
+        .as_ref()
+        .and_then(|s| core0_mean(s, cold.invocations.len()))
+        .unwrap_or(warm_cycles);
     Ok(FunctionCost {
         name: f.name.clone(),
         user_bytes: f.user_bytes,
         cold_us: cold.cycles.div_ceil(mhz),
         warm_us: warm_cycles.div_ceil(mhz),
+        warm_us_shared: shared_cycles.div_ceil(mhz),
         peak_bytes: peak(&both),
         cold_traffic: traffic(&cold.dram.reads, &cold.dram.writes, line, 1),
         warm_traffic: traffic(&reads, &writes, line, invocations),

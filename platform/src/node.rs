@@ -406,16 +406,25 @@ impl<'a> Sim<'a> {
 
     fn begin(&mut self, t: u64, arrived: u64, inst: usize, start: Start) {
         let cost = self.cost(self.instances[inst].tf);
+        // Sharing the LLC and DRAM: between the warm time alone and with
+        // every other core busy, by how many are.
+        let others = u64::from(self.busy_cores.min(self.node.cores - 1));
+        let span = u64::from(self.node.cores - 1).max(1);
+        let warm = if cost.warm_us_shared >= cost.warm_us {
+            cost.warm_us + (cost.warm_us_shared - cost.warm_us) * others / span
+        } else {
+            cost.warm_us - (cost.warm_us - cost.warm_us_shared) * others / span
+        };
         let (service, traffic) = match start {
             Start::Cold => (
                 self.policies.cold.boot_us + cost.cold_us,
                 cost.cold_traffic.clone(),
             ),
-            Start::Warm => (cost.warm_us, cost.warm_traffic.clone()),
+            Start::Warm => (warm, cost.warm_traffic.clone()),
             Start::Restore => {
                 let (us, mut traffic) = self.policies.restore.overhead(cost);
                 traffic.add(&cost.warm_traffic);
-                (us + cost.warm_us, traffic)
+                (us + warm, traffic)
             }
         };
         self.out.traffic.add(&traffic);

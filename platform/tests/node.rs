@@ -18,6 +18,7 @@ fn function() -> FunctionCost {
         user_bytes: 256 * MB,
         cold_us: 100 * MS,
         warm_us: 10 * MS,
+        warm_us_shared: 10 * MS,
         peak_bytes: 64 * MB,
         cold_traffic: Traffic {
             demand: 1000,
@@ -209,4 +210,33 @@ fn a_cold_start_adds_the_sandbox_boot_to_its_trace() {
     let r = run(NODE, &p, &one_function(&[0, S]));
     // A Firecracker boot (125 ms) and the cold trace (100 ms); then warm.
     assert_eq!(r.functions[0].latencies_us, vec![10 * MS, 225 * MS]);
+}
+
+#[test]
+fn a_warm_invocation_pays_for_the_other_busy_cores() {
+    // Alone 10 ms; with the 3 other cores busy 16 ms: +2 ms per busy core.
+    let mut f = function();
+    f.warm_us_shared = 16 * MS;
+    let node = NodeConfig {
+        cores: 4,
+        memory_bytes: 1024 * MB,
+    };
+    // Three instances start cold at 0; at 1 s three arrivals at once find
+    // them idle and start warm beside 0, 1 and 2 busy cores.
+    let s = one_function(&[0, 0, 0, S, S, S]);
+    let r = node::run(
+        node,
+        &policies(SnapshotConfig::Never {}),
+        &s,
+        &[0],
+        &[f],
+        |_| {},
+    )
+    .unwrap();
+    let f = &r.functions[0];
+    assert_eq!((f.cold, f.warm), (3, 3));
+    assert_eq!(
+        f.latencies_us,
+        vec![10 * MS, 12 * MS, 14 * MS, 100 * MS, 100 * MS, 100 * MS]
+    );
 }

@@ -123,6 +123,13 @@ impl<A: Drive, B: Drive> Drive for Then<A, B> {
     }
 }
 
+/// No stream: ended at once (the second half of a [`Then`] that has none).
+impl<D: Drive> Drive for Option<D> {
+    fn drive(&mut self, drain: &mut impl Drain) -> bool {
+        self.as_mut().is_some_and(|d| d.drive(drain))
+    }
+}
+
 impl Drive for memento_trace::Events<'_> {
     #[inline(always)]
     fn drive(&mut self, drain: &mut impl Drain) -> bool {
