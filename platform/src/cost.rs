@@ -90,6 +90,11 @@ pub struct FunctionCost {
     pub warm_us_shared: u64,
     /// Peak resident memory of an invocation.
     pub peak_bytes: u64,
+    /// Memory still resident when a warm invocation ends: what harvesting
+    /// cannot take. In Memento mode the pages of free arenas have gone
+    /// back to the hardware page pool by then, so it can be below the
+    /// peak where the software allocator keeps them.
+    pub live_bytes: u64,
     /// DRAM traffic of a cold start.
     pub cold_traffic: Traffic,
     /// DRAM traffic of a warm invocation.

@@ -194,6 +194,7 @@ pub fn measure(
         warm_us: warm_cycles.div_ceil(mhz),
         warm_us_shared: shared_cycles.div_ceil(mhz),
         peak_bytes: peak(&both),
+        live_bytes: both.memory.resident_pages * u64::from(both.memory.page_size),
         cold_traffic: traffic(&cold.dram.reads, &cold.dram.writes, line, 1),
         warm_traffic: traffic(&reads, &writes, line, invocations),
         pages_touched: touched.div_ceil(invocations),

@@ -468,9 +468,8 @@ impl<'a> Sim<'a> {
     fn harvest(&mut self, inst: usize, cost: &FunctionCost) {
         let i = &mut self.instances[inst];
         let (before, harvested_before) = (i.mem.allocation_bytes(), i.mem.harvested_bytes());
-        // The invocation's peak stays live at its end (conservative: the
-        // traces give the peak, not what the runtime keeps between calls).
-        let live = cost.peak_bytes.min(before);
+        // What the mode's replay left resident when the invocation ended.
+        let live = cost.live_bytes.min(before);
         let decided =
             self.policies
                 .harvest

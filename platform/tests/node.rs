@@ -20,6 +20,7 @@ fn function() -> FunctionCost {
         warm_us: 10 * MS,
         warm_us_shared: 10 * MS,
         peak_bytes: 64 * MB,
+        live_bytes: 48 * MB,
         cold_traffic: Traffic {
             demand: 1000,
             ..Traffic::default()
@@ -239,4 +240,18 @@ fn a_warm_invocation_pays_for_the_other_busy_cores() {
         f.latencies_us,
         vec![10 * MS, 12 * MS, 14 * MS, 100 * MS, 100 * MS, 100 * MS]
     );
+}
+
+#[test]
+fn harvesting_stops_at_what_the_invocation_left_resident() {
+    let mut f = function();
+    f.live_bytes = 200 * MB;
+    let mut p = policies(SnapshotConfig::Never {});
+    p.harvest = HarvestPolicy::Greedy(GreedyConfig::default());
+    let s = one_function(&[0, S, 2 * S]);
+    let r = node::run(NODE, &p, &s, &[0], &[f], |_| {}).unwrap();
+    // Greedy would take 64 MiB a step from 256; 200 MiB stay resident.
+    let loaded: Vec<u64> = r.memory.iter().map(|m| m.1).filter(|&b| b > 0).collect();
+    assert!(loaded.iter().all(|&b| b >= 200 * MB), "{loaded:?}");
+    assert!(loaded.iter().any(|&b| b < 256 * MB), "{loaded:?}");
 }
