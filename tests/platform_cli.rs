@@ -170,3 +170,26 @@ fn plots_are_written_as_valid_svg_and_png() {
         assert!(png.len() > 10_000, "{name}.png: {} bytes", png.len());
     }
 }
+
+#[test]
+fn reports_are_identical_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let arrivals =
+        "source = \"bursty\"\nfunctions = 4\nduration_s = 900\nburst_rate_per_min = 60\n\
+                    gap_rate_per_min = 5\nmean_burst_s = 20\nmean_gap_s = 120";
+    let path = scenario(dir.path(), arrivals, "[snapshot]\npolicy = \"pronghorn\"");
+    let run = |threads: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_memento"))
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["platform", "run", "--json", path.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert_eq!(one.stdout, two.stdout);
+}
