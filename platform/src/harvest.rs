@@ -129,6 +129,14 @@ impl InstanceMemory {
     pub fn harvested_bytes(&self) -> u64 {
         self.user_bytes.saturating_sub(self.allocation_bytes)
     }
+
+    /// Drops what the instance borrowed beyond the user's size (it is
+    /// being unloaded) and returns those bytes, for [`HarvestPool::give_back`].
+    pub fn return_borrowed(&mut self) -> u64 {
+        let borrowed = self.borrowed_bytes();
+        self.allocation_bytes -= borrowed;
+        borrowed
+    }
 }
 
 /// What one decision did.

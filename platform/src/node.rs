@@ -364,7 +364,9 @@ impl<'a> Sim<'a> {
         i.loaded = false;
         self.loaded_bytes -= i.mem.allocation_bytes();
         self.harvested_bytes -= i.mem.harvested_bytes();
-        let borrowed = i.mem.borrowed_bytes();
+        // What it borrowed goes back with it; reloaded (pre-warm), it holds
+        // at most the user's size again.
+        let borrowed = i.mem.return_borrowed();
         if borrowed > 0 {
             self.pool.give_back(borrowed);
         }

@@ -867,3 +867,20 @@ fn scenario_toml_sets_any_field_and_rejects_unknown_ones() {
     assert!(toml::from_str::<HarvestPolicy>("policy = \"fixed\"\nunit_bytes = 1").is_err());
     assert!(toml::from_str::<HarvestPolicy>("policy = \"lazy\"").is_err());
 }
+
+#[test]
+fn an_unloaded_instance_returns_what_it_borrowed() {
+    use memento_platform::harvest::InstanceMemory;
+    let mut pool = HarvestPool::new();
+    pool.lend(64 << 20);
+    let mut m = InstanceMemory::new(256 << 20);
+    // Under pressure (peak above the allocation) the safeguard borrows.
+    let policy = HarvestPolicy::Safeguard(Default::default());
+    policy
+        .decide(&mut m, 300 << 20, 200 << 20, &mut pool)
+        .unwrap();
+    let borrowed = m.borrowed_bytes();
+    assert!(borrowed > 0, "borrowed {borrowed}");
+    assert_eq!(m.return_borrowed(), borrowed);
+    assert_eq!((m.borrowed_bytes(), m.allocation_bytes()), (0, 256 << 20));
+}
