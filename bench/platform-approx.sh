@@ -9,11 +9,7 @@
 #
 #   bench/platform-approx.sh          (captures the example traces first if missing)
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-ex="$root/platform/examples"
-[ -f "$ex/traces/jsonpipe-warm.mtrace" ] || "$ex/make-traces.sh"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin memento
-memento="${CARGO_TARGET_DIR:-$root/target}/release/memento"
+. "$(dirname "$0")/platform-traces.sh"
 traces="$ex/traces/rsjson-warm.mtrace $ex/traces/rsjson-ma-warm.mtrace $ex/traces/jsonpipe-warm.mtrace $root/traces/samples/json-warm.mtrace"
 cycles() { python3 -c 'import json,sys; print(" ".join(str(c["cycles"]) for c in json.load(sys.stdin)["cores"]))'; }
 printf '| mode | function | alone (cycles) | with 3 others on 4 cores | slowdown |\n|---|---|---:|---:|---:|\n'

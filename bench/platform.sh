@@ -9,11 +9,7 @@
 #
 #   bench/platform.sh          (captures the example traces first if missing)
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-ex="$root/platform/examples"
-[ -f "$ex/traces/jsonpipe-warm.mtrace" ] || "$ex/make-traces.sh"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin memento
-memento="${CARGO_TARGET_DIR:-$root/target}/release/memento"
+. "$(dirname "$0")/platform-traces.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sed -e "s|\"traces/|\"$ex/traces/|" \

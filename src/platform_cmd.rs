@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use memento_analysis::compare::Mode;
 use memento_platform::report::{ModeReport, Report, SCHEMA};
 use memento_platform::scenario::{ModeName, Scenario};
 use memento_platform::{measure, node, print};
@@ -56,14 +55,7 @@ fn run_scenario(args: RunArgs) -> Result<(), UserError> {
     let config = load_config(machine_file.as_ref(), scenario.node.preset.as_deref())?;
     let (schedule, assignment) = scenario.schedule()?;
     let functions = scenario.functions();
-    let modes: Vec<(ModeName, Mode)> = scenario
-        .modes
-        .iter()
-        .map(|&m| match m {
-            ModeName::Baseline => (m, Mode::BASELINE),
-            ModeName::Memento => (m, Mode::MEMENTO),
-        })
-        .collect();
+    let modes: &[ModeName] = &scenario.modes;
     let bar = indicatif::ProgressBar::new((modes.len() * functions.len()) as u64).with_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} measuring {pos}/{len} function costs {elapsed}",
@@ -85,7 +77,14 @@ fn run_scenario(args: RunArgs) -> Result<(), UserError> {
                 .map(|(_, o)| o)
                 .collect();
             let cores = scenario.node.cores;
-            let c = measure::measure(&config, modes[m].1, &functions[f], &others, cores, page);
+            let c = measure::measure(
+                &config,
+                modes[m].mode(),
+                &functions[f],
+                &others,
+                cores,
+                page,
+            );
             bar.inc(1);
             c
         })
@@ -101,7 +100,7 @@ fn run_scenario(args: RunArgs) -> Result<(), UserError> {
         );
     let policies = scenario.policies();
     let mut reports = Vec::new();
-    for (m, (name, _)) in modes.iter().enumerate() {
+    for (m, name) in modes.iter().enumerate() {
         let costs = &costs[m * functions.len()..(m + 1) * functions.len()];
         let base = (m * schedule.arrivals.len()) as u64;
         let run = node::run(
@@ -113,11 +112,7 @@ fn run_scenario(args: RunArgs) -> Result<(), UserError> {
             |i| bar.set_position(base + i as u64),
         )
         .map_err(|e| UserError::new(format!("{}: {e}", args.scenario.display())))?;
-        let mode = match name {
-            ModeName::Baseline => "baseline",
-            ModeName::Memento => "memento",
-        };
-        reports.push(ModeReport::of(mode, &run, scenario.price.per_gb_s));
+        reports.push(ModeReport::of(name.name(), &run, scenario.price.per_gb_s));
     }
     bar.finish_and_clear();
     if args.timing {

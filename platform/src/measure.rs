@@ -99,7 +99,7 @@ fn traffic(reads: &CauseCounts, writes: &CauseCounts, line: u64, per: u64) -> Tr
 /// Distinct pages of `page_bytes` the trace loads from or stores to, and
 /// of them those it stores to.
 pub fn working_set(path: &Path, page_bytes: u64) -> Result<(u64, u64), MeasureError> {
-    let trace = TraceFile::open(path).map_err(|e| error(path, e))?;
+    let trace = open(path)?;
     let shift = page_bytes.trailing_zeros();
     let (mut touched, mut written) = (FxHashSet::default(), FxHashSet::default());
     for event in trace.events() {

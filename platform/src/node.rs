@@ -352,7 +352,6 @@ impl<'a> Sim<'a> {
                 return false;
             };
             self.take_idle(since, inst);
-            self.instances[inst].generation += 1;
             self.drop_loaded(inst);
             self.out.evictions += 1;
         }

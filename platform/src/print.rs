@@ -3,12 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::report::{FunctionReport, ModeReport, Report};
-
-/// Mebibytes of `bytes`.
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1u64 << 20) as f64
-}
+use crate::report::{mib, FunctionReport, ModeReport, Report};
 
 /// The report as text: per function, each mode's latencies and starts side
 /// by side; then memory, cost and DRAM traffic per mode.

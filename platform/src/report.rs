@@ -14,6 +14,11 @@ const GB: f64 = 1e9;
 /// Microseconds per second.
 const US: f64 = 1e6;
 
+/// `bytes` in MiB.
+pub fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 20) as f64
+}
+
 /// A scenario's report: one entry per mode.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
@@ -119,7 +124,7 @@ fn sample(points: &[(u64, u64)], step_us: u64, end_us: u64) -> Vec<f64> {
             value = points[i].1;
             i += 1;
         }
-        out.push(value as f64 / (1u64 << 20) as f64);
+        out.push(mib(value));
         t += step_us;
     }
     out
@@ -160,11 +165,10 @@ impl ModeReport {
             latency_quantiles_ms,
             memory_mib: sample(&run.memory, step_us, run.end_us),
             memory_step_s: step_us as f64 / US,
-            peak_memory_mib: run.memory.iter().map(|p| p.1).max().unwrap_or(0) as f64
-                / (1u64 << 20) as f64,
+            peak_memory_mib: mib(run.memory.iter().map(|p| p.1).max().unwrap_or(0)),
             wasted_gb_s: run.wasted_byte_us as f64 / GB / US,
             harvested_gb_s: run.harvested_byte_us as f64 / GB / US,
-            peak_harvested_mib: run.peak_harvested_bytes as f64 / (1u64 << 20) as f64,
+            peak_harvested_mib: mib(run.peak_harvested_bytes),
             billed_gb_s,
             cost_usd: billed_gb_s * price_per_gb_s,
             dram: run.traffic.clone(),

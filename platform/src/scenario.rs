@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use memento_analysis::compare::Mode;
 use serde::Deserialize;
 
 use crate::arrivals::azure2019::{self, Azure2019Files, Azure2019Options, Spread};
@@ -79,6 +80,24 @@ pub enum ModeName {
     Baseline,
     /// The Memento extension.
     Memento,
+}
+
+impl ModeName {
+    /// The machine model's mode.
+    pub fn mode(self) -> Mode {
+        match self {
+            ModeName::Baseline => Mode::BASELINE,
+            ModeName::Memento => Mode::MEMENTO,
+        }
+    }
+
+    /// Its name in scenario files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModeName::Baseline => "baseline",
+            ModeName::Memento => "memento",
+        }
+    }
 }
 
 /// `[node]`.

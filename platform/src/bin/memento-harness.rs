@@ -19,6 +19,8 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use memento_alloc::{Memento, Snapshot};
+use memento_platform::node::percentile;
+use memento_platform::report::mib;
 use memento_rust_functions::json_transform;
 
 #[global_allocator]
@@ -36,11 +38,6 @@ fn rss_bytes() -> u64 {
         .unwrap_or(0);
     // SAFETY: sysconf(_SC_PAGESIZE) only reads a constant.
     pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64
-}
-
-fn percentile(sorted: &[u64], p: f64) -> u64 {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 /// One policy, in this process: prints one JSON line.
@@ -86,7 +83,6 @@ fn run_policy(policy: &str, n: usize) -> Result<(), String> {
     }
     drop(snap);
     latencies.sort_unstable();
-    let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
     println!(
         "{{\"policy\":\"{policy}\",\"invocations\":{n},\"p50_us\":{},\"p99_us\":{},\"rss_mib_mean\":{:.2},\"rss_mib_max\":{:.2},\"rss_mib_at_snapshot\":{:.2},\"harvested_mib\":{:.2},\"mismatches\":{mismatches}}}",
         percentile(&latencies, 50.0),

@@ -416,21 +416,20 @@ impl Channel {
                 *w = max(*w, turn);
             }
         }
-        let col_fold = column_reach(t);
-        let past = Past {
-            at: c,
-            bg: g as u32,
-            write,
-        };
-        rank.cols.push(past, col_fold);
-        self.bursts.push(
-            Past {
-                at: s.data_start,
-                bg: 0,
+        // Only a gap search reads these (tFAW reads the activates always).
+        if self.fill_gaps {
+            let past = Past {
+                at: c,
+                bg: g as u32,
                 write,
-            },
-            u(t.burst),
-        );
+            };
+            rank.cols.push(past, column_reach(t));
+            let burst = Past {
+                at: s.data_start,
+                ..past
+            };
+            self.bursts.push(burst, u(t.burst));
+        }
         self.bus_free = self.bus_free.max(s.data_end);
         if self.closed_row {
             // Auto-precharge at the first legal cycle.
