@@ -8,6 +8,7 @@ pub mod branch_class;
 pub mod compare;
 mod module_map;
 pub mod profile;
+pub mod record;
 pub mod sites;
 pub mod symbols;
 pub mod table;
