@@ -34,6 +34,10 @@ valgrind /usr/bin/valgrind
 g++ /usr/bin/g++
 libjemalloc-dev /usr/include/jemalloc/jemalloc.h
 time /usr/bin/time
+munge /usr/sbin/munged
+slurmctld /usr/sbin/slurmctld
+slurmd /usr/sbin/slurmd
+slurm-client /usr/bin/sbatch
 "
 bench_pkgs="
 libmimalloc2.0 /usr/lib/x86_64-linux-gnu/libmimalloc.so.2

@@ -32,7 +32,7 @@ fn dry_run_on_a_fresh_machine_lists_every_package_and_exits_zero() {
     );
     assert_eq!(
         stdout.trim(),
-        "install-deps: would apt-get install valgrind g++ libjemalloc-dev time"
+        "install-deps: would apt-get install valgrind g++ libjemalloc-dev time munge slurmctld slurmd slurm-client"
     );
 }
 
@@ -44,7 +44,7 @@ fn dry_run_with_bench_adds_the_compared_allocators_and_perf() {
     assert!(
         stdout
             .trim()
-            .ends_with("time libmimalloc2.0 libtcmalloc-minimal4 linux-perf libc6-dbg"),
+            .ends_with("slurm-client libmimalloc2.0 libtcmalloc-minimal4 linux-perf libc6-dbg"),
         "{stdout}"
     );
 }
@@ -76,7 +76,9 @@ fn dry_run_with_pgo_adds_the_llvm_of_rustc() {
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.trim().ends_with(&format!("time llvm-{major}")),
+        stdout
+            .trim()
+            .ends_with(&format!("slurm-client llvm-{major}")),
         "{stdout}"
     );
 }
@@ -105,7 +107,7 @@ fn dry_run_with_validate_adds_champsims_libraries() {
     assert!(
         stdout
             .trim()
-            .ends_with("time libfmt-dev libcli11-dev nlohmann-json3-dev xz-utils"),
+            .ends_with("slurm-client libfmt-dev libcli11-dev nlohmann-json3-dev xz-utils"),
         "{stdout}"
     );
 }

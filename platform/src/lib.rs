@@ -7,6 +7,7 @@
 
 pub mod arrivals;
 pub mod cost;
+pub mod full;
 pub mod harvest;
 pub mod keepalive;
 pub mod measure;

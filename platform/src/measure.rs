@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use memento_analysis::compare::Mode;
-use memento_sim::machine::Then;
+use memento_sim::machine::Chain;
 use memento_sim::{CauseCounts, Config, Stats};
 use memento_trace::{Event, TraceFile};
 use rustc_hash::FxHashSet;
@@ -46,38 +46,43 @@ fn open(path: &Path) -> Result<TraceFile, MeasureError> {
     TraceFile::open(path).map_err(|e| error(path, e))
 }
 
-/// Replays each `(first, second)` pair on a core of its own of `config`
-/// in `mode` (as many cores as pairs, sharing the LLC and DRAM): `first`
-/// then, when given, `second`, as one process (the second trace finds the
-/// caches, TLBs, allocator and extension state the first left).
-fn replay(
+/// Replays each chain of traces on a core of its own of `config` in
+/// `mode` (as many cores as chains, sharing the LLC and DRAM), each chain
+/// as one process: a trace finds the caches, TLBs, allocator and extension
+/// state the ones before it left.
+pub(crate) fn replay_chains(
     config: &Config,
     mode: Mode,
-    pairs: &[(&Path, Option<&Path>)],
+    chains: &[Vec<&Path>],
 ) -> Result<Stats, MeasureError> {
-    let files = pairs
+    let files = chains
         .iter()
-        .map(|&(a, b)| Ok((open(a)?, b.map(open).transpose()?)))
-        .collect::<Result<Vec<_>, MeasureError>>()?;
+        .map(|chain| chain.iter().map(|p| open(p)).collect())
+        .collect::<Result<Vec<Vec<_>>, MeasureError>>()?;
     let mut config = mode.config(config);
-    config.cores = pairs.len() as u32;
-    let dependences = files
-        .iter()
-        .all(|(a, b)| a.header().dependences && b.as_ref().is_none_or(|b| b.header().dependences));
-    let first = pairs[0].0;
+    config.cores = chains.len() as u32;
+    let dependences = files.iter().flatten().all(|f| f.header().dependences);
+    let first = chains[0][0];
     config
         .resolve_load_dependence(dependences)
         .map_err(|e| error(first, e))?;
     let mut classes = Vec::new();
-    for ((a, _), &(path, _)) in files.iter().zip(pairs) {
-        classes.push(memento_analysis::branch_class::classes_for(a).map_err(|e| error(path, e))?);
+    for (chain, paths) in files.iter().zip(chains) {
+        classes.push(
+            memento_analysis::branch_class::classes_for(&chain[0])
+                .map_err(|e| error(paths[0], e))?,
+        );
     }
     let streams = files
         .iter()
-        .map(|(a, b)| Then::new(a.events(), b.as_ref().map(TraceFile::events)))
+        .map(|chain| Chain::new(chain.iter().map(TraceFile::events).collect()))
         .collect();
     memento_sim::replay_classified(&config, streams, false, classes).map_err(|e| {
-        let at = pairs.last().map(|&(a, b)| b.unwrap_or(a)).unwrap_or(first);
+        let at = chains
+            .last()
+            .and_then(|c| c.last())
+            .copied()
+            .unwrap_or(first);
         error(at, e)
     })
 }
@@ -159,14 +164,14 @@ pub fn measure(
     cores: u32,
     page_bytes: u64,
 ) -> Result<FunctionCost, MeasureError> {
-    let cold = replay(config, mode, &[(&f.cold, None)])?;
-    let both = replay(config, mode, &[(&f.cold, Some(&f.warm))])?;
+    let cold = replay_chains(config, mode, &[vec![&f.cold]])?;
+    let both = replay_chains(config, mode, &[vec![&f.cold, &f.warm]])?;
     let shared = if cores > 1 && !others.is_empty() {
-        let mut pairs = vec![(f.cold.as_path(), Some(f.warm.as_path()))];
+        let mut chains = vec![vec![f.cold.as_path(), f.warm.as_path()]];
         for o in others.iter().cycle().take(cores as usize - 1) {
-            pairs.push((o.cold.as_path(), Some(o.warm.as_path())));
+            chains.push(vec![o.cold.as_path(), o.warm.as_path()]);
         }
-        Some(replay(config, mode, &pairs)?)
+        Some(replay_chains(config, mode, &chains)?)
     } else {
         None
     };

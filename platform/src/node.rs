@@ -89,6 +89,23 @@ pub fn percentile(values: &[u64], p: f64) -> u64 {
     values[rank.clamp(1, values.len()) - 1]
 }
 
+/// One invocation's start: which instance of which function of ours ran
+/// it, how it started, when, and for how long (start and execution, not
+/// queueing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StartRecord {
+    /// The instance, numbered from 0 in the order they were made.
+    pub instance: u32,
+    /// The function of ours (index in the costs given).
+    pub function: u32,
+    /// How it started.
+    pub start: Start,
+    /// When it started, microseconds.
+    pub at_us: u64,
+    /// Its service time, microseconds.
+    pub service_us: u64,
+}
+
 /// What a run did, as plain data.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeRun {
@@ -116,6 +133,10 @@ pub struct NodeRun {
     pub skipped_reloads: u64,
     /// When the last invocation finished.
     pub end_us: u64,
+    /// Every start, in the order they began (for the full replay that
+    /// checks the memoised costs, `crate::full`).
+    #[serde(skip)]
+    pub starts: Vec<StartRecord>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -430,7 +451,15 @@ impl<'a> Sim<'a> {
         };
         self.out.traffic.add(&traffic);
         let latency = t - arrived + service;
-        let f = &mut self.out.functions[self.assignment[self.instances[inst].tf]];
+        let function = self.assignment[self.instances[inst].tf];
+        self.out.starts.push(StartRecord {
+            instance: inst as u32,
+            function: function as u32,
+            start,
+            at_us: t,
+            service_us: service,
+        });
+        let f = &mut self.out.functions[function];
         f.latencies_us.push(latency);
         match start {
             Start::Cold => f.cold += 1,

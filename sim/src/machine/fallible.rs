@@ -92,38 +92,34 @@ pub trait Drive {
     fn drive(&mut self, drain: &mut impl Drain) -> bool;
 }
 
-/// Two streams one after the other on one core: a process's cold trace and
-/// then its warm one, the warm one finding the state the cold one left.
-pub struct Then<A, B> {
-    first: A,
-    second: B,
-    first_done: bool,
+/// Streams one after the other on one core, as one process: a process's
+/// cold trace and then its warm ones, each finding the state (caches,
+/// TLBs, allocator, extension) the ones before it left.
+pub struct Chain<D> {
+    parts: Vec<D>,
+    at: usize,
 }
 
-impl<A, B> Then<A, B> {
-    /// `first`, then `second`.
-    pub fn new(first: A, second: B) -> Then<A, B> {
-        Then {
-            first,
-            second,
-            first_done: false,
-        }
+impl<D> Chain<D> {
+    /// `parts`, in order.
+    pub fn new(parts: Vec<D>) -> Chain<D> {
+        Chain { parts, at: 0 }
     }
 }
 
-impl<A: Drive, B: Drive> Drive for Then<A, B> {
+impl<D: Drive> Drive for Chain<D> {
     fn drive(&mut self, drain: &mut impl Drain) -> bool {
-        if !self.first_done {
-            if self.first.drive(drain) {
+        while let Some(part) = self.parts.get_mut(self.at) {
+            if part.drive(drain) {
                 return true;
             }
-            self.first_done = true;
+            self.at += 1;
         }
-        self.second.drive(drain)
+        false
     }
 }
 
-/// No stream: ended at once (the second half of a [`Then`] that has none).
+/// No stream: ended at once.
 impl<D: Drive> Drive for Option<D> {
     fn drive(&mut self, drain: &mut impl Drain) -> bool {
         self.as_mut().is_some_and(|d| d.drive(drain))

@@ -29,7 +29,7 @@ use crate::tlb::Tlb;
 use brackets::Brackets;
 pub use branches::BranchClasses;
 use branches::FrontEnd;
-pub use fallible::{Drive, FallibleRunError, StreamError, Then};
+pub use fallible::{Chain, Drive, FallibleRunError, StreamError};
 use fallible::{Driven, UntilError};
 
 /// Requests of at most this many bytes go to Memento's object allocator.
