@@ -55,6 +55,8 @@ impl DramDriver {
     /// describes it; its standard file, if any, is found as the machine's
     /// would be.
     pub fn new(config: &Config, schedule: Schedule) -> Result<DramDriver, ConfigError> {
+        // Its addresses are physical and used as given: `page_frames` places
+        // a replay's pages, not a DRAM trace's.
         let standard = config.dram_standard()?;
         // Clocked as the DRAM: a "core" cycle is a DRAM cycle.
         let mut dram = Dram::new(

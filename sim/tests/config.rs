@@ -309,4 +309,5 @@ fn the_champsim_preset_loads_with_champsims_defaults() {
         assert_eq!(cache.prefetcher, PrefetcherKind::None);
     }
     assert_eq!((c.dram.channels, c.dram.ranks), (1, 1));
+    assert_eq!(c.dram.page_frames, memento_sim::dram::PageFrames::Random);
 }

@@ -103,3 +103,49 @@ proptest! {
         prop_assert_eq!(m.address(m.locate(addr)), addr);
     }
 }
+
+#[test]
+fn random_frames_keep_a_page_together_and_scatter_consecutive_pages() {
+    let mut m = mapping();
+    let plain = m.clone();
+    m.randomize_frames(4096);
+    // The offset in the page stays: its 64 lines (channel, bank group and
+    // the column's low 3 bits here) are laid out as in any frame, and the
+    // rest of the location is the frame's.
+    let base = m.locate(7 << 12);
+    for line in 0..64u64 {
+        let (a, b) = (m.locate((7 << 12) + line * 64), plain.locate(line * 64));
+        assert_eq!(
+            (a.channel, a.bank_group, a.column % 8),
+            (b.channel, b.bank_group, b.column % 8),
+            "line {line}"
+        );
+        assert_eq!(
+            (a.row, a.rank, a.bank, a.column / 8),
+            (base.row, base.rank, base.bank, base.column / 8),
+            "line {line}"
+        );
+    }
+    // 1024 consecutive pages: as given they fill 4 rows (of 1 MiB across
+    // the banks); at random frames nearly every page is in a row of its
+    // own.
+    let rows = |m: &AddressMapping| {
+        let mut r: Vec<u32> = (0..1024u64).map(|p| m.locate(p << 12).row).collect();
+        r.sort_unstable();
+        r.dedup();
+        r.len()
+    };
+    assert_eq!(rows(&plain), 4);
+    assert!(rows(&m) > 1000, "{} rows", rows(&m));
+}
+
+proptest! {
+    #[test]
+    fn random_frames_never_put_two_pages_at_one_frame(a in any::<u64>(), b in any::<u64>()) {
+        let mut m = mapping();
+        m.randomize_frames(4096);
+        prop_assume!(a >> 12 != b >> 12);
+        prop_assert_ne!(m.placed(a) >> 12, m.placed(b) >> 12);
+        prop_assert_eq!(m.placed(a) & 4095, a & 4095);
+    }
+}

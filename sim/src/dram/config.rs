@@ -54,6 +54,32 @@ pub struct DramConfig {
     /// bank (row hits keeping the row it needs closed) before it is served
     /// first.
     pub read_starvation_cap: u32,
+    /// Where a replay's pages sit in DRAM: where their addresses say
+    /// (`as-given`, the default), or each at a pseudo-random frame
+    /// (`random`), as an operating system's page allocator scatters them
+    /// and as ChampSim's virtual memory places them. `memento dram` uses
+    /// its trace's addresses as given
+    /// whatever this says.
+    #[serde(default, skip_serializing_if = "PageFrames::is_default")]
+    pub page_frames: PageFrames,
+}
+
+/// Where a replay's pages sit in DRAM ([`DramConfig::page_frames`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PageFrames {
+    /// At the physical addresses the machine gives them.
+    #[default]
+    AsGiven,
+    /// Each page at a frame a fixed bijection of its page number picks, so
+    /// consecutive pages land in unrelated rows and banks.
+    Random,
+}
+
+impl PageFrames {
+    fn is_default(&self) -> bool {
+        *self == PageFrames::AsGiven
+    }
 }
 
 /// One field of a DRAM address.

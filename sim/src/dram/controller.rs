@@ -263,6 +263,12 @@ impl Dram {
         &self.mapping
     }
 
+    /// Puts each page of `page_size` bytes at a pseudo-random frame
+    /// ([`super::PageFrames::Random`]).
+    pub fn randomize_frames(&mut self, page_size: u32) {
+        self.mapping.randomize_frames(page_size);
+    }
+
     /// Reports every request from now on to `sink` (reads and writes,
     /// including those merged and forwarded; see [`DramRequestSink`]).
     pub fn record_requests(&mut self, sink: Rc<RefCell<dyn DramRequestSink>>) {

@@ -27,6 +27,8 @@ pub struct AddressMapping {
     /// (the config lists each field once).
     place: [(u32, u64); 6],
     line_shift: u32,
+    /// log2 of the frame size, when pages sit at random frames.
+    frame_shift: Option<u32>,
 }
 
 impl AddressMapping {
@@ -47,13 +49,42 @@ impl AddressMapping {
         AddressMapping {
             place,
             line_shift: line_size.trailing_zeros(),
+            frame_shift: None,
         }
+    }
+
+    /// Puts each page of `page_size` bytes at a pseudo-random frame
+    /// ([`super::PageFrames::Random`]): the page number goes through a fixed
+    /// bijection of its 64 - log2(page_size) bits (multiplications by odd
+    /// constants and xor-shifts), the offset in the page stays. Two pages
+    /// never share a frame number; as without it, frame numbers beyond the
+    /// DRAM's capacity wrap around.
+    pub fn randomize_frames(&mut self, page_size: u32) {
+        self.frame_shift = Some(page_size.trailing_zeros());
+    }
+
+    /// The byte address that `addr` is placed at: `addr` itself unless
+    /// pages sit at random frames.
+    #[inline]
+    pub fn placed(&self, addr: u64) -> u64 {
+        let Some(shift) = self.frame_shift else {
+            return addr;
+        };
+        let bits = 64 - shift;
+        let mask = u64::MAX >> shift;
+        let mut p = addr >> shift;
+        // Each step is a bijection of `bits`-bit numbers.
+        for k in [0x9e37_79b9_7f4a_7c15u64, 0xbf58_476d_1ce4_e5b9] {
+            p = p.wrapping_mul(k) & mask;
+            p ^= p >> (bits / 2);
+        }
+        (p << shift) | (addr & ((1u64 << shift) - 1))
     }
 
     /// The location of the line holding byte address `addr`. Bits above the
     /// most significant field wrap around (the row field takes them modulo).
     pub fn locate(&self, addr: u64) -> Location {
-        let line = addr >> self.line_shift;
+        let line = self.placed(addr) >> self.line_shift;
         let field = |f: MapField| {
             let (shift, mask) = self.place[f as usize];
             (line.checked_shr(shift).unwrap_or(0) & mask) as u32
@@ -68,7 +99,8 @@ impl AddressMapping {
         }
     }
 
-    /// The byte address of a location (the inverse of [`Self::locate`]).
+    /// The byte address of a location (the inverse of [`Self::locate`]
+    /// when frames are as given).
     pub fn address(&self, loc: Location) -> u64 {
         let field = |f: MapField, value: u32| {
             let (shift, mask) = self.place[f as usize];

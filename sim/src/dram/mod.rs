@@ -10,7 +10,7 @@ mod mapping;
 mod standard;
 
 pub use channel::{RowOutcome, Service};
-pub use config::{DramConfig, MapField, RefreshPolicy, RowPolicy};
+pub use config::{DramConfig, MapField, PageFrames, RefreshPolicy, RowPolicy};
 pub use controller::{Dram, DramCounters, DramRequestSink, ReadTicket};
 pub use log::RequestWriter;
 pub use mapping::{AddressMapping, Location};

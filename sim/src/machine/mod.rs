@@ -285,12 +285,15 @@ impl<M: AllocatorModel> Machine<M> {
             message,
         })?;
         let standard = config.dram_standard()?;
-        let dram = Dram::new(
+        let mut dram = Dram::new(
             &config.dram,
             &standard,
             config.line_size,
             config.frequency_mhz,
         );
+        if config.dram.page_frames == crate::dram::PageFrames::Random {
+            dram.randomize_frames(config.page_size);
+        }
         let cores = (0..config.cores)
             .map(|i| Core {
                 timing: CoreTiming::new(&config.core, config.line_size),
