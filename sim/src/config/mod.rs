@@ -150,6 +150,10 @@ pub struct CacheConfig {
     pub inclusive: bool,
 }
 
+fn is_zero_u32(value: &u32) -> bool {
+    *value == 0
+}
+
 fn is_zero(value: &u64) -> bool {
     *value == 0
 }
@@ -182,6 +186,13 @@ pub struct TlbConfig {
     pub walk_levels: u32,
     /// Entries of the page-structure cache of upper-level entries (0: none).
     pub walk_cache: u32,
+    /// Cycles added to the translation of the first access to each page,
+    /// as latency of that access alone (ChampSim's `minor_fault_penalty`),
+    /// for traces without the kernel events our page faults come from
+    /// (imported ones). 0, the default, adds nothing; page faults of known
+    /// mappings are kernel work either way (`kernel.page_fault_cycles`).
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub first_touch_cycles: u32,
 }
 
 /// One TLB level.

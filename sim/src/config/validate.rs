@@ -83,6 +83,12 @@ pub(super) fn check(c: &Config) -> Check {
     if c.tlb.walk_cache > 1024 {
         fail("tlb.walk_cache", "at most 1024 entries are supported")?;
     }
+    if c.tlb.first_touch_cycles > 1_000_000 {
+        fail(
+            "tlb.first_touch_cycles",
+            "at most 1000000 cycles (a fault costs a few thousand)",
+        )?;
+    }
 
     let standard = c.dram.load_standard(c.source_dir.as_deref())?;
     c.dram.check(&standard, c.line_size)?;

@@ -25,9 +25,15 @@ impl<M: AllocatorModel> Machine<M> {
             Lookup::Miss => {
                 let start = now + c.tlb.dtlb_latency + c.tlb.stlb_latency;
                 let space = c.space;
-                if self.kernels[space].note(vpn) {
+                let first = self.kernels[space].note(vpn);
+                if first {
                     self.note_resident();
                 }
+                let start = if first {
+                    start + u64::from(self.config.tlb.first_touch_cycles)
+                } else {
+                    start
+                };
                 if M::ACTIVE {
                     if let Some(t) = M::on_walk(self, core, vaddr, start) {
                         self.cores[core].tlb.fill(vpn);
