@@ -362,6 +362,30 @@ fn the_walk_cache_skips_known_upper_levels() {
 }
 
 #[test]
+fn the_first_touch_of_a_page_adds_its_cycles_to_that_translation_alone() {
+    // Two dependent loads in one page, then one in a page already touched
+    // by the first: only the first translation of the first page pays.
+    let load = |addr| Event::Load { addr, size: 8 };
+    let events = vec![
+        load(0x7000_0000),
+        Event::Dep { distance: 1 },
+        load(0x7000_0040),
+        Event::Dep { distance: 1 },
+        load(0x7000_0080),
+    ];
+    let mut config = small();
+    config.core.load_dependence = memento_sim::config::LoadDependence::Trace;
+    let base = run(&config, events.clone());
+    config.tlb.first_touch_cycles = 1000;
+    let slow = run(&config, events);
+    // Later by the 1000 cycles, less what the shift in the DRAM clock's
+    // phase takes off the misses behind it.
+    let later = slow.cycles - base.cycles;
+    assert!((995..=1000).contains(&later), "{later} cycles later");
+    assert_eq!(slow.cores[0].tlb.walks, base.cores[0].tlb.walks);
+}
+
+#[test]
 fn each_invocation_gets_its_own_counters() {
     let mut events = vec![
         Event::Gap { count: 400 },
