@@ -6,6 +6,7 @@ mod config_cmd;
 mod dram_cmd;
 mod platform_cmd;
 mod replay_cmd;
+mod report_cmd;
 mod trace_cmd;
 mod workloads_cmd;
 
@@ -40,6 +41,10 @@ enum Command {
     /// saved results): speedup, DRAM traffic by cause, memory, where the
     /// gain comes from, beside the paper's figures.
     Compare(compare_cmd::CompareArgs),
+    /// A batch folder's runs as a Markdown report with plots: DRAM traffic
+    /// by cause, cycles, speedup, memory, sensitivity to each swept
+    /// parameter, and the hot allocation code.
+    Report(report_cmd::ReportArgs),
     /// Show and check machine configurations.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -162,6 +167,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay_cmd::run(args),
         Command::Dram(args) => dram_cmd::run(args),
         Command::Compare(args) => compare_cmd::run(args),
+        Command::Report(args) => report_cmd::run(args),
         Command::Config(command) => config_cmd::run(command),
         Command::Capture(args) => capture_cmd::run(args),
         Command::Platform(command) => platform_cmd::run(command),

@@ -91,14 +91,7 @@ pub fn run(command: TraceCommand) -> Result<(), UserError> {
 fn sites(args: SitesArgs) -> Result<(), UserError> {
     let trace = TraceFile::open(&args.file)?;
     let mut counter = SiteCounter::new();
-    let mut failure = None;
-    trace.events().for_each(|event| match event {
-        Ok(event) => counter.push(&event),
-        Err(error) => failure = Some(error),
-    });
-    if let Some(error) = failure {
-        return Err(error.into());
-    }
+    sites::each_event(&trace, |event| counter.push(event))?;
     let mut symbolizer = Symbolizer::new(&trace.metadata()?.modules);
     let sites = counter.finish(args.top, &mut symbolizer);
     if args.json {

@@ -199,6 +199,10 @@ fn every_subcommand_refuses_bad_input_with_one_line_and_status_2() {
         "platform run",
         "platform run /no/such/scenario.toml",
         "platform run --json --csv {good}",
+        "report",
+        "report /no/such/batch",
+        "report {good}",
+        "report --out",
     ]
     .iter()
     .map(|line| {

@@ -57,12 +57,10 @@ use std::rc::Rc;
 use capstone::arch::x86::{ArchMode, X86Insn, X86InsnGroup, X86OperandType};
 use capstone::arch::{ArchDetail, BuildsCapstone, DetailsArchInsn};
 use capstone::{Capstone, InsnDetail, InsnGroupType};
-use goblin::elf::header::EM_X86_64;
-use goblin::elf::Elf;
 use memento_sim::BranchClasses;
 use memento_trace::{BranchClass, ModuleInfo, TraceError, TraceFile};
 
-use crate::module_map::{gnu_build_id, load_segments, module_at, Segment};
+use crate::module_map::Code;
 
 /// What a [`BlockClassifier`] has done so far. Each count is of distinct
 /// blocks (start and length) or files: repeated lookups are not counted.
@@ -81,60 +79,11 @@ pub struct ClassifierStats {
     pub files_mismatched: u64,
 }
 
-/// The executable segments of one file, read once.
-struct CodeFile {
-    /// Each executable loadable segment and its bytes in the file.
-    code: Vec<(Segment, Vec<u8>)>,
-}
-
-/// Why a module's file gives no code.
-enum FileProblem {
-    Missing,
-    Mismatched,
-}
-
-impl CodeFile {
-    fn read(module: &ModuleInfo) -> Result<CodeFile, FileProblem> {
-        let bytes = std::fs::read(&module.path).map_err(|_| FileProblem::Missing)?;
-        let elf = Elf::parse(&bytes).map_err(|_| FileProblem::Missing)?;
-        if !elf.is_64 || elf.header.e_machine != EM_X86_64 {
-            return Err(FileProblem::Mismatched);
-        }
-        if !module.build_id.is_empty()
-            && gnu_build_id(&elf, &bytes) != Some(module.build_id.as_slice())
-        {
-            return Err(FileProblem::Mismatched);
-        }
-        let code = load_segments(&elf)
-            .into_iter()
-            .filter(|s| s.executable)
-            .filter_map(|s| {
-                let start = usize::try_from(s.offset).ok()?;
-                let end = start.checked_add(usize::try_from(s.file_size).ok()?)?;
-                Some((s, bytes.get(start..end)?.to_vec()))
-            })
-            .collect();
-        Ok(CodeFile { code })
-    }
-
-    /// The file bytes `[file_offset, file_offset + len)`, if an executable
-    /// segment holds them all.
-    fn bytes(&self, file_offset: u64, len: u32) -> Option<&[u8]> {
-        let (segment, bytes) = self
-            .code
-            .iter()
-            .find(|(s, _)| s.holds(file_offset, u64::from(len)))?;
-        let start = usize::try_from(file_offset - segment.offset).ok()?;
-        bytes.get(start..start.checked_add(usize::try_from(len).ok()?)?)
-    }
-}
-
 /// Classifies the blocks of one traced process by the instruction that
 /// ends them.
 pub struct BlockClassifier {
-    modules: Vec<ModuleInfo>,
-    /// Each module file, read at its first block; `None` when unusable.
-    files: HashMap<String, Option<CodeFile>>,
+    /// The modules' code, each file read at its first block.
+    code: Code,
     /// The class of each block seen, by start and length: blocks from one
     /// address can end at different places (a superblock left by a side
     /// exit cuts its block at the exit's branch).
@@ -147,17 +96,10 @@ impl BlockClassifier {
     /// A classifier for a trace's module map. No file is read until a
     /// block in it is classified.
     pub fn new(modules: &[ModuleInfo]) -> Self {
-        let capstone = Capstone::new()
-            .x86()
-            .mode(ArchMode::Mode64)
-            .detail(true)
-            .build()
-            .expect("capstone is built with x86-64 support");
         BlockClassifier {
-            modules: modules.to_vec(),
-            files: HashMap::new(),
+            code: Code::new(modules),
             blocks: HashMap::new(),
-            capstone,
+            capstone: x86_64(),
             stats: ClassifierStats::default(),
         }
     }
@@ -180,32 +122,27 @@ impl BlockClassifier {
 
     /// What the classifier has done so far.
     pub fn stats(&self) -> ClassifierStats {
-        self.stats
+        ClassifierStats {
+            files_missing: self.code.files_missing,
+            files_mismatched: self.code.files_mismatched,
+            ..self.stats
+        }
     }
 
     fn classify_block(&mut self, addr: u64, len: u32) -> Option<BranchClass> {
-        let (module, file_offset) = module_at(&self.modules, addr)?;
-        let end = addr.checked_add(u64::from(len))?;
-        if len == 0 || end - module.start > module.len {
-            return None;
-        }
-        if !self.files.contains_key(&module.path) {
-            let file = match CodeFile::read(module) {
-                Ok(file) => Some(file),
-                Err(FileProblem::Missing) => {
-                    self.stats.files_missing += 1;
-                    None
-                }
-                Err(FileProblem::Mismatched) => {
-                    self.stats.files_mismatched += 1;
-                    None
-                }
-            };
-            self.files.insert(module.path.clone(), file);
-        }
-        let code = self.files[&module.path].as_ref()?.bytes(file_offset, len)?;
+        let code = self.code.block(addr, len).ok()?;
         last_instruction_class(&self.capstone, code, addr)
     }
+}
+
+/// A capstone disassembler of x86-64 code, with instruction details.
+pub(crate) fn x86_64() -> Capstone {
+    Capstone::new()
+        .x86()
+        .mode(ArchMode::Mode64)
+        .detail(true)
+        .build()
+        .expect("capstone is built with x86-64 support")
 }
 
 /// The class of the last instruction of `code` (loaded at `addr`), or

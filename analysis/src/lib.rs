@@ -9,6 +9,7 @@ pub mod compare;
 mod module_map;
 pub mod profile;
 pub mod record;
+pub mod report;
 pub mod sites;
 pub mod symbols;
 pub mod table;

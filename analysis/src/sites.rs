@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use memento_trace::{AllocFn, AllocLevel, Event};
+use memento_trace::{AllocFn, AllocLevel, Event, TraceError, TraceFile};
 
 use crate::symbols::{Location, Symbolizer};
 use crate::table::{bytes, thousands, Align, Table};
@@ -103,20 +103,49 @@ impl SiteCounter {
                 s
             })
             .collect();
-        sites.sort_by(|a, b| {
-            b.count
-                .cmp(&a.count)
-                .then(b.bytes.cmp(&a.bytes))
-                .then(a.site.cmp(&b.site))
-        });
-        sites.truncate(top);
-        for s in &mut sites {
-            if s.site != 0 {
-                s.location = Some(symbolizer.lookup_return_address(s.site));
-            }
-        }
+        keep_top(
+            &mut sites,
+            top,
+            symbolizer,
+            |s| (s.count, s.bytes, s.site),
+            |s| &mut s.location,
+        );
         sites
     }
+}
+
+/// Keeps the `top` of `sites` by `rank` (its first two parts highest
+/// first, then its third, the site's address, lowest first) and
+/// symbolises the site of each one kept (none for address 0).
+pub(crate) fn keep_top<T>(
+    sites: &mut Vec<T>,
+    top: usize,
+    symbolizer: &mut Symbolizer,
+    rank: impl Fn(&T) -> (u64, u64, u64),
+    location: impl Fn(&mut T) -> &mut Option<Location>,
+) {
+    sites.sort_by(|a, b| {
+        let (a, b) = (rank(a), rank(b));
+        (b.0, b.1, a.2).cmp(&(a.0, a.1, b.2))
+    });
+    sites.truncate(top);
+    for s in sites.iter_mut() {
+        let site = rank(s).2;
+        if site != 0 {
+            *location(s) = Some(symbolizer.lookup_return_address(site));
+        }
+    }
+}
+
+/// Feeds every event of `trace` to `push`, by the reader's fast internal
+/// iteration (the events end at the first error); the error, if any.
+pub fn each_event(trace: &TraceFile, mut push: impl FnMut(&Event)) -> Result<(), TraceError> {
+    let mut failure = None;
+    trace.events().for_each(|event| match event {
+        Ok(event) => push(&event),
+        Err(error) => failure = Some(error),
+    });
+    failure.map_or(Ok(()), Err)
 }
 
 /// The sites as a text table.

@@ -128,10 +128,27 @@ pub mod kit {
 
     pub use super::bitmap::Sharp;
     pub use super::frame::{
-        frame, legend, tick, Mark, BLUE, DESC_SIZE, GREEN, GREY, LABEL_SIZE, MARGIN, ORANGE,
-        PURPLE, SKY_BLUE, VERMILLION,
+        frame, legend, mark, mesh, size_of, slots, text, tick, Mark, Names, BLUE, DESC_SIZE, GREEN,
+        GREY, LABEL_SIZE, MARGIN, ORANGE, PURPLE, SKY_BLUE, VERMILLION, YELLOW,
     };
     pub use super::{Area, Drawn, FAMILY, HEIGHT, WIDTH};
+
+    /// Draws `memento compare`'s `dram-traffic` plot of `c` on `root`,
+    /// titled `title` (a message when `c` has no workload).
+    pub fn dram_traffic<DB: DrawingBackend>(
+        c: &crate::compare::Comparison,
+        title: &str,
+        root: &Area<DB>,
+    ) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        if c.workloads.is_empty() {
+            super::frame::message(root, title, "no workload to plot")
+        } else {
+            super::dram::draw_titled(c, title, root)
+        }
+    }
 
     /// Writes `NAME.svg` and `NAME.png` into `dir` (created if needed),
     /// each drawn by `draw` on a white page with the embedded font, each

@@ -15,11 +15,11 @@ pub fn pct(f: f64) -> String {
     format!("{:+.1}%", 100.0 * f)
 }
 
-fn opt_pct(f: Option<f64>) -> String {
+pub(crate) fn opt_pct(f: Option<f64>) -> String {
     f.map_or_else(|| "-".into(), pct)
 }
 
-fn signed(n: i64) -> String {
+pub(crate) fn signed(n: i64) -> String {
     if n < 0 {
         format!("-{}", thousands(n.unsigned_abs()))
     } else {
@@ -117,7 +117,7 @@ fn speed(c: &Comparison) -> Table {
     t
 }
 
-fn base_memento(w: &Workload) -> (&super::RunStats, &super::RunStats) {
+pub(crate) fn base_memento(w: &Workload) -> (&super::RunStats, &super::RunStats) {
     let find = |mode| {
         &w.runs
             .iter()
@@ -152,7 +152,7 @@ fn work(c: &Comparison) -> Table {
     t
 }
 
-fn mib(pages: u64, page_size: u32) -> String {
+pub(crate) fn mib(pages: u64, page_size: u32) -> String {
     format!(
         "{:.1}",
         (pages * u64::from(page_size)) as f64 / f64::from(1 << 20)
@@ -196,7 +196,7 @@ fn memory(c: &Comparison) -> Table {
 }
 
 /// Short names of the causes, for narrow columns.
-fn cause_short(c: Cause) -> &'static str {
+pub(crate) fn cause_short(c: Cause) -> &'static str {
     match c {
         Cause::Demand => "demand",
         Cause::Writeback => "writeback",

@@ -45,7 +45,16 @@ pub fn draw<DB: DrawingBackend>(c: &Comparison, root: &Area<DB>) -> Drawn
 where
     DB::ErrorType: 'static,
 {
-    let (area, legend_area) = frame::frame(root, TITLE)?;
+    draw_titled(c, TITLE, root)
+}
+
+/// Draws the plot of `c` (with at least one workload) on `root`, titled
+/// `title`.
+pub fn draw_titled<DB: DrawingBackend>(c: &Comparison, title: &str, root: &Area<DB>) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let (area, legend_area) = frame::frame(root, title)?;
     let runs: Vec<[Option<(CauseCounts, CauseCounts)>; 2]> = c
         .workloads
         .iter()
