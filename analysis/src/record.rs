@@ -38,7 +38,7 @@ pub struct RunRecord {
     /// path (`llc.sets`, `memento.bypass_alloc`), each as TOML writes it.
     pub params: BTreeMap<String, String>,
     /// The mode: `baseline`, `memento`, `ideal-mallacc`, an ablation
-    /// (`memento-alloc+free`, as `memento compare` names them), or
+    /// (`only:alloc+free`, as `memento compare` names them), or
     /// `platform` for a scenario.
     pub mode: String,
     /// The machine's seed.

@@ -182,13 +182,9 @@ pub fn natural(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// The mode a record names: `compare`'s names, and `memento-F+G` for an
-/// ablation as the batch names them.
+/// The mode a record names, as `compare` names them.
 fn mode_of(name: &str) -> Option<Mode> {
-    name.parse().ok().or_else(|| {
-        let features = name.strip_prefix("memento-")?;
-        format!("only:{features}").parse().ok()
-    })
+    name.parse().ok()
 }
 
 impl Batch {
