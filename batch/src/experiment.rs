@@ -26,6 +26,9 @@ use serde::Deserialize;
 
 use crate::BatchError;
 
+/// The longest experiment file read: 1 MiB (a list of globs is short).
+const MAX_BYTES: u64 = 1 << 20;
+
 /// The file as it is spelled.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,6 +90,15 @@ pub struct Experiment {
 impl Experiment {
     /// Reads and checks the experiment at `path`.
     pub fn load(path: &Path) -> Result<Experiment, BatchError> {
+        let size = std::fs::metadata(path)
+            .map_err(|e| BatchError::file(path, format!("cannot read it: {e}")))?
+            .len();
+        if size > MAX_BYTES {
+            return Err(BatchError::file(
+                path,
+                format!("{size} bytes is too long for an experiment file (at most {MAX_BYTES})"),
+            ));
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| BatchError::file(path, format!("cannot read it: {e}")))?;
         Experiment::parse(path, text)

@@ -31,6 +31,32 @@ pub fn digest(bytes: &[u8]) -> u64 {
     KeyHasher::default().part(bytes).finish()
 }
 
+/// The digest of the file at `path`, streamed: the same as [`digest`] of
+/// its bytes, without holding them (traces may be larger than memory).
+pub fn digest_file(path: &std::path::Path) -> std::io::Result<u64> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut h = FnvHasher::default();
+    h.write(&len.to_le_bytes());
+    let mut buf = vec![0u8; 1 << 20];
+    let mut read = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.write(&buf[..n]);
+        read += n as u64;
+    }
+    if read != len {
+        return Err(std::io::Error::other(
+            "the file changed size while it was read",
+        ));
+    }
+    Ok(h.finish())
+}
+
 /// A run's key: the input's digest, the machine's TOML, the mode's name
 /// and the seed, as 16 lower-case hex digits.
 pub fn run_key(input_digest: u64, config_toml: &str, mode: &str, seed: u64) -> String {
@@ -73,5 +99,10 @@ mod tests {
             run_key(digest(b"trace"), "name = \"small\"\n", "memento", 2)
         );
         assert_eq!(format!("{:016x}", digest(b"")), "a8c7f832281a39c5");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t");
+        let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 >> 3) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(digest_file(&path).unwrap(), digest(&bytes));
     }
 }

@@ -124,10 +124,8 @@ impl Plan {
             .map(|t| (t, false))
             .chain(exp.scenarios.iter().map(|s| (s, true)));
         for (input, scenario) in inputs {
-            let bytes = std::fs::read(input)
+            let digest = key::digest_file(input)
                 .map_err(|e| BatchError::file(input, format!("cannot read it: {e}")))?;
-            let digest = key::digest(&bytes);
-            drop(bytes);
             let kinds: Vec<Kind> = if scenario {
                 vec![Kind::Platform]
             } else {
