@@ -101,7 +101,7 @@ mod tests {
         assert_eq!(format!("{:016x}", digest(b"")), "a8c7f832281a39c5");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t");
-        let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 >> 3) as u8).collect();
+        let bytes: Vec<u8> = (0..3_000_000u32).map(|i| ((i * 7) >> 3) as u8).collect();
         std::fs::write(&path, &bytes).unwrap();
         assert_eq!(digest_file(&path).unwrap(), digest(&bytes));
     }
