@@ -5,7 +5,8 @@
 # `--jobs 2`, best of ROUNDS each, fresh output folders; prints the ratio
 # (target >= 1.8x on a 2-core machine), and the batch machinery's cost per
 # run: `batch run --jobs 1` against the same 32 runs as bare `memento
-# replay` processes, one after the other (their summed wall time). Prints
+# replay` processes, one after the other (their summed wall time), and a
+# rerun with every run done (the fixed cost of a batch). Prints
 # the load average before and after: run it on a quiet machine.
 #
 # Usage: bench/batch.sh [ROUNDS]   (default 3)
@@ -51,6 +52,12 @@ batch() {
 one=$(batch 1)
 two=$(batch 2)
 cmp -s "$work/out-1/results.csv" "$work/out-2/results.csv" || { echo "results differ between --jobs 1 and 2" >&2; exit 1; }
+# The batch's fixed cost: a rerun with every run done (plan, hashing the
+# traces, reading the records, writing the table).
+t0=$(now)
+"$bin" batch run "$work/exp.toml" --out "$work/out-1" --jobs 1 2>/dev/null
+t1=$(now)
+fixed=$(python3 -c "print($t1 - $t0)")
 
 # The same runs as bare replays: each machine as a config file.
 for mode in baseline memento; do
@@ -81,10 +88,10 @@ for r in $(seq "$rounds"); do
   bare=$(python3 -c "print(min(x for x in [$secs, ${bare:-$secs}]))")
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$one" "$two" "$bare" "$runs" "$work" <<'PY'
+python3 - "$one" "$two" "$bare" "$runs" "$fixed" "$work" <<'PY'
 import csv, sys
-one, two, bare, runs = (float(x) for x in sys.argv[1:5])
-work = sys.argv[5]
+one, two, bare, runs, fixed = (float(x) for x in sys.argv[1:6])
+work = sys.argv[6]
 # The bare replays modelled the same machines: the same cycles, run by run.
 with open(f"{work}/out-1/results.csv") as f:
     for row in csv.DictReader(f):
@@ -98,5 +105,6 @@ print(f"batch --jobs 1: {one:.3f} s ({one / runs * 1e3:.1f} ms per run)")
 print(f"batch --jobs 2: {two:.3f} s; speedup {one / two:.2f}x (target >= 1.8x)")
 print(f"bare replays, one process each: {bare:.3f} s ({bare / runs * 1e3:.1f} ms per run)")
 print(f"every bare replay gave the batch's cycles for its run")
+print(f"a rerun with every run done (the batch's fixed cost): {fixed * 1e3:.1f} ms")
 print(f"batch machinery per run: {(one - bare) / runs * 1e3:+.2f} ms ({(one / bare - 1) * 100:+.1f}%)")
 PY
