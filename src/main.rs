@@ -1,5 +1,6 @@
 //! The `memento` command line: parses arguments and calls the crates.
 
+mod batch_cmd;
 mod capture_cmd;
 mod compare_cmd;
 mod config_cmd;
@@ -57,6 +58,10 @@ enum Command {
     /// harvesting under real or generated arrivals.
     #[command(subcommand)]
     Platform(platform_cmd::PlatformCommand),
+    /// Batch experiments: an experiment file's traces x machines x sweeps x
+    /// seeds x modes, in parallel, resumable, sharded for Slurm, merged.
+    #[command(subcommand)]
+    Batch(batch_cmd::BatchCommand),
 }
 
 /// A failure the user can act on: printed as one line, exit status 2;
@@ -114,13 +119,25 @@ fn die_quietly_on_broken_pipe() {
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
 }
 
+/// What an interrupt leaves, for commands whose finished outputs survive
+/// it (`batch run`): said instead of "no output was written".
+static INTERRUPT_NOTE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Sets what the interrupt message says is left.
+pub fn set_interrupt_note(note: String) {
+    let _ = INTERRUPT_NOTE.set(note);
+}
+
 /// On Ctrl-C (or SIGTERM, SIGHUP) removes the temporary files and folders
 /// of outputs in flight, so nothing partial is left, and exits with the
 /// shell's status for an interrupt.
 fn clean_up_on_interrupt() {
     let installed = ctrlc::set_handler(|| {
         memento_trace::atomic::remove_unfinished();
-        eprintln!("memento: interrupted; no output was written");
+        match INTERRUPT_NOTE.get() {
+            Some(note) => eprintln!("memento: interrupted; {note}"),
+            None => eprintln!("memento: interrupted; no output was written"),
+        }
         std::process::exit(130);
     });
     if let Err(e) = installed {
@@ -161,19 +178,21 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     clean_up_on_interrupt();
+    let done = |r: Result<(), UserError>| r.map(|()| ExitCode::SUCCESS);
     let result = match cli.command {
-        Command::Trace(command) => trace_cmd::run(command),
-        Command::Workloads(command) => workloads_cmd::run(command),
-        Command::Replay(args) => replay_cmd::run(args),
-        Command::Dram(args) => dram_cmd::run(args),
-        Command::Compare(args) => compare_cmd::run(args),
-        Command::Report(args) => report_cmd::run(args),
-        Command::Config(command) => config_cmd::run(command),
-        Command::Capture(args) => capture_cmd::run(args),
-        Command::Platform(command) => platform_cmd::run(command),
+        Command::Trace(command) => done(trace_cmd::run(command)),
+        Command::Workloads(command) => done(workloads_cmd::run(command)),
+        Command::Replay(args) => done(replay_cmd::run(args)),
+        Command::Dram(args) => done(dram_cmd::run(args)),
+        Command::Compare(args) => done(compare_cmd::run(args)),
+        Command::Report(args) => done(report_cmd::run(args)),
+        Command::Config(command) => done(config_cmd::run(command)),
+        Command::Capture(args) => done(capture_cmd::run(args)),
+        Command::Platform(command) => done(platform_cmd::run(command)),
+        Command::Batch(command) => batch_cmd::run(command),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(UserError {
             message,
             mut causes,

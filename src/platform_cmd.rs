@@ -5,12 +5,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use memento_platform::report::{ModeReport, Report, SCHEMA};
-use memento_platform::scenario::{ModeName, Scenario};
-use memento_platform::{measure, node, print};
-use rayon::prelude::*;
+use memento_platform::{print, run};
 
-use crate::replay_cmd::load_config;
 use crate::UserError;
 
 /// `memento platform ...`.
@@ -49,75 +45,58 @@ pub fn run(command: PlatformCommand) -> Result<(), UserError> {
     }
 }
 
-fn run_scenario(args: RunArgs) -> Result<(), UserError> {
-    let scenario = Scenario::load(&args.scenario)?;
-    let machine_file = scenario.machine_config();
-    let config = load_config(machine_file.as_ref(), scenario.node.preset.as_deref())?;
-    let (schedule, assignment) = scenario.schedule()?;
-    let functions = scenario.functions();
-    let modes: &[ModeName] = &scenario.modes;
-    let bar = indicatif::ProgressBar::new((modes.len() * functions.len()) as u64).with_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} measuring {pos}/{len} function costs {elapsed}",
-        )
-        .expect("valid template"),
-    );
-    let page = scenario.restore.page_bytes;
-    let started = std::time::Instant::now();
-    let jobs: Vec<(usize, usize)> = (0..modes.len())
-        .flat_map(|m| (0..functions.len()).map(move |f| (m, f)))
-        .collect();
-    let costs = jobs
-        .par_iter()
-        .map(|&(m, f)| {
-            let others: Vec<_> = functions
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| i != f || functions.len() == 1)
-                .map(|(_, o)| o)
-                .collect();
-            let cores = scenario.node.cores;
-            let c = measure::measure(
-                &config,
-                modes[m].mode(),
-                &functions[f],
-                &others,
-                cores,
-                page,
-            );
-            bar.inc(1);
-            c
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    bar.finish_and_clear();
-    let measured = started.elapsed();
-    let bar = indicatif::ProgressBar::new((modes.len() * schedule.arrivals.len()) as u64)
-        .with_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {pos}/{len} invocations {elapsed} (eta {eta})",
+/// The two progress lines of a scenario run: function costs, then
+/// invocations.
+struct Bars {
+    measuring: indicatif::ProgressBar,
+    simulating: indicatif::ProgressBar,
+}
+
+impl Bars {
+    fn new() -> Bars {
+        let bar = |template: &str| {
+            indicatif::ProgressBar::new(0).with_style(
+                indicatif::ProgressStyle::with_template(template).expect("valid template"),
             )
-            .expect("valid template"),
-        );
-    let policies = scenario.policies();
-    let mut reports = Vec::new();
-    for (m, name) in modes.iter().enumerate() {
-        let costs = &costs[m * functions.len()..(m + 1) * functions.len()];
-        let base = (m * schedule.arrivals.len()) as u64;
-        let run = node::run(
-            scenario.node(),
-            &policies,
-            &schedule,
-            &assignment,
-            costs,
-            |i| bar.set_position(base + i as u64),
-        )
-        .map_err(|e| UserError::new(format!("{}: {e}", args.scenario.display())))?;
-        reports.push(ModeReport::of(name.name(), &run, scenario.price.per_gb_s));
+        };
+        Bars {
+            measuring: bar("{spinner} measuring {pos}/{len} function costs {elapsed}"),
+            simulating: bar("{spinner} {pos}/{len} invocations {elapsed} (eta {eta})"),
+        }
     }
-    bar.finish_and_clear();
+}
+
+impl run::Progress for Bars {
+    fn measuring(&self, total: u64) {
+        self.measuring.set_length(total);
+    }
+
+    fn measured_one(&self) {
+        self.measuring.inc(1);
+    }
+
+    fn simulating(&self, total: u64) {
+        self.measuring.finish_and_clear();
+        self.simulating.set_length(total);
+    }
+
+    fn simulated(&self, done: u64) {
+        self.simulating.set_position(done);
+    }
+}
+
+fn run_scenario(args: RunArgs) -> Result<(), UserError> {
+    let bars = Bars::new();
+    let outcome = run::run(&args.scenario, None, &bars);
+    bars.measuring.finish_and_clear();
+    bars.simulating.finish_and_clear();
+    let run::Outcome {
+        report,
+        measured,
+        simulated,
+    } = outcome?;
     if args.timing {
-        let simulated = started.elapsed() - measured;
-        let n = modes.len() * schedule.arrivals.len();
+        let n: u64 = report.arrivals * report.modes.len() as u64;
         eprintln!(
             "costs measured in {:.2} s; {n} invocations simulated in {:.3} s ({:.0} per second)",
             measured.as_secs_f64(),
@@ -125,13 +104,6 @@ fn run_scenario(args: RunArgs) -> Result<(), UserError> {
             n as f64 / simulated.as_secs_f64().max(1e-9)
         );
     }
-    let report = Report {
-        schema: SCHEMA,
-        scenario: args.scenario.display().to_string(),
-        machine: config.name.clone(),
-        arrivals: schedule.arrivals.len() as u64,
-        modes: reports,
-    };
     if let Some(dir) = &args.plot {
         memento_platform::plot::all(&report, dir).map_err(UserError::new)?;
     }

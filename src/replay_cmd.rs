@@ -107,10 +107,7 @@ pub fn set_allocator(config: &mut Config, kind: AllocatorKind) {
 
 /// Loads the machine from `--config` or `--preset`.
 pub fn load_config(config: Option<&PathBuf>, preset: Option<&str>) -> Result<Config, UserError> {
-    match config {
-        Some(path) => Ok(Config::from_file(path)?),
-        None => Ok(Config::preset(preset.unwrap_or("micro23"))?),
-    }
+    Ok(Config::load(config.map(PathBuf::as_path), preset)?)
 }
 
 /// Counts replayed events on a terminal progress line.

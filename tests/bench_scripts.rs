@@ -220,3 +220,17 @@ fn the_dram_streams_are_the_same_every_time_and_dramsim3_text() {
         }
     }
 }
+
+#[test]
+fn batch_bench_refuses_a_bad_round_count_with_status_two_before_building() {
+    for bad in ["0", "many"] {
+        let out = Command::new("bash")
+            .arg(path("bench/batch.sh"))
+            .arg(bad)
+            .output()
+            .expect("bash runs");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("'{bad}'")), "{err}");
+    }
+}

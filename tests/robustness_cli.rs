@@ -123,6 +123,12 @@ fn every_subcommand_refuses_bad_input_with_one_line_and_status_2() {
         vec!["workloads", "synth", "--profile", "{}", "--out", out],
         vec!["platform", "run", "{}"],
         vec!["platform", "run", "--json", "{}"],
+        vec!["batch", "run", "{}", "--out", out],
+        vec!["batch", "plan", "{}"],
+        vec![
+            "batch", "plan", "{}", "--shards", "2", "--emit", "slurm", "--out", out,
+        ],
+        vec!["batch", "merge", "{}", "--out", out],
     ];
     let mut failures = Vec::new();
     let mut runs = 0;
@@ -134,6 +140,8 @@ fn every_subcommand_refuses_bad_input_with_one_line_and_status_2() {
                 || command.contains(&"--profile")
                 || command[0] == "dram";
             let toml_input = command.contains(&"--config") || command.contains(&"check");
+            // `batch merge` of a bad folder is refused; it is exercised
+            // with the folder and a missing one only (files are not folders).
             if label == "empty" && (text_input || toml_input) {
                 continue;
             }
@@ -203,6 +211,19 @@ fn every_subcommand_refuses_bad_input_with_one_line_and_status_2() {
         "report /no/such/batch",
         "report {good}",
         "report --out",
+        "batch",
+        "batch run",
+        "batch run {good}",
+        "batch run {good} --out {out} --jobs 0",
+        "batch run {good} --out {out} --shard 2/2",
+        "batch run {good} --out {out} --shard x",
+        "batch plan",
+        "batch plan {good} --shards 0",
+        "batch plan {good} --emit slurm",
+        "batch plan {good} --emit pbs --out {out}",
+        "batch merge",
+        "batch merge --out {out}",
+        "batch merge /no/such/folder --out {out}",
     ]
     .iter()
     .map(|line| {

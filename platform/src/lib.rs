@@ -15,5 +15,6 @@ pub mod node;
 pub mod plot;
 pub mod print;
 pub mod report;
+pub mod run;
 pub mod scenario;
 pub mod snapshot;

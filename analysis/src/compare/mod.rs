@@ -80,8 +80,6 @@ pub fn measure(
     runtime: &dyn Fn(&TraceFile) -> String,
     done: &(dyn Fn() + Sync),
 ) -> Result<Vec<Measured>, CompareError> {
-    let mut base = base.clone();
-    base.cores = 1;
     let files = traces
         .iter()
         .map(|p| TraceFile::open(p).map_err(|e| CompareError::new(p, e.to_string())))
@@ -93,26 +91,9 @@ pub fn measure(
     let stats = jobs
         .par_iter()
         .map(|&(t, mode)| {
-            let mut config = mode.config(&base);
-            config
-                .resolve_load_dependence(files[t].header().dependences)
-                .map_err(|e| CompareError::new(&traces[t], e))?;
-            let classes = crate::branch_class::classes_for(&files[t])
-                .map_err(|e| CompareError::new(&traces[t], e.to_string()))?;
-            let result = memento_sim::replay_classified(
-                &config,
-                vec![files[t].events()],
-                false,
-                vec![classes],
-            );
+            let result = replay_one(base, mode, &files[t], &traces[t]);
             done();
-            result.map(|s| RunStats::of(&s)).map_err(|e| {
-                let message = match e {
-                    FallibleRunError::Stream(e) => e.error.to_string(),
-                    other => other.to_string(),
-                };
-                CompareError::new(&traces[t], message)
-            })
+            result.map(|s| RunStats::of(&s))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut stats = stats.into_iter();
@@ -132,6 +113,34 @@ pub fn measure(
             source: path.clone(),
         })
         .collect())
+}
+
+/// Replays `file` (at `path`, named in errors) alone on one core of the
+/// machine `base` in `mode`, its branches classified from its code or
+/// metadata: what `measure` does for each of its runs, and `memento batch`
+/// for each run of an experiment.
+pub fn replay_one(
+    base: &Config,
+    mode: Mode,
+    file: &TraceFile,
+    path: &Path,
+) -> Result<memento_sim::Stats, CompareError> {
+    let mut config = mode.config(base);
+    config.cores = 1;
+    config
+        .resolve_load_dependence(file.header().dependences)
+        .map_err(|e| CompareError::new(path, e))?;
+    let classes = crate::branch_class::classes_for(file)
+        .map_err(|e| CompareError::new(path, e.to_string()))?;
+    memento_sim::replay_classified(&config, vec![file.events()], false, vec![classes]).map_err(
+        |e| {
+            let message = match e {
+                FallibleRunError::Stream(e) => e.error.to_string(),
+                other => other.to_string(),
+            };
+            CompareError::new(path, message)
+        },
+    )
 }
 
 /// The comparison of measured workloads on machine `machine`. A workload

@@ -388,7 +388,9 @@ pub fn csv(c: &Comparison) -> String {
     out
 }
 
-fn quote(s: &str) -> String {
+/// A CSV cell: `s` as it is, or quoted when it holds a comma, a quote or
+/// a line break.
+pub fn quote(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -304,6 +304,15 @@ impl Config {
         }
     }
 
+    /// The machine of a command line or scenario: the file when one is
+    /// given, else the preset (`micro23` when none is named).
+    pub fn load(file: Option<&Path>, preset: Option<&str>) -> Result<Config, ConfigError> {
+        match file {
+            Some(path) => Config::from_file(path),
+            None => Config::preset(preset.unwrap_or("micro23")),
+        }
+    }
+
     /// Reads and validates a configuration file; files it names (a DRAM
     /// standard) are found relative to its folder.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
