@@ -74,10 +74,12 @@ start) ;;
 esac
 
 [ "$(id -u)" = 0 ] || { echo "slurm-one-node: needs root (Slurm's daemons run as root here)" >&2; exit 1; }
+PATH="$PATH:/usr/sbin"
+# munge and Slurm's daemons and client, when missing.
+sh "$(dirname "$0")/install-deps.sh" >&2
 for tool in munged slurmctld slurmd sbatch scontrol sinfo; do
-    command -v "$tool" >/dev/null || PATH="$PATH:/usr/sbin"
     command -v "$tool" >/dev/null ||
-        { echo "slurm-one-node: $tool is missing: run scripts/install-deps.sh" >&2; exit 1; }
+        { echo "slurm-one-node: $tool is missing after scripts/install-deps.sh" >&2; exit 1; }
 done
 
 host=$(hostname -s)
