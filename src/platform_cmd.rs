@@ -15,6 +15,20 @@ pub enum PlatformCommand {
     /// Run a scenario (TOML): latency, starts, memory, DRAM traffic and
     /// cost per mode.
     Run(RunArgs),
+    /// Check the memoised costs a run charges against a full replay of
+    /// every instance (each on a core of its own, its cold trace then one
+    /// warm trace per warm start): for small scenarios without snapshots.
+    Check(CheckArgs),
+}
+
+/// Arguments of `platform check`.
+#[derive(Args)]
+pub struct CheckArgs {
+    /// The scenario file (snapshot policy `never`).
+    scenario: PathBuf,
+    /// Most instances to replay (one core each).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=256))]
+    max_instances: u32,
 }
 
 /// Arguments of `platform run`.
@@ -42,6 +56,7 @@ pub struct RunArgs {
 pub fn run(command: PlatformCommand) -> Result<(), UserError> {
     match command {
         PlatformCommand::Run(args) => run_scenario(args),
+        PlatformCommand::Check(args) => check_scenario(args),
     }
 }
 
@@ -114,5 +129,17 @@ fn run_scenario(args: RunArgs) -> Result<(), UserError> {
     } else {
         print!("{}", print::text(&report));
     }
+    Ok(())
+}
+
+fn check_scenario(args: CheckArgs) -> Result<(), UserError> {
+    let bars = Bars::new();
+    let checks = run::check(&args.scenario, None, args.max_instances, &bars);
+    bars.measuring.finish_and_clear();
+    bars.simulating.finish_and_clear();
+    print!(
+        "{}",
+        print::check(&args.scenario.display().to_string(), &checks?)
+    );
     Ok(())
 }

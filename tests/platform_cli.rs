@@ -193,3 +193,48 @@ fn reports_are_identical_whatever_the_thread_count() {
     );
     assert_eq!(one.stdout, two.stdout);
 }
+
+#[test]
+fn check_on_one_instance_finds_the_memoised_warm_times_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    // One instance: a cold start, then three warm ones a second apart.
+    let path = scenario(dir.path(), "source = \"times\"\ntimes_s = [0, 1, 2, 3]", "");
+    let out = memento(&["platform", "check", path.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for mode in ["baseline", "memento"] {
+        let row: Vec<&str> = text
+            .lines()
+            .find(|l| l.starts_with(mode) && l.contains("rsjson"))
+            .unwrap_or_else(|| panic!("no {mode} row in\n{text}"))
+            .split_whitespace()
+            .collect();
+        // mode, function, warm starts, memoised mean, full mean, error, ...
+        assert_eq!(row[2], "3", "{text}");
+        assert_eq!(row[3], row[4], "memoised and full means differ:\n{text}");
+        assert_eq!(row[5], "+0.0%", "{text}");
+    }
+}
+
+#[test]
+fn check_refuses_a_scenario_with_restores_and_too_many_instances() {
+    let dir = tempfile::tempdir().unwrap();
+    // The third request comes after the keep-alive: restored from the
+    // snapshot taken after the first.
+    let path = scenario(
+        dir.path(),
+        "source = \"times\"\ntimes_s = [0, 1, 700]",
+        "[snapshot]\npolicy = \"after-first\"",
+    );
+    let out = memento(&["platform", "check", path.to_str().unwrap()]);
+    refused(&out, &["scenario.toml", "snapshot policy is `never`"]);
+    // Two requests at once: two instances.
+    let path = scenario(dir.path(), "source = \"times\"\ntimes_s = [0, 0]", "");
+    let out = memento(&[
+        "platform",
+        "check",
+        "--max-instances",
+        "1",
+        path.to_str().unwrap(),
+    ]);
+    refused(&out, &["scenario.toml", "2 instances", "--max-instances"]);
+}

@@ -81,8 +81,13 @@ pub struct FunctionCost {
     pub user_bytes: u64,
     /// Start-up and first invocation (the cold trace), in microseconds.
     pub cold_us: u64,
-    /// One warm invocation, in microseconds, alone on the machine.
+    /// An instance's first warm invocation (right after its cold start),
+    /// in microseconds, alone on the machine.
     pub warm_us: u64,
+    /// A later warm invocation, in microseconds, alone on the machine: by
+    /// then the allocator reuses what the first one freed, so it touches
+    /// fewer new lines and pages.
+    pub steady_us: u64,
     /// One warm invocation while every other core of the node runs other
     /// functions (their cold then warm traces): what sharing the LLC and
     /// DRAM costs it. The node charges between the two by how many other
@@ -97,8 +102,11 @@ pub struct FunctionCost {
     pub live_bytes: u64,
     /// DRAM traffic of a cold start.
     pub cold_traffic: Traffic,
-    /// DRAM traffic of a warm invocation.
+    /// DRAM traffic of an instance's first warm invocation (and of the
+    /// invocation a restore runs).
     pub warm_traffic: Traffic,
+    /// DRAM traffic of a later warm invocation.
+    pub steady_traffic: Traffic,
     /// Distinct pages a warm invocation touches (a restore's first-touch
     /// faults).
     pub pages_touched: u64,

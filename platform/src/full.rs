@@ -108,7 +108,8 @@ pub enum FullError {
     /// More instances than cores allowed.
     #[error(
         "the run made {instances} instances and the full replay gives each a core of its own \
-         (at most {max}): check a smaller scenario (fewer functions, a longer keep-alive)"
+         (at most {max}): raise `--max-instances` or check a smaller scenario \
+         (fewer functions, a longer keep-alive)"
     )]
     TooMany {
         /// Instances the run made.

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use memento_analysis::compare::Mode;
+use memento_sim::config::AllocatorKind;
 use memento_sim::machine::Chain;
 use memento_sim::{CauseCounts, Config, Stats};
 use memento_trace::{Event, TraceFile};
@@ -35,7 +36,7 @@ pub struct MeasureError {
     pub message: String,
 }
 
-fn error(file: &Path, message: impl ToString) -> MeasureError {
+pub(crate) fn error(file: &Path, message: impl ToString) -> MeasureError {
     MeasureError {
         file: file.display().to_string(),
         message: message.to_string(),
@@ -146,13 +147,29 @@ fn core0_mean(s: &Stats, skip: usize) -> Option<u64> {
     (!mine.is_empty()).then(|| mine.iter().sum::<u64>() / mine.len() as u64)
 }
 
+/// The mean cycles of the invocations `longer` ran beyond those of
+/// `shorter` (a prefix of it), and how many there were (at least 1); with
+/// no invocation markers, the whole difference in cycles.
+fn mean_after(longer: &Stats, shorter: &Stats) -> (u64, u64) {
+    let after = &longer.invocations[shorter.invocations.len().min(longer.invocations.len())..];
+    let n = (after.len() as u64).max(1);
+    if after.is_empty() {
+        (longer.cycles.saturating_sub(shorter.cycles), n)
+    } else {
+        (after.iter().map(|i| i.cycles).sum::<u64>() / n, n)
+    }
+}
+
 /// The costs of `f` in `mode` on `config`; `page_bytes` is the snapshot's
 /// page size (restores fault and copy in its pages). The cold trace is
 /// replayed alone; the warm one after it, as the same process, so that a
 /// warm invocation finds what a kept-alive instance holds (warm caches,
 /// the allocator's and the extension's state): its time is its
 /// invocations' mean between their markers, its DRAM traffic what the
-/// pair moved beyond the cold trace alone, per invocation. With `cores`
+/// pair moved beyond the cold trace alone, per invocation. The warm trace
+/// is then replayed a second time after the pair: the same measures of
+/// that second run are a later warm invocation's (the instance's steady
+/// state, memoised apart from its first warm one). With `cores`
 /// above 1, the pair is replayed again beside `others` (cycled), one per
 /// other core, each its cold then warm trace: the warm invocation's time
 /// with every core of the node busy.
@@ -166,6 +183,7 @@ pub fn measure(
 ) -> Result<FunctionCost, MeasureError> {
     let cold = replay_chains(config, mode, &[vec![&f.cold]])?;
     let both = replay_chains(config, mode, &[vec![&f.cold, &f.warm]])?;
+    let again = replay_chains(config, mode, &[vec![&f.cold, &f.warm, &f.warm]])?;
     let shared = if cores > 1 && !others.is_empty() {
         let mut chains = vec![vec![f.cold.as_path(), f.warm.as_path()]];
         for o in others.iter().cycle().take(cores as usize - 1) {
@@ -177,17 +195,24 @@ pub fn measure(
     };
     let mhz = u64::from(config.frequency_mhz);
     let line = u64::from(config.line_size);
-    let warm_invocations = &both.invocations[cold.invocations.len().min(both.invocations.len())..];
-    let invocations = (warm_invocations.len() as u64).max(1);
-    let warm_cycles = if warm_invocations.is_empty() {
-        both.cycles.saturating_sub(cold.cycles)
-    } else {
-        warm_invocations.iter().map(|i| i.cycles).sum::<u64>() / invocations
-    };
+    let (warm_cycles, invocations) = mean_after(&both, &cold);
+    let (steady_cycles, _) = mean_after(&again, &both);
     let (touched, written) = working_set(&f.warm, page_bytes)?;
+    // A harvest also takes the idle heap pages (memento-alloc's hook); in
+    // Memento mode the extension's objects are not on the software heap.
+    let page = u64::from(both.memory.page_size);
+    let machine = mode.config(config);
+    let smallest = match (machine.allocator(), &machine.memento) {
+        (AllocatorKind::Memento, Some(m)) => m.size_classes.last().map_or(1, |&c| u64::from(c) + 1),
+        _ => 1,
+    };
+    let idle_heap = crate::idle_heap::idle_heap_bytes(&[&f.cold, &f.warm], page, smallest)?;
     let peak = |s: &Stats| s.memory.peak_resident_pages * u64::from(s.memory.page_size);
-    let reads = minus(&both.dram.reads, &cold.dram.reads);
-    let writes = minus(&both.dram.writes, &cold.dram.writes);
+    let per_invocation = |after: &Stats, before: &Stats| {
+        let reads = minus(&after.dram.reads, &before.dram.reads);
+        let writes = minus(&after.dram.writes, &before.dram.writes);
+        traffic(&reads, &writes, line, invocations)
+    };
     let shared_cycles = shared
         .as_ref()
         .and_then(|s| core0_mean(s, cold.invocations.len()))
@@ -197,11 +222,13 @@ pub fn measure(
         user_bytes: f.user_bytes,
         cold_us: cold.cycles.div_ceil(mhz),
         warm_us: warm_cycles.div_ceil(mhz),
+        steady_us: steady_cycles.div_ceil(mhz),
         warm_us_shared: shared_cycles.div_ceil(mhz),
         peak_bytes: peak(&both),
-        live_bytes: both.memory.resident_pages * u64::from(both.memory.page_size),
+        live_bytes: (both.memory.resident_pages * page).saturating_sub(idle_heap),
         cold_traffic: traffic(&cold.dram.reads, &cold.dram.writes, line, 1),
-        warm_traffic: traffic(&reads, &writes, line, invocations),
+        warm_traffic: per_invocation(&both, &cold),
+        steady_traffic: per_invocation(&again, &both),
         pages_touched: touched.div_ceil(invocations),
         pages_written: written.div_ceil(invocations),
     })

@@ -432,21 +432,27 @@ impl<'a> Sim<'a> {
         // every other core busy, by how many are.
         let others = u64::from(self.busy_cores.min(self.node.cores - 1));
         let span = u64::from(self.node.cores - 1).max(1);
-        let warm = if cost.warm_us_shared >= cost.warm_us {
-            cost.warm_us + (cost.warm_us_shared - cost.warm_us) * others / span
-        } else {
-            cost.warm_us - (cost.warm_us - cost.warm_us_shared) * others / span
+        let shared = |alone: u64| {
+            if cost.warm_us_shared >= cost.warm_us {
+                alone + (cost.warm_us_shared - cost.warm_us) * others / span
+            } else {
+                alone.saturating_sub((cost.warm_us - cost.warm_us_shared) * others / span)
+            }
         };
+        // An instance's first warm invocation (only its cold one served so
+        // far) or a later one: the two states memoised apart.
+        let first_warm = self.instances[inst].served <= 1;
         let (service, traffic) = match start {
             Start::Cold => (
                 self.policies.cold.boot_us + cost.cold_us,
                 cost.cold_traffic.clone(),
             ),
-            Start::Warm => (warm, cost.warm_traffic.clone()),
+            Start::Warm if first_warm => (shared(cost.warm_us), cost.warm_traffic.clone()),
+            Start::Warm => (shared(cost.steady_us), cost.steady_traffic.clone()),
             Start::Restore => {
                 let (us, mut traffic) = self.policies.restore.overhead(cost);
                 traffic.add(&cost.warm_traffic);
-                (us + warm, traffic)
+                (us + shared(cost.warm_us), traffic)
             }
         };
         self.out.traffic.add(&traffic);

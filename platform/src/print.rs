@@ -128,3 +128,56 @@ pub fn csv(r: &Report) -> String {
     }
     s
 }
+
+/// The full-replay check of a scenario's memoised costs, as text: per mode
+/// and function, the warm starts' service times as the node charged them
+/// and as the full replay gave them, and the errors; then DRAM traffic.
+pub fn check(scenario: &str, checks: &[crate::run::ModeCheck]) -> String {
+    use memento_analysis::table::{thousands, Align, Table};
+    let signed = |e: f64| format!("{:+.1}%", 100.0 * e);
+    let mut t = Table::new(&[
+        ("mode", Align::Left),
+        ("function", Align::Left),
+        ("warm starts", Align::Right),
+        ("memoised mean us", Align::Right),
+        ("full mean us", Align::Right),
+        ("error", Align::Right),
+        ("memoised p99 us", Align::Right),
+        ("full p99 us", Align::Right),
+        ("error", Align::Right),
+    ]);
+    let mut dram = Table::new(&[
+        ("mode", Align::Left),
+        ("instances", Align::Right),
+        ("memoised DRAM bytes", Align::Right),
+        ("full DRAM bytes", Align::Right),
+        ("error", Align::Right),
+    ]);
+    for m in checks {
+        for f in &m.check.functions {
+            t.row(vec![
+                m.mode.to_string(),
+                f.name.clone(),
+                thousands(f.memoised_us.len() as u64),
+                format!("{:.1}", f.memoised_mean_us()),
+                format!("{:.1}", f.full_mean_us()),
+                signed(f.mean_error()),
+                thousands(crate::node::percentile(&f.memoised_us, 99.0)),
+                thousands(crate::node::percentile(&f.full_us, 99.0)),
+                signed(f.p99_error()),
+            ]);
+        }
+        dram.row(vec![
+            m.mode.to_string(),
+            thousands(u64::from(m.check.instances)),
+            thousands(m.check.memoised_dram_bytes),
+            thousands(m.check.full_dram_bytes),
+            signed(m.check.dram_error()),
+        ]);
+    }
+    format!(
+        "memoised costs against the full replay of every instance: {scenario}\n\n{}\n{}",
+        t.render(),
+        dram.render()
+    )
+}

@@ -10,6 +10,7 @@ use memento_sim::config::ConfigError;
 use memento_sim::Config;
 use rayon::prelude::*;
 
+use crate::full::{FullCheck, FullError};
 use crate::keepalive::ParamError;
 use crate::measure::{self, MeasureError};
 use crate::node;
@@ -35,6 +36,14 @@ pub enum RunError {
         file: String,
         /// What the policies refused.
         error: ParamError,
+    },
+    /// The full replay that checks the scenario at `file`.
+    #[error("{file}: {error}")]
+    Full {
+        /// The scenario file.
+        file: String,
+        /// Why it cannot be checked.
+        error: FullError,
     },
 }
 
@@ -66,14 +75,26 @@ pub struct Outcome {
     pub simulated: Duration,
 }
 
-/// Runs the scenario at `path` on `machine` (when given; else the machine
-/// its `[node]` names), measuring costs in parallel on the current rayon
-/// pool.
-pub fn run(
+/// A scenario loaded, with its functions' costs measured in each mode.
+struct Measured {
+    scenario: Scenario,
+    config: Config,
+    schedule: crate::arrivals::Schedule,
+    assignment: Vec<usize>,
+    functions: Vec<measure::FunctionTraces>,
+    /// Mode by mode, each the functions' costs in order.
+    costs: Vec<crate::cost::FunctionCost>,
+    took: Duration,
+}
+
+/// Loads the scenario at `path` and measures its functions' costs on
+/// `machine` (when given; else the machine its `[node]` names), in
+/// parallel on the current rayon pool.
+fn measured(
     path: &Path,
     machine: Option<Config>,
     progress: &dyn Progress,
-) -> Result<Outcome, RunError> {
+) -> Result<Measured, RunError> {
     let scenario = Scenario::load(path)?;
     let config = match machine {
         Some(c) => c,
@@ -113,37 +134,108 @@ pub fn run(
             c
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let measured = started.elapsed();
-    progress.simulating((modes.len() * schedule.arrivals.len()) as u64);
-    let policies = scenario.policies();
-    let mut reports = Vec::new();
-    for (m, name) in modes.iter().enumerate() {
-        let costs = &costs[m * functions.len()..(m + 1) * functions.len()];
-        let base = (m * schedule.arrivals.len()) as u64;
-        let run = node::run(
-            scenario.node(),
-            &policies,
-            &schedule,
-            &assignment,
-            costs,
+    Ok(Measured {
+        scenario,
+        config,
+        schedule,
+        assignment,
+        functions,
+        costs,
+        took: started.elapsed(),
+    })
+}
+
+impl Measured {
+    /// The node simulated under the arrivals in mode `m` (an index of the
+    /// scenario's modes).
+    fn simulate(
+        &self,
+        path: &Path,
+        m: usize,
+        progress: &dyn Progress,
+    ) -> Result<node::NodeRun, RunError> {
+        let n = self.functions.len();
+        let base = (m * self.schedule.arrivals.len()) as u64;
+        node::run(
+            self.scenario.node(),
+            &self.scenario.policies(),
+            &self.schedule,
+            &self.assignment,
+            &self.costs[m * n..(m + 1) * n],
             |i| progress.simulated(base + i as u64),
         )
         .map_err(|error| RunError::Node {
             file: path.display().to_string(),
             error,
-        })?;
-        reports.push(ModeReport::of(name.name(), &run, scenario.price.per_gb_s));
+        })
     }
-    let simulated = started.elapsed() - measured;
+}
+
+/// Runs the scenario at `path` on `machine` (when given; else the machine
+/// its `[node]` names), measuring costs in parallel on the current rayon
+/// pool.
+pub fn run(
+    path: &Path,
+    machine: Option<Config>,
+    progress: &dyn Progress,
+) -> Result<Outcome, RunError> {
+    let m = measured(path, machine, progress)?;
+    let modes = &m.scenario.modes;
+    progress.simulating((modes.len() * m.schedule.arrivals.len()) as u64);
+    let started = Instant::now();
+    let mut reports = Vec::new();
+    for (i, name) in modes.iter().enumerate() {
+        let run = m.simulate(path, i, progress)?;
+        reports.push(ModeReport::of(name.name(), &run, m.scenario.price.per_gb_s));
+    }
     Ok(Outcome {
         report: Report {
             schema: SCHEMA,
             scenario: path.display().to_string(),
-            machine: config.name.clone(),
-            arrivals: schedule.arrivals.len() as u64,
+            machine: m.config.name.clone(),
+            arrivals: m.schedule.arrivals.len() as u64,
             modes: reports,
         },
-        measured,
-        simulated,
+        measured: m.took,
+        simulated: started.elapsed(),
     })
+}
+
+/// One mode's check of the memoised costs against the full replay.
+pub struct ModeCheck {
+    /// The mode's name.
+    pub mode: &'static str,
+    /// What the full replay gave beside the memoised figures.
+    pub check: FullCheck,
+}
+
+/// Runs the scenario at `path` as [`run`] does, then replays every
+/// instance of each mode's node run in full ([`crate::full::check`]), at
+/// most `max_instances` of them.
+pub fn check(
+    path: &Path,
+    machine: Option<Config>,
+    max_instances: u32,
+    progress: &dyn Progress,
+) -> Result<Vec<ModeCheck>, RunError> {
+    let m = measured(path, machine, progress)?;
+    let modes = &m.scenario.modes;
+    progress.simulating((modes.len() * m.schedule.arrivals.len()) as u64);
+    modes
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let run = m.simulate(path, i, progress)?;
+            let check =
+                crate::full::check(&m.config, name.mode(), &m.functions, &run, max_instances)
+                    .map_err(|error| RunError::Full {
+                        file: path.display().to_string(),
+                        error,
+                    })?;
+            Ok(ModeCheck {
+                mode: name.name(),
+                check,
+            })
+        })
+        .collect()
 }

@@ -84,22 +84,17 @@ fn each_warm_start_is_replayed_after_its_instances_earlier_invocations() {
         assert_eq!(check.instances, 1);
         let f = &check.functions[0];
         assert_eq!((f.memoised_us.len(), f.full_us.len()), (4, 4), "{mode:?}");
-        // The memoised cost is the first warm invocation after the cold
-        // one; the later ones find a warmer instance and cost no more.
-        assert_eq!(f.memoised_us, vec![f.memoised_us[0]; 4], "{mode:?}");
+        // Memoised in two states, the first warm invocation after the cold
+        // one and a later one: with one instance alone on the machine the
+        // full replay gives the same times.
+        assert_eq!(f.memoised_us[1..], [f.memoised_us[1]; 3], "{mode:?}");
+        assert_eq!(f.memoised_us, f.full_us, "{mode:?}");
+        assert_eq!(f.mean_error(), 0.0, "{mode:?}");
         assert!(
-            f.full_us.iter().all(|&us| us <= f.memoised_us[0] + 1),
-            "{mode:?}: full {:?}, memoised {:?}",
-            f.full_us,
-            f.memoised_us
+            check.full_dram_bytes > 0 && check.dram_error().abs() < 0.1,
+            "{mode:?}: DRAM {:+.1}%",
+            100.0 * check.dram_error()
         );
-        // The approximation's error on this function: within 25%.
-        assert!(
-            f.mean_error().abs() < 0.25,
-            "{mode:?}: {:+.1}%",
-            100.0 * f.mean_error()
-        );
-        assert!(check.full_dram_bytes > 0 && check.dram_error().abs() < 0.5);
     }
 }
 

@@ -18,6 +18,7 @@ fn function() -> FunctionCost {
         user_bytes: 256 * MB,
         cold_us: 100 * MS,
         warm_us: 10 * MS,
+        steady_us: 10 * MS,
         warm_us_shared: 10 * MS,
         peak_bytes: 64 * MB,
         live_bytes: 48 * MB,
@@ -26,6 +27,10 @@ fn function() -> FunctionCost {
             ..Traffic::default()
         },
         warm_traffic: Traffic {
+            demand: 100,
+            ..Traffic::default()
+        },
+        steady_traffic: Traffic {
             demand: 100,
             ..Traffic::default()
         },
@@ -254,4 +259,24 @@ fn harvesting_stops_at_what_the_invocation_left_resident() {
     let loaded: Vec<u64> = r.memory.iter().map(|m| m.1).filter(|&b| b > 0).collect();
     assert!(loaded.iter().all(|&b| b >= 200 * MB), "{loaded:?}");
     assert!(loaded.iter().any(|&b| b < 256 * MB), "{loaded:?}");
+}
+
+#[test]
+fn an_instances_first_warm_start_and_its_later_ones_are_charged_apart() {
+    let mut f = function();
+    f.steady_us = 4 * MS;
+    f.steady_traffic.demand = 40;
+    let r = node::run(
+        NODE,
+        &policies(SnapshotConfig::Never {}),
+        &one_function(&[0, S, 2 * S, 3 * S]),
+        &[0],
+        &[f],
+        |_| {},
+    )
+    .unwrap();
+    let f = &r.functions[0];
+    assert_eq!((f.cold, f.warm), (1, 3));
+    assert_eq!(f.latencies_us, vec![4 * MS, 4 * MS, 10 * MS, 100 * MS]);
+    assert_eq!(r.traffic.demand, 1000 + 100 + 2 * 40);
 }
