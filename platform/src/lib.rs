@@ -9,6 +9,7 @@ pub mod arrivals;
 pub mod cost;
 pub mod full;
 pub mod harvest;
+pub mod idle_heap;
 pub mod keepalive;
 pub mod measure;
 pub mod node;

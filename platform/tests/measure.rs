@@ -33,6 +33,14 @@ fn a_warm_invocation_is_measured_after_the_cold_trace_with_the_state_it_left() {
         );
         assert!(c.warm_traffic.total() < c.cold_traffic.total(), "{mode:?}");
         assert!(c.pages_touched > 0 && c.pages_written > 0 && c.pages_written <= c.pages_touched);
+        // What a harvest cannot take: below the peak by at least the heap
+        // pages the warm invocation's freed objects leave idle.
+        assert!(
+            c.live_bytes > 0 && c.live_bytes < c.peak_bytes,
+            "{mode:?}: live {} of peak {}",
+            c.live_bytes,
+            c.peak_bytes
+        );
     }
 }
 
