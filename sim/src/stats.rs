@@ -196,6 +196,10 @@ pub struct TlbStats {
     pub walk_accesses: u64,
     /// Cycles spent walking.
     pub walk_cycles: u64,
+    /// TLB hits on a translation whose walk had not finished: they wait
+    /// for it, as an access to a line in flight waits for its miss.
+    #[serde(default)]
+    pub in_flight_hits: u64,
 }
 
 /// The kernel cost model's work.

@@ -81,6 +81,11 @@ impl WalkCache {
     }
 }
 
+/// Walks a core remembers as in flight: more at once is rare (ChampSim's
+/// walker has 5 MSHRs); past it the oldest is forgotten, and a hit on its
+/// page no longer waits.
+const IN_FLIGHT: usize = 8;
+
 /// The two TLB levels of one core.
 #[derive(Clone, Debug)]
 pub struct Tlb {
@@ -94,6 +99,13 @@ pub struct Tlb {
     pub walk_cache: WalkCache,
     /// Counters.
     pub stats: TlbStats,
+    /// Recent walks' pages and the cycles their translations are known:
+    /// a translation is installed when its walk is modelled, but a hit
+    /// before that cycle has to wait for it.
+    in_flight: [(u64, u64); IN_FLIGHT],
+    next_in_flight: usize,
+    /// The latest of those cycles: hits at or after it need no look.
+    in_flight_until: u64,
 }
 
 impl Tlb {
@@ -109,6 +121,43 @@ impl Tlb {
             stlb_latency: u64::from(config.stlb.latency),
             walk_cache: WalkCache::new(config.walk_cache),
             stats: TlbStats::default(),
+            in_flight: [(u64::MAX, 0); IN_FLIGHT],
+            next_in_flight: 0,
+            in_flight_until: 0,
+        }
+    }
+
+    /// Whether a hit at cycle `at` may find a walk still in flight (the
+    /// fast path leaves such hits to [`Self::ready`]).
+    #[inline(always)]
+    pub fn walks_in_flight(&self, at: u64) -> bool {
+        at < self.in_flight_until
+    }
+
+    /// The cycle a hit on `vpn` at cycle `at` has its translation: `at`,
+    /// or later when the walk that installed it is still in flight.
+    #[inline(always)]
+    pub fn ready(&mut self, vpn: u64, at: u64) -> u64 {
+        if !self.walks_in_flight(at) {
+            return at;
+        }
+        self.ready_after_walk(vpn, at)
+    }
+
+    #[inline(never)]
+    fn ready_after_walk(&mut self, vpn: u64, at: u64) -> u64 {
+        let ready = self
+            .in_flight
+            .iter()
+            .filter(|&&(v, _)| v == vpn)
+            .map(|&(_, t)| t)
+            .max()
+            .unwrap_or(0);
+        if ready > at {
+            self.stats.in_flight_hits += 1;
+            ready
+        } else {
+            at
         }
     }
 
@@ -156,11 +205,15 @@ impl Tlb {
         self.dtlb.install(slot, vpn, &TRANSLATION);
     }
 
-    /// Installs the translation of `vpn` after a walk.
-    pub fn fill(&mut self, vpn: u64) {
+    /// Installs the translation of `vpn` after a walk that makes it known
+    /// at cycle `ready`.
+    pub fn fill(&mut self, vpn: u64, ready: u64) {
         let (slot, _) = self.stlb.choose(vpn);
         self.stlb.install(slot, vpn, &TRANSLATION);
         self.fill_dtlb(vpn);
+        self.in_flight[self.next_in_flight] = (vpn, ready);
+        self.next_in_flight = (self.next_in_flight + 1) % IN_FLIGHT;
+        self.in_flight_until = self.in_flight_until.max(ready);
     }
 
     /// Drops the translation of `vpn` (a shootdown after unmapping).

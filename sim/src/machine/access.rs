@@ -5,6 +5,7 @@
 use super::Machine;
 use crate::allocator::AllocatorModel;
 use crate::cause::Cause;
+use crate::config::PageTableLayout;
 use crate::geometry::{Geometry, VA_BITS};
 use crate::hierarchy::L1;
 use crate::kernel::Fault;
@@ -20,8 +21,14 @@ impl<M: AllocatorModel> Machine<M> {
         let c = &mut self.cores[core];
         match c.tlb.lookup(vpn) {
             // A DTLB lookup overlaps the L1D tag check (VIPT).
-            Lookup::Dtlb => now + c.tlb.dtlb_latency.saturating_sub(l1_latency),
-            Lookup::Stlb => now + c.tlb.dtlb_latency + c.tlb.stlb_latency,
+            Lookup::Dtlb => {
+                let t = now + c.tlb.dtlb_latency.saturating_sub(l1_latency);
+                c.tlb.ready(vpn, t)
+            }
+            Lookup::Stlb => {
+                let t = now + c.tlb.dtlb_latency + c.tlb.stlb_latency;
+                c.tlb.ready(vpn, t)
+            }
             Lookup::Miss => {
                 let start = now + c.tlb.dtlb_latency + c.tlb.stlb_latency;
                 let space = c.space;
@@ -36,14 +43,14 @@ impl<M: AllocatorModel> Machine<M> {
                 };
                 if M::ACTIVE {
                     if let Some(t) = M::on_walk(self, core, vaddr, start) {
-                        self.cores[core].tlb.fill(vpn);
+                        self.cores[core].tlb.fill(vpn, t);
                         return t;
                     }
                 }
                 let t = self.walk(core, vpn, start);
                 let c = &mut self.cores[core];
                 c.tlb.stats.walk_cycles += t - start;
-                c.tlb.fill(vpn);
+                c.tlb.fill(vpn, t);
                 self.fault_if_first_touch(core, vpn, t)
             }
         }
@@ -61,9 +68,13 @@ impl<M: AllocatorModel> Machine<M> {
             .find(|&l| wc.lookup(l, prefix(l)))
             .map_or(0, |l| l + 1);
         let base = Geometry::page_table_base(self.cores[core].space);
+        let spread = match self.config.tlb.page_table_layout {
+            PageTableLayout::Packed => 8,
+            PageTableLayout::LinePerEntry => u64::from(self.config.line_size),
+        };
         let mut t = start;
         for level in first..levels {
-            let entry = base + (u64::from(level) << (VA_BITS - 8)) + prefix(level) * 8;
+            let entry = base + (u64::from(level) << (VA_BITS - 8)) + prefix(level) * spread;
             t = self.mem.access(
                 core,
                 L1::Data,

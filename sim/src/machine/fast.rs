@@ -169,6 +169,10 @@ fn data_hit<const WRITE: bool>(
         return None;
     }
     let entry = c.tlb.dtlb_probe(g.page(vaddr))?;
+    if c.tlb.walks_in_flight(now) {
+        // The translation may still be walking: the general path waits.
+        return None;
+    }
     let line = g.line_of(c.space, vaddr);
     let slot = l1.probe(line)?;
     if l1.is_pending(slot) {
