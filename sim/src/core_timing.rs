@@ -18,7 +18,7 @@
 //! deferred operation, a load that depends on a deferred one, kernel work,
 //! the end of the run.
 
-use crate::config::{CoreConfig, LoadDependence};
+use crate::config::{CoreConfig, LoadDependence, StoreWrite};
 use crate::pending::is_token;
 use crate::ring::Ring;
 use crate::stats::StallStats;
@@ -62,6 +62,8 @@ pub struct CoreTiming {
     sq: usize,
     sb: usize,
     dependence: LoadDependence,
+    /// Stores write once retired (else as soon as they issue).
+    write_at_retire: bool,
     /// Loads in the ROB: (instruction number, retire cycle).
     loads: Ring<(u64, u64)>,
     /// Retire cycle of the youngest memory operation (retirement is in
@@ -101,7 +103,11 @@ impl CoreTiming {
             now: 0,
             seq: 0,
             cpi: (c.base_cpi * f64::from(1u32 << FRAC)).round() as u64,
-            rob: u64::from(c.rob),
+            // Every instruction in flight holds a register (see the config).
+            rob: u64::from(match c.register_file {
+                0 => c.rob,
+                registers => c.rob.min(registers),
+            }),
             lq: c.load_queue as usize,
             sq: c.store_queue as usize,
             sb: c.store_buffer as usize,
@@ -111,6 +117,7 @@ impl CoreTiming {
                 LoadDependence::Auto => LoadDependence::PointerChase,
                 mode => mode,
             },
+            write_at_retire: c.store_write == StoreWrite::AtRetire,
             loads: Ring::with_capacity(c.load_queue as usize),
             retired: 0,
             store_queue: Ring::with_capacity(c.store_queue as usize),
@@ -335,6 +342,8 @@ impl CoreTiming {
     pub fn store_needs_settle(&self) -> bool {
         (self.store_queue.len() == 0 && self.deferred_stores >= self.sq)
             || is_token(self.producer())
+            // Writing at retirement needs the older operations' cycles.
+            || (self.write_at_retire && self.has_deferred())
     }
 
     /// Whether the batch must be settled before `n` more instructions
@@ -410,7 +419,13 @@ impl CoreTiming {
             self.stalls.store_queue_full += self.wait_until(retire);
         }
         // Its address waits for the load it was computed from.
-        self.now().max(self.take_producer())
+        let issue = self.now().max(self.take_producer());
+        if self.write_at_retire {
+            // Retirement is in order: after every older operation.
+            issue.max(self.now() + 1).max(self.retired)
+        } else {
+            issue
+        }
     }
 
     /// The store's line is owned at `done`: it retires in order, waits for a

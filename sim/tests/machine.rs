@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use memento_sim::config::{PageTableLayout, StoreWrite};
 use memento_sim::{report, Config, Machine, Stats};
 use memento_trace::{Alloc, AllocFn, AllocLevel, Event, Free};
 
@@ -383,6 +384,108 @@ fn the_first_touch_of_a_page_adds_its_cycles_to_that_translation_alone() {
     let later = slow.cycles - base.cycles;
     assert!((995..=1000).contains(&later), "{later} cycles later");
     assert_eq!(slow.cores[0].tlb.walks, base.cores[0].tlb.walks);
+}
+
+#[test]
+fn a_page_table_with_a_line_per_entry_gives_each_pages_walk_a_line_of_its_own() {
+    // Eight consecutive pages, far apart in time: packed, their leaf
+    // entries share one line, so one walk misses the L1D and seven hit;
+    // a line per entry (ChampSim's layout), all eight miss.
+    let mut events = Vec::new();
+    for i in 0..8 {
+        events.push(Event::Load {
+            addr: 0x9000_0000 + i * 4096,
+            size: 8,
+        });
+        events.push(Event::Gap { count: 2000 });
+    }
+    let walk_misses = |layout| {
+        let mut config = small();
+        config.tlb.page_table_layout = layout;
+        let s = run(&config, events.clone());
+        assert_eq!(s.cores[0].tlb.walks, 8);
+        s.cores[0].l1d.misses_by_cause.page_walk
+    };
+    // Upper levels: the first walk misses them too; the walk cache keeps
+    // them for the rest.
+    let packed = walk_misses(PageTableLayout::Packed);
+    let own = walk_misses(PageTableLayout::LinePerEntry);
+    assert_eq!(own - packed, 7, "packed {packed}, line per entry {own}");
+}
+
+#[test]
+fn a_hit_on_a_page_whose_walk_is_in_flight_waits_for_the_walk() {
+    // Two independent loads to one new page, one after the other: the
+    // second finds the translation the first's walk installs, but not
+    // before that walk ends.
+    let events = vec![
+        Event::Load {
+            addr: 0xA000_0000,
+            size: 8,
+        },
+        Event::Load {
+            addr: 0xA000_0800,
+            size: 8,
+        },
+    ];
+    let mut config = small();
+    config.core.load_dependence = memento_sim::config::LoadDependence::Independent;
+    let s = run(&config, events);
+    let tlb = &s.cores[0].tlb;
+    assert_eq!((tlb.walks, tlb.in_flight_hits), (1, 1));
+}
+
+#[test]
+fn a_store_that_writes_at_retirement_starts_its_miss_after_the_loads_before_it() {
+    // A load miss, then a store miss to another line: issued at once,
+    // their misses overlap; written at retirement, the store's starts when
+    // the load's data is back.
+    let events = vec![
+        Event::Load {
+            addr: 0xB000_0000,
+            size: 8,
+        },
+        Event::Store {
+            addr: 0xB000_0040,
+            size: 8,
+        },
+    ];
+    let mut config = small();
+    config.core.load_dependence = memento_sim::config::LoadDependence::Independent;
+    let at_issue = run(&config, events.clone());
+    config.core.store_write = StoreWrite::AtRetire;
+    let at_retire = run(&config, events);
+    assert_eq!(at_issue.dram.reads.demand, 2);
+    assert_eq!(at_retire.dram.reads.demand, 2);
+    // Later by about a second DRAM access (a row hit: tens of cycles).
+    let extra = at_retire.cycles - at_issue.cycles;
+    assert!(extra > 40, "only {extra} cycles later");
+}
+
+#[test]
+fn a_register_file_smaller_than_the_rob_narrows_the_window() {
+    // Independent misses 20 instructions apart: a 256-entry window
+    // overlaps about 12 of them, a 32-register one about 2.
+    let mut events = Vec::new();
+    for i in 0..64 {
+        events.push(Event::Load {
+            addr: 0xC000_0000 + i * 64,
+            size: 8,
+        });
+        events.push(Event::Gap { count: 19 });
+    }
+    let mut config = small();
+    config.core.load_dependence = memento_sim::config::LoadDependence::Independent;
+    config.core.rob = 256;
+    let wide = run(&config, events.clone());
+    config.core.register_file = 32;
+    let narrow = run(&config, events);
+    assert!(
+        narrow.cycles > wide.cycles * 3 / 2,
+        "32 registers: {} cycles, 256-entry ROB alone: {}",
+        narrow.cycles,
+        wide.cycles
+    );
 }
 
 #[test]

@@ -85,6 +85,36 @@ pub struct CoreConfig {
     pub store_buffer: u32,
     /// How loads are judged dependent, as the trace has no registers.
     pub load_dependence: LoadDependence,
+    /// Physical registers for results in flight, 0 (the default) for no
+    /// limit but the ROB. A trace does not say which instructions write a
+    /// register, so each instruction in flight holds one: the window is
+    /// the smaller of this and `rob` (ChampSim's `register_file_size`).
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub register_file: u32,
+    /// When a store's write (its read for ownership) starts: `at-issue`,
+    /// the default, as soon as its address is known; `at-retire`, once it
+    /// and everything before it have retired, as in ChampSim, whose stores
+    /// reach the L1D from the store queue after retirement.
+    #[serde(default, skip_serializing_if = "StoreWrite::is_at_issue")]
+    pub store_write: StoreWrite,
+}
+
+/// When a store's write starts ([`CoreConfig::store_write`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoreWrite {
+    /// When the store issues: its miss overlaps the loads before it.
+    #[default]
+    AtIssue,
+    /// When it retires, in order: its miss starts after the older
+    /// instructions' misses have returned.
+    AtRetire,
+}
+
+impl StoreWrite {
+    fn is_at_issue(&self) -> bool {
+        *self == StoreWrite::AtIssue
+    }
 }
 
 /// How the core decides that a load waits for the load before it.
@@ -193,6 +223,31 @@ pub struct TlbConfig {
     /// mappings are kernel work either way (`kernel.page_fault_cycles`).
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub first_touch_cycles: u32,
+    /// Where a walk finds the entries of one level: `packed` (the
+    /// default), 8-byte entries side by side, 8 to a 64-byte line, as in
+    /// x86's 512-entry tables; `line-per-entry`, each entry in a line of
+    /// its own, as in ChampSim's `VirtualMemory`, which gives every page a
+    /// leaf table of its own, so no two pages' walks share a line.
+    #[serde(default, skip_serializing_if = "PageTableLayout::is_packed")]
+    pub page_table_layout: PageTableLayout,
+}
+
+/// How the page table's entries sit in cache lines
+/// ([`TlbConfig::page_table_layout`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PageTableLayout {
+    /// 8-byte entries side by side (x86).
+    #[default]
+    Packed,
+    /// Each entry in a line of its own (ChampSim).
+    LinePerEntry,
+}
+
+impl PageTableLayout {
+    fn is_packed(&self) -> bool {
+        *self == PageTableLayout::Packed
+    }
 }
 
 /// One TLB level.
