@@ -6,6 +6,8 @@
 #   bench/validate/champsim.sh [--instructions N] [--warmup W] [--kernels k1,k2]
 #                              [--table-only | --ours-only]
 #
+# --kernels also takes the name of a trace of one's own (a public ChampSim
+# trace) put in $VALIDATE_OUT as NAME.champsimtrace.xz.
 # --table-only prints the table from the outputs already in $VALIDATE_OUT;
 # --ours-only reruns only our side against ChampSim's outputs there (a
 # model change need not wait 15 minutes for ChampSim's pointer chase).
@@ -60,7 +62,19 @@ if [ -z "$memento" ]; then
 fi
 
 mkdir -p "$out"
-nice -n 10 python3 "$here/make_champsim_traces.py" "$out" --instructions "$n" --kernels "$kernels" >/dev/null
+# Our generator's kernels are written; any other name is a trace of one's
+# own (a public ChampSim trace), expected as $out/NAME.champsimtrace.xz.
+made=""
+for k in $(echo "$kernels" | tr , ' '); do
+    case "$k" in
+        chase|stream|random|branchy) made="$made${made:+,}$k" ;;
+        *) [ -f "$out/$k.champsimtrace.xz" ] || {
+               echo "champsim.sh: '$k' is not a generated kernel and $out/$k.champsimtrace.xz is missing: put the trace there" >&2
+               exit 2
+           } ;;
+    esac
+done
+[ -z "$made" ] || nice -n 10 python3 "$here/make_champsim_traces.py" "$out" --instructions "$n" --kernels "$made" >/dev/null
 sim=$((n - w))
 for k in $(echo "$kernels" | tr , ' '); do
     t="$out/$k.champsimtrace.xz"
