@@ -32,6 +32,9 @@ pub enum Lookup {
 #[derive(Clone, Debug)]
 pub struct WalkCache {
     keys: Vec<u64>,
+    /// What each entry holds beyond its key (ChampSim's layout: the page
+    /// whose walk filled it).
+    values: Vec<u64>,
     used: Vec<u64>,
     clock: u64,
 }
@@ -41,6 +44,7 @@ impl WalkCache {
     pub fn new(entries: u32) -> WalkCache {
         WalkCache {
             keys: vec![u64::MAX; entries as usize],
+            values: vec![0; entries as usize],
             used: vec![0; entries as usize],
             clock: 0,
         }
@@ -52,27 +56,44 @@ impl WalkCache {
 
     /// Whether the entry of `level` for `prefix` is cached (marks it used).
     pub fn lookup(&mut self, level: u32, prefix: u64) -> bool {
+        self.find(level, prefix).is_some()
+    }
+
+    /// The value cached with the entry of `level` for `prefix`, if cached
+    /// (marks it used).
+    pub fn value(&mut self, level: u32, prefix: u64) -> Option<u64> {
+        self.find(level, prefix).map(|i| self.values[i])
+    }
+
+    fn find(&mut self, level: u32, prefix: u64) -> Option<usize> {
         let key = Self::key(level, prefix);
         match scan::first(&self.keys, |k| k == key) {
-            usize::MAX => false,
+            usize::MAX => None,
             i => {
                 self.clock += 1;
                 self.used[i] = self.clock;
-                true
+                Some(i)
             }
         }
     }
 
-    /// Caches the entry of `level` for `prefix`, replacing the least
-    /// recently used one.
-    pub fn insert(&mut self, level: u32, prefix: u64) {
-        if self.keys.is_empty() || self.lookup(level, prefix) {
+    /// Caches the entry of `level` for `prefix` with `value`, replacing
+    /// the least recently used one (or updating its value).
+    pub fn insert(&mut self, level: u32, prefix: u64, value: u64) {
+        if self.keys.is_empty() {
             return;
         }
-        let i = scan::min_index(&self.used);
-        self.clock += 1;
-        self.keys[i] = Self::key(level, prefix);
-        self.used[i] = self.clock;
+        let i = match self.find(level, prefix) {
+            Some(i) => i,
+            None => {
+                let i = scan::min_index(&self.used);
+                self.clock += 1;
+                self.keys[i] = Self::key(level, prefix);
+                self.used[i] = self.clock;
+                i
+            }
+        };
+        self.values[i] = value;
     }
 
     /// Forgets everything.
@@ -106,6 +127,8 @@ pub struct Tlb {
     next_in_flight: usize,
     /// The latest of those cycles: hits at or after it need no look.
     in_flight_until: u64,
+    /// When each page walker is free again (empty: no limit).
+    walkers: Vec<u64>,
 }
 
 impl Tlb {
@@ -124,6 +147,23 @@ impl Tlb {
             in_flight: [(u64::MAX, 0); IN_FLIGHT],
             next_in_flight: 0,
             in_flight_until: 0,
+            walkers: vec![0; config.page_walkers as usize],
+        }
+    }
+
+    /// The cycle a walk wanted at `start` can begin: at once, or when the
+    /// first of the core's walkers is free.
+    pub fn walker_free(&self, start: u64) -> u64 {
+        self.walkers
+            .iter()
+            .min()
+            .map_or(start, |&free| start.max(free))
+    }
+
+    /// A walker is busy until `end` (the one [`Self::walker_free`] chose).
+    pub fn walker_busy(&mut self, end: u64) {
+        if let Some(w) = self.walkers.iter_mut().min() {
+            *w = end;
         }
     }
 

@@ -311,3 +311,13 @@ fn the_champsim_preset_loads_with_champsims_defaults() {
     assert_eq!((c.dram.channels, c.dram.ranks), (1, 1));
     assert_eq!(c.dram.page_frames, memento_sim::dram::PageFrames::Random);
 }
+
+#[test]
+fn too_many_page_walkers_and_an_unknown_layout_name_their_fields() {
+    let text = micro23_text().replace("[tlb]\n", "[tlb]\npage_walkers = 65\n");
+    assert_eq!(error_field(&text), "tlb.page_walkers");
+    let text = micro23_text().replace("[tlb]\n", "[tlb]\npage_table_layout = \"radix\"\n");
+    assert_eq!(error_field(&text), "tlb.page_table_layout");
+    let text = micro23_text().replace("[core]\n", "[core]\nstore_write = \"later\"\n");
+    assert_eq!(error_field(&text), "core.store_write");
+}

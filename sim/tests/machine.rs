@@ -488,6 +488,68 @@ fn a_register_file_smaller_than_the_rob_narrows_the_window() {
     );
 }
 
+/// A config whose TLBs hold one translation, so every change of page walks.
+fn one_entry_tlbs() -> Config {
+    let mut config = small();
+    config.core.load_dependence = memento_sim::config::LoadDependence::Independent;
+    for level in [&mut config.tlb.dtlb, &mut config.tlb.stlb] {
+        level.sets = 1;
+        level.ways = 1;
+    }
+    config
+}
+
+#[test]
+fn a_champsim_walk_reads_its_leaf_entry_in_the_page_of_its_regions_last_walk() {
+    // Pages A, B, A of one 2 MiB region, far apart in it. Each entry in a
+    // line of its own: the third walk reads A's entry again (an L1D hit).
+    // ChampSim's walker: it reads A's index in the page of B's entry, the
+    // region's last walk, a line not read before (a miss).
+    let (a, b) = (0xD000_0000u64, 0xD000_0000u64 + 100 * 4096);
+    let events: Vec<Event> = [a, b, a]
+        .iter()
+        .flat_map(|&addr| [Event::Load { addr, size: 8 }, Event::Gap { count: 2000 }])
+        .collect();
+    let walk_misses = |layout| {
+        let mut config = one_entry_tlbs();
+        config.tlb.page_table_layout = layout;
+        let s = run(&config, events.clone());
+        assert_eq!(s.cores[0].tlb.walks, 3);
+        s.cores[0].l1d.misses_by_cause.page_walk
+    };
+    let own_line = walk_misses(PageTableLayout::LinePerEntry);
+    let champsim = walk_misses(PageTableLayout::Champsim);
+    assert_eq!(
+        champsim,
+        own_line + 1,
+        "line per entry {own_line}, ChampSim {champsim}"
+    );
+}
+
+#[test]
+fn walks_past_the_page_walkers_wait_for_the_first_to_end() {
+    // Eight independent loads to eight new pages: one walker takes them one
+    // after another.
+    let events: Vec<Event> = (0..8)
+        .map(|i| Event::Load {
+            addr: 0xE000_0000 + i * (1 << 21),
+            size: 8,
+        })
+        .collect();
+    let mut config = one_entry_tlbs();
+    config.core.rob = 256;
+    let unlimited = run(&config, events.clone());
+    config.tlb.page_walkers = 1;
+    let one = run(&config, events);
+    assert_eq!(one.cores[0].tlb.walks, 8);
+    assert!(
+        one.cycles > unlimited.cycles * 3 / 2,
+        "one walker: {} cycles, unlimited: {}",
+        one.cycles,
+        unlimited.cycles
+    );
+}
+
 #[test]
 fn each_invocation_gets_its_own_counters() {
     let mut events = vec![

@@ -226,10 +226,15 @@ pub struct TlbConfig {
     /// Where a walk finds the entries of one level: `packed` (the
     /// default), 8-byte entries side by side, 8 to a 64-byte line, as in
     /// x86's 512-entry tables; `line-per-entry`, each entry in a line of
-    /// its own, as in ChampSim's `VirtualMemory`, which gives every page a
-    /// leaf table of its own, so no two pages' walks share a line.
+    /// its own, so no two pages' walks share a line; `champsim`, ChampSim's
+    /// walker (see [`PageTableLayout::Champsim`]).
     #[serde(default, skip_serializing_if = "PageTableLayout::is_packed")]
     pub page_table_layout: PageTableLayout,
+    /// Walks one core can have in flight at once (ChampSim's walker
+    /// `mshr_size`); a walk past them waits for the first to end. 0, the
+    /// default, for no limit.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub page_walkers: u32,
 }
 
 /// How the page table's entries sit in cache lines
@@ -240,8 +245,15 @@ pub enum PageTableLayout {
     /// 8-byte entries side by side (x86).
     #[default]
     Packed,
-    /// Each entry in a line of its own (ChampSim).
+    /// Each entry in a line of its own.
     LinePerEntry,
+    /// As ChampSim's `VirtualMemory` and walker: each entry in a 4 KiB
+    /// page of its own, at its index in that page; and a walk that finds
+    /// its 2 MiB region in the walk cache reads its leaf entry at its index
+    /// in the page of the leaf entry the region's last walk returned, so a
+    /// page's walks read changing lines (for validation against ChampSim;
+    /// sim/VALIDATION.md, "Page walks").
+    Champsim,
 }
 
 impl PageTableLayout {

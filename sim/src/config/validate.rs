@@ -83,6 +83,9 @@ pub(super) fn check(c: &Config) -> Check {
     if c.tlb.walk_cache > 1024 {
         fail("tlb.walk_cache", "at most 1024 entries are supported")?;
     }
+    if c.tlb.page_walkers > 64 {
+        fail("tlb.page_walkers", "at most 64 (0: no limit)")?;
+    }
     if c.tlb.first_touch_cycles > 1_000_000 {
         fail(
             "tlb.first_touch_cycles",

@@ -12,6 +12,11 @@ use crate::kernel::Fault;
 use crate::pending::is_token;
 use crate::tlb::Lookup;
 
+/// ChampSim's layout gives each entry a 4 KiB page: the pages of one level
+/// wrap after 2^27 of them (512 GiB, the level's share of the page-table
+/// addresses, `1 << (VA_BITS - 8)`).
+const CHAMPSIM_PAGES: u64 = (1 << (VA_BITS - 8 - 12)) - 1;
+
 impl<M: AllocatorModel> Machine<M> {
     /// Translates the page of `vaddr` at cycle `now`; returns the cycle the
     /// translation is known (after a walk and a fault if needed).
@@ -30,7 +35,9 @@ impl<M: AllocatorModel> Machine<M> {
                 c.tlb.ready(vpn, t)
             }
             Lookup::Miss => {
-                let start = now + c.tlb.dtlb_latency + c.tlb.stlb_latency;
+                let start = c
+                    .tlb
+                    .walker_free(now + c.tlb.dtlb_latency + c.tlb.stlb_latency);
                 let space = c.space;
                 let first = self.kernels[space].note(vpn);
                 if first {
@@ -43,13 +50,16 @@ impl<M: AllocatorModel> Machine<M> {
                 };
                 if M::ACTIVE {
                     if let Some(t) = M::on_walk(self, core, vaddr, start) {
-                        self.cores[core].tlb.fill(vpn, t);
+                        let tlb = &mut self.cores[core].tlb;
+                        tlb.walker_busy(t);
+                        tlb.fill(vpn, t);
                         return t;
                     }
                 }
                 let t = self.walk(core, vpn, start);
                 let c = &mut self.cores[core];
                 c.tlb.stats.walk_cycles += t - start;
+                c.tlb.walker_busy(t);
                 c.tlb.fill(vpn, t);
                 self.fault_if_first_touch(core, vpn, t)
             }
@@ -61,20 +71,38 @@ impl<M: AllocatorModel> Machine<M> {
     #[inline(never)]
     pub(super) fn walk(&mut self, core: usize, vpn: u64, start: u64) -> u64 {
         let levels = self.config.tlb.walk_levels;
+        let layout = self.config.tlb.page_table_layout;
         let prefix = |level: u32| vpn >> (9 * (levels - 1 - level));
         let wc = &mut self.cores[core].tlb.walk_cache;
         let first = (0..levels - 1)
             .rev()
             .find(|&l| wc.lookup(l, prefix(l)))
             .map_or(0, |l| l + 1);
-        let base = Geometry::page_table_base(self.cores[core].space);
-        let spread = match self.config.tlb.page_table_layout {
-            PageTableLayout::Packed => 8,
-            PageTableLayout::LinePerEntry => u64::from(self.config.line_size),
+        // ChampSim: the region's last walked page, whose leaf-table page
+        // this walk reads in.
+        let region_last = match layout {
+            PageTableLayout::Champsim if levels > 1 && first == levels - 1 => {
+                wc.value(levels - 2, prefix(levels - 2))
+            }
+            _ => None,
         };
+        let base = Geometry::page_table_base(self.cores[core].space);
+        let line = u64::from(self.config.line_size);
         let mut t = start;
         for level in first..levels {
-            let entry = base + (u64::from(level) << (VA_BITS - 8)) + prefix(level) * spread;
+            let at = base + (u64::from(level) << (VA_BITS - 8));
+            let p = prefix(level);
+            let entry = match layout {
+                PageTableLayout::Packed => at + p * 8,
+                PageTableLayout::LinePerEntry => at + p * line,
+                PageTableLayout::Champsim => {
+                    let page = match region_last {
+                        Some(last) if level == levels - 1 => last,
+                        _ => p,
+                    };
+                    at + (page & CHAMPSIM_PAGES) * 4096 + (p & 511) * 8
+                }
+            };
             t = self.mem.access(
                 core,
                 L1::Data,
@@ -86,7 +114,11 @@ impl<M: AllocatorModel> Machine<M> {
         }
         let tlb = &mut self.cores[core].tlb;
         for level in first..levels - 1 {
-            tlb.walk_cache.insert(level, prefix(level));
+            tlb.walk_cache.insert(level, prefix(level), vpn);
+        }
+        if layout == PageTableLayout::Champsim && first == levels - 1 && levels > 1 {
+            // Every walk refills ChampSim's PSCL2 with its own leaf entry.
+            tlb.walk_cache.insert(levels - 2, prefix(levels - 2), vpn);
         }
         tlb.stats.walk_accesses += u64::from(levels - first);
         tlb.stats.walk_cache_hits += u64::from(first > 0);
